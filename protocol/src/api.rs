@@ -1,0 +1,153 @@
+//! Request and response bodies of the backend's HTTP contract (v1), as DESIGN.md lists them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Candidate;
+
+/// Whether the calling site user has a usable Remote connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    /// Tokens are stored and were valid when last used.
+    Connected,
+    /// The user never consented (or disconnected).
+    NotConnected,
+    /// Remote refused the stored grant (revoked or expired): consent must be given again.
+    ReconsentRequired,
+}
+
+/// `GET /api/v1/connection`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionResponse {
+    /// The connection's state.
+    pub status: ConnectionStatus,
+    /// The Remote company the connection acts for, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+}
+
+/// How the consent screen is shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectMode {
+    /// In a popup; the callback page reports back with `postMessage`.
+    #[default]
+    Popup,
+    /// In the top window (popups blocked); the callback performs the hire and redirects.
+    Redirect,
+}
+
+/// `POST /api/v1/connect`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectRequest {
+    /// Popup (default) or redirect.
+    #[serde(default)]
+    pub mode: ConnectMode,
+    /// Redirect mode: where to send the person when onboarding cannot be reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
+    /// Redirect mode: the candidate to hire once consent is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidate: Option<Candidate>,
+    /// Redirect mode: the hire attempt's idempotency key, kept across the round trip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+/// `201` answer of `POST /api/v1/connect`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectResponse {
+    /// Identifies the consent flow; poll `GET /api/v1/flows/{flow_id}`.
+    pub flow_id: String,
+    /// Remote's consent page, to open in the popup (or the top window).
+    pub authorize_url: String,
+}
+
+/// Where a consent flow stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowStatus {
+    /// Waiting for the person to answer the consent page.
+    Pending,
+    /// Consent given and tokens stored.
+    Connected,
+    /// The person clicked Deny.
+    Denied,
+    /// Nobody answered within the flow's lifetime.
+    Expired,
+    /// Remote answered, but the exchange failed.
+    Failed,
+}
+
+impl FlowStatus {
+    /// True once the flow can no longer change.
+    pub fn is_final(self) -> bool {
+        !matches!(self, FlowStatus::Pending)
+    }
+
+    /// The wire name, as used in the callback's `postMessage`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowStatus::Pending => "pending",
+            FlowStatus::Connected => "connected",
+            FlowStatus::Denied => "denied",
+            FlowStatus::Expired => "expired",
+            FlowStatus::Failed => "failed",
+        }
+    }
+}
+
+/// `GET /api/v1/flows/{flow_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowResponse {
+    /// The flow's state.
+    pub status: FlowStatus,
+    /// A sentence saying what went wrong, for `failed` flows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The `type` of the callback page's `postMessage`.
+pub const FLOW_MESSAGE_TYPE: &str = "hwr:flow";
+
+/// What the callback page posts to `window.opener`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowMessage {
+    /// Always [`FLOW_MESSAGE_TYPE`].
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The flow this message is about.
+    pub flow_id: String,
+    /// The flow's final state.
+    pub status: FlowStatus,
+}
+
+/// `201` answer of `POST /api/v1/hires`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HireResponse {
+    /// Our id for the hire (also Remote's `external_id`).
+    pub hire_id: String,
+    /// Remote's employment id.
+    pub employment_id: String,
+    /// Where to send the employer: Remote's onboarding page, already logged in.
+    pub redirect_url: String,
+}
+
+/// One hireable country.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Country {
+    /// ISO 3166-1 alpha-3, as Remote wants it.
+    pub code: String,
+    /// ISO 3166-1 alpha-2.
+    pub alpha_2_code: String,
+    /// English name.
+    pub name: String,
+}
+
+/// `GET /api/v1/countries`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Countries {
+    /// Hireable countries, sorted by name.
+    pub countries: Vec<Country>,
+}

@@ -1,0 +1,23 @@
+//! Wire types shared by the hire-with-remote widget and backend.
+//!
+//! Everything here is plain serde data with no I/O, so the widget (wasm) and the server agree on
+//! routes' bodies, error codes and candidate validation by construction.
+
+mod api;
+mod candidate;
+mod date;
+mod error;
+
+pub use api::{
+    ConnectMode, ConnectRequest, ConnectResponse, ConnectionResponse, ConnectionStatus, Countries,
+    Country, FlowMessage, FlowResponse, FlowStatus, HireResponse, FLOW_MESSAGE_TYPE,
+};
+pub use candidate::{country_code_shape_is_valid, Candidate, CandidateField, FieldErrors};
+pub use date::CalendarDate;
+pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+
+/// The `aud` claim every site token must carry.
+pub const SITE_TOKEN_AUDIENCE: &str = "hire-with-remote";
+
+/// The header carrying the per-attempt idempotency key on `POST /api/v1/hires`.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "Idempotency-Key";

@@ -1,0 +1,1 @@
+//! A faithful local fake of Remote's API.

@@ -1,0 +1,1 @@
+//! The hire-with-remote backend.

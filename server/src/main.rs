@@ -1,0 +1,2 @@
+//! The `hire-with-remote` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Integration-test harness: spawns the sandbox and the backend on real sockets.

@@ -1,0 +1,1 @@
+//! The Hire with Remote widget (filled by the widget work).
