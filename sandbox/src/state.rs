@@ -1,0 +1,131 @@
+//! Everything the sandbox remembers, behind one mutex: grants, tokens, employments, links,
+//! faults, rate-limit windows and counters. `Store::default()` is the seeded start.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use rand::RngCore as _;
+use tokio::sync::watch;
+
+use crate::config::SandboxConfig;
+use crate::employment::Employment;
+use crate::faults::Fault;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) config: Arc<SandboxConfig>,
+    /// Base URL for links the sandbox hands out (magic links, SSO URLs).
+    pub(crate) public_url: Arc<str>,
+    store: Arc<Mutex<Store>>,
+    /// Flips to `true` when the sandbox stops, so hung requests (the `hang` fault) end.
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    pub(crate) fn new(
+        config: SandboxConfig,
+        public_url: String,
+        shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            config: Arc::new(config),
+            public_url: public_url.trim_end_matches('/').into(),
+            store: Arc::new(Mutex::new(Store::default())),
+            shutdown,
+        }
+    }
+
+    /// Locks the store. A panic elsewhere cannot poison the sandbox for good: the data is
+    /// still consistent enough for a fake, so the poison is ignored.
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The mutable world.
+#[derive(Default)]
+pub(crate) struct Store {
+    pub(crate) codes: HashMap<String, AuthorizationCode>,
+    pub(crate) access_tokens: HashMap<String, AccessToken>,
+    pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
+    pub(crate) employments: Vec<Employment>,
+    pub(crate) links: HashMap<String, OnboardingLink>,
+    pub(crate) faults: Vec<Fault>,
+    pub(crate) rate_windows: HashMap<String, RateWindow>,
+    pub(crate) counters: Counters,
+}
+
+/// Counts since the last reset, reported by `GET /__sandbox/state`.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) authorization_code: u64,
+    pub(crate) refresh_token: u64,
+    pub(crate) client_credentials: u64,
+    pub(crate) employment_posts: u64,
+}
+
+/// Who a company grant acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Grantee {
+    pub(crate) company_id: String,
+    pub(crate) user_id: String,
+}
+
+/// An authorization code issued by the consent page.
+pub(crate) struct AuthorizationCode {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) grantee: Grantee,
+    pub(crate) code_challenge: Option<String>,
+    pub(crate) issued_at: DateTime<Utc>,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) used: bool,
+}
+
+/// An access token; `grantee` is `None` for client-credentials tokens.
+pub(crate) struct AccessToken {
+    pub(crate) client_id: String,
+    pub(crate) grantee: Option<Grantee>,
+    /// The code this token descends from, so a replayed code can revoke it.
+    pub(crate) from_code: Option<String>,
+    pub(crate) issued_at: DateTime<Utc>,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) revoked: bool,
+}
+
+/// A refresh token (company grants only).
+pub(crate) struct RefreshToken {
+    pub(crate) client_id: String,
+    pub(crate) grantee: Grantee,
+    pub(crate) from_code: Option<String>,
+    pub(crate) issued_at: DateTime<Utc>,
+    pub(crate) revoked: bool,
+}
+
+/// A one-time magic link or SSO URL into the onboarding page.
+pub(crate) struct OnboardingLink {
+    pub(crate) grantee: Grantee,
+    pub(crate) path: Option<String>,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) used: bool,
+}
+
+/// A fixed one-minute rate-limit window for one company (or client).
+pub(crate) struct RateWindow {
+    pub(crate) started: Instant,
+    pub(crate) count: u32,
+}
+
+/// A fresh unguessable token: 32 random bytes, base64url, with a readable prefix.
+pub(crate) fn random_token(prefix: &str) -> String {
+    let mut bytes = [0_u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
