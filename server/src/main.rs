@@ -1,2 +1,161 @@
-//! The `hire-with-remote` binary.
-fn main() {}
+//! The `hire-with-remote` binary: `serve`, `demo`, `sandbox`, `token` and `keygen`.
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hire_with_remote::{
+    config::Settings,
+    crypto::KeyRing,
+    demo::{self, DemoOptions, DemoSecrets},
+    site_token::SiteTokens,
+    Application,
+};
+use hwr_sandbox::SandboxConfig;
+use secrecy::SecretString;
+
+/// Hire with Remote: the backend a job site runs, plus a demo and a local fake of Remote.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the backend (configured with HWR_* variables or the flags below).
+    Serve(Box<Settings>),
+    /// Run backend, sandbox and a demo job site, with nothing to configure.
+    Demo {
+        /// Backend port; the sandbox takes PORT+1 and the job site PORT+2.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Sandbox port.
+        #[arg(long)]
+        sandbox_port: Option<u16>,
+        /// Demo job-site port.
+        #[arg(long)]
+        site_port: Option<u16>,
+        /// Where generated secrets and the database live.
+        #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Run the fake Remote API alone.
+    Sandbox {
+        /// Port.
+        #[arg(long, default_value_t = 8081)]
+        port: u16,
+        /// Registered OAuth client id.
+        #[arg(long, default_value = "demo-client")]
+        client_id: String,
+        /// Registered OAuth client secret.
+        #[arg(long, default_value = "demo-secret")]
+        client_secret: String,
+        /// Registered redirect URI (repeatable).
+        #[arg(long = "redirect-uri", default_values_t = vec!["http://127.0.0.1:8080/oauth/callback".to_owned()])]
+        redirect_uris: Vec<String>,
+        /// Requests per minute per company (0 turns the limit off).
+        #[arg(long, default_value_t = 250)]
+        rate_limit: u32,
+    },
+    /// Mint a site token for a user (for integrators' tests).
+    Token {
+        /// The job site's user id (`sub`).
+        #[arg(long)]
+        user: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+        /// The shared secret; defaults to the demo's generated one in the data folder.
+        #[arg(long, env = "HWR_SITE_SECRET", hide_env_values = true)]
+        site_secret: Option<String>,
+        /// Data folder holding the demo's secrets.
+        #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Print a fresh encryption key for HWR_ENCRYPTION_KEYS.
+    Keygen {
+        /// Key id.
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(settings) => {
+            let app = Application::build(settings.validate()?).await?;
+            tracing::info!(address = %app.local_addr()?, "hire-with-remote is listening");
+            app.run_until(hire_with_remote::shutdown_signal()).await
+        }
+        Command::Demo {
+            port,
+            sandbox_port,
+            site_port,
+            data_dir,
+        } => {
+            demo::run(DemoOptions {
+                port,
+                sandbox_port,
+                site_port,
+                data_dir,
+            })
+            .await
+        }
+        Command::Sandbox {
+            port,
+            client_id,
+            client_secret,
+            redirect_uris,
+            rate_limit,
+        } => {
+            hwr_sandbox::run_until_ctrl_c(SandboxConfig {
+                port,
+                client_id,
+                client_secret,
+                redirect_uris,
+                rate_limit_per_minute: rate_limit,
+                ..SandboxConfig::default()
+            })
+            .await
+        }
+        Command::Token {
+            user,
+            ttl,
+            site_secret,
+            data_dir,
+        } => {
+            let secret = match site_secret {
+                Some(secret) => secret,
+                None => {
+                    DemoSecrets::load_or_create(&data_dir)
+                        .context("set HWR_SITE_SECRET, or run the demo once")?
+                        .site_secret
+                }
+            };
+            let tokens = SiteTokens::new(&SecretString::from(secret), Duration::from_secs(ttl));
+            println!("{}", tokens.mint(&user, Duration::from_secs(ttl))?);
+            Ok(())
+        }
+        Command::Keygen { id } => {
+            println!("{}", KeyRing::generate_entry(&id));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! Configuration of `hire-with-remote serve`: read from `HWR_*` environment variables or the
+//! matching flags, then checked once at start so that every mistake gets its own clear message.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::bail;
+use clap::{Args, ValueEnum};
+use secrecy::SecretString;
+use url::Url;
+
+use crate::crypto::KeyRing;
+use crate::origin::AllowedOrigins;
+
+/// Which body `POST /v1/employments` is sent with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum EmploymentBody {
+    /// The current body, with `basic_information`.
+    BasicInformation,
+    /// The original integration guide's flat body.
+    Flat,
+}
+
+/// How the employer is sent into Remote after a hire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum OnboardingLink {
+    /// `POST /v1/magic-link` (falls back to `plain` when Remote refuses).
+    MagicLink,
+    /// `GET /v1/sso-url` (falls back to `plain` when Remote refuses).
+    SsoUrl,
+    /// A plain link to Remote's app; the employer logs in as usual.
+    Plain,
+}
+
+/// The raw settings, as flags or `HWR_*` variables. [`Settings::validate`] turns them into a
+/// [`Config`].
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "HWR_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Public base URL of this backend; the OAuth redirect URI is `<this>/oauth/callback`.
+    #[arg(long, env = "HWR_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Comma-separated exact origins of the job site pages that embed the widget.
+    #[arg(long, env = "HWR_ALLOWED_ORIGINS")]
+    pub allowed_origins: Option<String>,
+    /// Secret shared with the job site's server to sign site tokens (at least 32 bytes).
+    #[arg(long, env = "HWR_SITE_SECRET", hide_env_values = true)]
+    pub site_secret: Option<String>,
+    /// Longest lifetime accepted for a site token, in seconds.
+    #[arg(long, env = "HWR_SITE_TOKEN_MAX_TTL", default_value_t = 3600)]
+    pub site_token_max_ttl: u64,
+    /// Folder for the SQLite database and the demo's generated secrets.
+    #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Comma-separated `kid:base64-32-bytes`; the first encrypts, all decrypt.
+    #[arg(long, env = "HWR_ENCRYPTION_KEYS", hide_env_values = true)]
+    pub encryption_keys: Option<String>,
+    /// `sqlite://…` (default `sqlite://<data dir>/hire-with-remote.db`) or `postgres://…`.
+    #[arg(long, env = "HWR_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Remote's API host, e.g. `https://gateway.remote-sandbox.com`.
+    #[arg(long, env = "HWR_REMOTE_BASE_URL")]
+    pub remote_base_url: Option<String>,
+    /// Remote's app, where a plain onboarding link points.
+    #[arg(long, env = "HWR_REMOTE_APP_URL")]
+    pub remote_app_url: Option<String>,
+    /// OAuth client id issued by Remote.
+    #[arg(long, env = "HWR_REMOTE_CLIENT_ID")]
+    pub remote_client_id: Option<String>,
+    /// OAuth client secret issued by Remote.
+    #[arg(long, env = "HWR_REMOTE_CLIENT_SECRET", hide_env_values = true)]
+    pub remote_client_secret: Option<String>,
+    /// Body used for `POST /v1/employments`.
+    #[arg(
+        long,
+        env = "HWR_EMPLOYMENT_BODY",
+        value_enum,
+        default_value = "basic_information"
+    )]
+    pub employment_body: EmploymentBody,
+    /// How employers are sent into Remote's onboarding.
+    #[arg(
+        long,
+        env = "HWR_ONBOARDING_LINK",
+        value_enum,
+        default_value = "magic_link"
+    )]
+    pub onboarding_link: OnboardingLink,
+    /// Path passed to the magic link.
+    #[arg(
+        long,
+        env = "HWR_ONBOARDING_PATH",
+        default_value = "/dashboard/people/add?employmentType=full_time&entityType=remote_entity"
+    )]
+    pub onboarding_path: String,
+    /// Seconds allowed to connect to Remote.
+    #[arg(long, env = "HWR_UPSTREAM_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub upstream_connect_timeout_secs: u64,
+    /// Seconds allowed for one call to Remote, end to end.
+    #[arg(long, env = "HWR_UPSTREAM_TIMEOUT_SECS", default_value_t = 15)]
+    pub upstream_timeout_secs: u64,
+    /// Refresh access tokens this many seconds before they expire.
+    #[arg(long, env = "HWR_REFRESH_MARGIN_SECS", default_value_t = 120)]
+    pub refresh_margin_secs: u64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "HWR_MAX_BODY_BYTES", default_value_t = 16 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to bind.
+    pub listen: SocketAddr,
+    /// Public base URL, without a trailing slash.
+    pub public_url: Url,
+    /// Origins allowed to call the API.
+    pub allowed_origins: AllowedOrigins,
+    /// HS256 secret for site tokens.
+    pub site_secret: SecretString,
+    /// Longest accepted site-token lifetime.
+    pub site_token_max_ttl: Duration,
+    /// Data folder.
+    pub data_dir: PathBuf,
+    /// Token encryption keys.
+    pub keys: KeyRing,
+    /// Database URL.
+    pub database_url: String,
+    /// Remote's API base URL (also the environment stored with each connection).
+    pub remote_base_url: Url,
+    /// Remote's app, for plain onboarding links.
+    pub remote_app_url: Url,
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret.
+    pub client_secret: SecretString,
+    /// Employment body form.
+    pub employment_body: EmploymentBody,
+    /// Onboarding link kind.
+    pub onboarding_link: OnboardingLink,
+    /// Magic-link path.
+    pub onboarding_path: String,
+    /// Connect timeout to Remote.
+    pub upstream_connect_timeout: Duration,
+    /// Whole-call timeout to Remote.
+    pub upstream_timeout: Duration,
+    /// Refresh margin before expiry.
+    pub refresh_margin: Duration,
+    /// Request body limit.
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// The exact redirect URI registered with Remote.
+    pub fn redirect_uri(&self) -> String {
+        format!(
+            "{}/oauth/callback",
+            self.public_url.as_str().trim_end_matches('/')
+        )
+    }
+
+    /// The backend's own origin (for the widget's `postMessage` check).
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+}
+
+impl Settings {
+    /// Checks every setting and collects one clear message per mistake.
+    pub fn validate(self) -> anyhow::Result<Config> {
+        let mut problems: Vec<String> = Vec::new();
+        let mut require = |value: Option<String>, name: &str, what: &str| -> String {
+            match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+                Some(v) => v,
+                None => {
+                    problems.push(format!("{name} is not set: {what}"));
+                    String::new()
+                }
+            }
+        };
+        let public_url = require(
+            self.public_url,
+            "HWR_PUBLIC_URL",
+            "set it to this backend's public base URL, e.g. https://hire.example.com",
+        );
+        let allowed = require(
+            self.allowed_origins,
+            "HWR_ALLOWED_ORIGINS",
+            "list the job site's origins, e.g. https://jobs.example.com",
+        );
+        let site_secret = require(
+            self.site_secret,
+            "HWR_SITE_SECRET",
+            "share a random secret of at least 32 bytes with the job site's server",
+        );
+        let keys = require(
+            self.encryption_keys,
+            "HWR_ENCRYPTION_KEYS",
+            "generate one with `hire-with-remote keygen` and set kid:base64",
+        );
+        let remote_base = require(
+            self.remote_base_url,
+            "HWR_REMOTE_BASE_URL",
+            "e.g. https://gateway.remote-sandbox.com or https://gateway.remote.com",
+        );
+        let client_id = require(
+            self.remote_client_id,
+            "HWR_REMOTE_CLIENT_ID",
+            "the client id Remote issued",
+        );
+        let client_secret = require(
+            self.remote_client_secret,
+            "HWR_REMOTE_CLIENT_SECRET",
+            "the client secret Remote issued",
+        );
+
+        let listen = self.listen.parse::<SocketAddr>().map_err(|_| {
+            format!(
+                "HWR_LISTEN={:?} is not an address like 127.0.0.1:8080",
+                self.listen
+            )
+        });
+        let public_url = parse_base_url("HWR_PUBLIC_URL", &public_url);
+        let remote_base_url = parse_base_url("HWR_REMOTE_BASE_URL", &remote_base);
+        let remote_app_url = match self.remote_app_url {
+            Some(app) => parse_base_url("HWR_REMOTE_APP_URL", &app),
+            None => Ok(default_app_url(remote_base_url.as_ref().ok())),
+        };
+        let allowed_origins =
+            AllowedOrigins::parse(&allowed).map_err(|e| format!("HWR_ALLOWED_ORIGINS: {e}"));
+        let keys = KeyRing::parse(&keys).map_err(|e| format!("HWR_ENCRYPTION_KEYS: {e}"));
+        if !site_secret.is_empty() && site_secret.len() < 32 {
+            problems.push(
+                "HWR_SITE_SECRET is shorter than 32 bytes: use a longer random secret".into(),
+            );
+        }
+        if !self.onboarding_path.starts_with('/')
+            || self.onboarding_path.ends_with('/')
+            || self.onboarding_path.len() > 255
+        {
+            problems.push(
+                "HWR_ONBOARDING_PATH must start with '/', not end with '/', and be at most 255 characters"
+                    .into(),
+            );
+        }
+        if self.upstream_timeout_secs == 0 || self.upstream_connect_timeout_secs == 0 {
+            problems.push("upstream timeouts must be at least 1 second".into());
+        }
+        if self.max_body_bytes < 1024 {
+            problems.push("HWR_MAX_BODY_BYTES must be at least 1024".into());
+        }
+        let database_url = self
+            .database_url
+            .unwrap_or_else(|| format!("sqlite://{}/hire-with-remote.db", self.data_dir.display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            problems.push("HWR_DATABASE_URL must start with sqlite: or postgres://".into());
+        }
+
+        let listen = take(listen, &mut problems);
+        let public_url = take(public_url, &mut problems);
+        let remote_base_url = take(remote_base_url, &mut problems);
+        let remote_app_url = take(remote_app_url, &mut problems);
+        let allowed_origins = take(allowed_origins, &mut problems);
+        let keys = take(keys, &mut problems);
+        if !problems.is_empty() {
+            bail!(
+                "the configuration has {} problem(s):\n  - {}",
+                problems.len(),
+                problems.join("\n  - ")
+            );
+        }
+        let (
+            Some(listen),
+            Some(public_url),
+            Some(remote_base_url),
+            Some(remote_app_url),
+            Some(allowed_origins),
+            Some(keys),
+        ) = (
+            listen,
+            public_url,
+            remote_base_url,
+            remote_app_url,
+            allowed_origins,
+            keys,
+        )
+        else {
+            bail!("the configuration is invalid");
+        };
+        Ok(Config {
+            listen,
+            public_url,
+            allowed_origins,
+            site_secret: SecretString::from(site_secret),
+            site_token_max_ttl: Duration::from_secs(self.site_token_max_ttl),
+            data_dir: self.data_dir,
+            keys,
+            database_url,
+            remote_base_url,
+            remote_app_url,
+            client_id,
+            client_secret: SecretString::from(client_secret),
+            employment_body: self.employment_body,
+            onboarding_link: self.onboarding_link,
+            onboarding_path: self.onboarding_path,
+            upstream_connect_timeout: Duration::from_secs(self.upstream_connect_timeout_secs),
+            upstream_timeout: Duration::from_secs(self.upstream_timeout_secs),
+            refresh_margin: Duration::from_secs(self.refresh_margin_secs),
+            max_body_bytes: self.max_body_bytes,
+        })
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            allowed_origins: None,
+            site_secret: None,
+            site_token_max_ttl: 3600,
+            data_dir: PathBuf::from("./data"),
+            encryption_keys: None,
+            database_url: None,
+            remote_base_url: None,
+            remote_app_url: None,
+            remote_client_id: None,
+            remote_client_secret: None,
+            employment_body: EmploymentBody::BasicInformation,
+            onboarding_link: OnboardingLink::MagicLink,
+            onboarding_path:
+                "/dashboard/people/add?employmentType=full_time&entityType=remote_entity".into(),
+            upstream_connect_timeout_secs: 5,
+            upstream_timeout_secs: 15,
+            refresh_margin_secs: 120,
+            max_body_bytes: 16 * 1024,
+        }
+    }
+}
+
+fn take<T>(result: Result<T, String>, problems: &mut Vec<String>) -> Option<T> {
+    result.map_err(|e| problems.push(e)).ok()
+}
+
+fn parse_base_url(name: &str, value: &str) -> Result<Url, String> {
+    let url = Url::parse(value.trim_end_matches('/'))
+        .map_err(|e| format!("{name}={value:?} is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!(
+            "{name}={value:?} must be an http(s) URL with a host"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(format!(
+            "{name}={value:?} must not carry a query, fragment or user info"
+        ));
+    }
+    Ok(url)
+}
+
+/// Remote's app for the gateway in use; for anything else (the sandbox), the gateway itself.
+fn default_app_url(remote_base: Option<&Url>) -> Url {
+    let app = match remote_base.and_then(Url::host_str) {
+        Some("gateway.remote.com") => "https://employ.remote.com",
+        Some(host) if host.ends_with("remote-sandbox.com") => "https://employ.remote-sandbox.com",
+        _ => return remote_base.cloned().unwrap_or_else(|| fallback_app_url()),
+    };
+    Url::parse(app).unwrap_or_else(|_| fallback_app_url())
+}
+
+fn fallback_app_url() -> Url {
+    #[allow(clippy::expect_used)]
+    Url::parse("https://employ.remote.com").expect("a constant URL parses")
+}

@@ -1,0 +1,88 @@
+//! The HTTP surface: the v1 API (site token, origin allow-list, CORS), the OAuth callback, the
+//! widget's files, and `/healthz`; plus the layers every response passes through.
+
+mod api;
+mod callback;
+mod headers;
+mod widget;
+
+use std::time::Duration;
+
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{header, HeaderName, HeaderValue, Method, Request},
+    routing::get,
+    Router,
+};
+use hwr_protocol::ErrorCode;
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    sensitive_headers::SetSensitiveRequestHeadersLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{error::ApiError, state::AppState};
+
+pub use headers::REQUEST_ID;
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let origins: Vec<HeaderValue> = state
+        .config
+        .allowed_origins
+        .as_slice()
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([header::RETRY_AFTER, HeaderName::from_static(REQUEST_ID)])
+        .max_age(Duration::from_secs(600));
+    let max_body = state.config.max_body_bytes;
+    let api = api::router()
+        .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::check_origin,
+        ))
+        .layer(axum::middleware::from_fn(headers::api_headers));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .merge(callback::router())
+        .merge(widget::router())
+        .fallback(|| async { ApiError::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(ErrorCode::NotFound, "This route does not accept that method.").with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(axum::middleware::from_fn(headers::body_limit_in_our_shape))
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID)))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                // The path only: the callback's query carries `code` and `state`.
+                let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(HeaderName::from_static(REQUEST_ID), MakeRequestUuid))
+        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}

@@ -1,0 +1,72 @@
+//! The state every route shares: configuration, the store, the Remote clients, and the
+//! process-local coordination (refresh locks, the countries cache).
+
+use std::{ops::Deref, sync::Arc};
+
+use crate::{
+    config::Config,
+    countries::CountryCache,
+    remote::{http_client, RemoteApi, RemoteOAuth},
+    site_token::SiteTokens,
+    store::Store,
+    tokens::RefreshLocks,
+};
+
+/// Cheap to clone; everything lives behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+/// What [`AppState`] points to.
+pub struct Shared {
+    /// Validated configuration.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// Site-token verifier.
+    pub site_tokens: SiteTokens,
+    /// Remote's OAuth endpoints.
+    pub oauth: RemoteOAuth,
+    /// Remote's REST API.
+    pub api: RemoteApi,
+    /// One refresh per connection at a time, within this process.
+    pub refresh_locks: RefreshLocks,
+    /// Remote's country list, cached.
+    pub countries: CountryCache,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.inner
+    }
+}
+
+impl AppState {
+    /// Builds the clients and wraps everything.
+    pub fn new(config: Config, store: Store) -> anyhow::Result<AppState> {
+        let http = http_client(config.upstream_connect_timeout, config.upstream_timeout)?;
+        let oauth = RemoteOAuth::new(
+            &config.remote_base_url,
+            &config.client_id,
+            &config.client_secret,
+            &config.redirect_uri(),
+            http.clone(),
+        )?;
+        let api = RemoteApi::new(config.remote_base_url.clone(), http);
+        let site_tokens = SiteTokens::new(&config.site_secret, config.site_token_max_ttl);
+        Ok(AppState {
+            inner: Arc::new(Shared {
+                config,
+                store,
+                site_tokens,
+                oauth,
+                api,
+                refresh_locks: RefreshLocks::default(),
+                countries: CountryCache::default(),
+            }),
+        })
+    }
+}

@@ -1,0 +1,172 @@
+//! The `hires` table: one idempotency record per (site user, `Idempotency-Key`). A record is
+//! written before Remote is called and leased to one request at a time, so a double click, a
+//! retry or a second replica never posts the same hire twice.
+
+use sqlx::Row;
+
+use super::Store;
+
+/// Where a hire stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HireState {
+    /// Not (known to be) created yet.
+    Pending,
+    /// Remote created the employment.
+    Created,
+}
+
+impl HireState {
+    fn parse(text: &str) -> HireState {
+        if text == "created" {
+            HireState::Created
+        } else {
+            HireState::Pending
+        }
+    }
+}
+
+/// One idempotency record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HireRow {
+    /// Our hire id (Remote's `external_id`).
+    pub hire_id: String,
+    /// SHA-256 of the normalised candidate.
+    pub request_hash: String,
+    /// Pending or created.
+    pub state: HireState,
+    /// True once a POST may have reached Remote: look before posting again.
+    pub upstream_attempted: bool,
+    /// Remote's employment id, once created.
+    pub employment_id: Option<String>,
+    /// Remote company, once created.
+    pub company_id: Option<String>,
+    /// Unix seconds until which one request owns the record.
+    pub lease_until: i64,
+}
+
+const COLUMNS: &str =
+    "hire_id, request_hash, status, upstream_attempted, employment_id, company_id, lease_until";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<HireRow, sqlx::Error> {
+    Ok(HireRow {
+        hire_id: row.try_get("hire_id")?,
+        request_hash: row.try_get("request_hash")?,
+        state: HireState::parse(&row.try_get::<String, _>("status")?),
+        upstream_attempted: row.try_get::<i64, _>("upstream_attempted")? != 0,
+        employment_id: row.try_get("employment_id")?,
+        company_id: row.try_get("company_id")?,
+        lease_until: row.try_get("lease_until")?,
+    })
+}
+
+impl Store {
+    /// Creates the record, leased to the caller; false when the key was already used.
+    pub async fn insert_hire(
+        &self,
+        site_user: &str,
+        key: &str,
+        hire_id: &str,
+        request_hash: &str,
+        lease_until: i64,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "INSERT INTO hires (site_user, idempotency_key, hire_id, request_hash, status, upstream_attempted, lease_until, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(site_user)
+        .bind(key)
+        .bind(hire_id)
+        .bind(request_hash)
+        .bind(lease_until)
+        .bind(now)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The record for this key.
+    pub async fn hire(&self, site_user: &str, key: &str) -> Result<Option<HireRow>, sqlx::Error> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM hires WHERE site_user = $1 AND idempotency_key = $2"
+        ))
+        .bind(site_user)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Takes over a pending record whose lease has lapsed (its owner finished without creating
+    /// the hire, or died). Exactly one concurrent caller wins.
+    pub async fn lease_hire(
+        &self,
+        site_user: &str,
+        key: &str,
+        lease_until: i64,
+        now: i64,
+    ) -> Result<Option<HireRow>, sqlx::Error> {
+        let row = sqlx::query(&format!(
+            "UPDATE hires SET lease_until = $1, updated_at = $2
+             WHERE site_user = $3 AND idempotency_key = $4 AND status = 'pending' AND lease_until < $5 RETURNING {COLUMNS}"
+        ))
+        .bind(lease_until)
+        .bind(now)
+        .bind(site_user)
+        .bind(key)
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Notes that a POST is about to leave for Remote.
+    pub async fn mark_hire_attempted(&self, hire_id: &str, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE hires SET upstream_attempted = 1, updated_at = $1 WHERE hire_id = $2")
+            .bind(now)
+            .bind(hire_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Records the created employment and releases the lease.
+    pub async fn mark_hire_created(
+        &self,
+        hire_id: &str,
+        employment_id: &str,
+        company_id: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE hires SET status = 'created', employment_id = $1, company_id = $2, lease_until = 0, updated_at = $3 WHERE hire_id = $4",
+        )
+        .bind(employment_id)
+        .bind(company_id)
+        .bind(now)
+        .bind(hire_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Releases the lease without a result, so a retry with the same key can take over.
+    /// `attempted` false means Remote certainly did not create anything (a 4xx).
+    pub async fn release_hire(
+        &self,
+        hire_id: &str,
+        attempted: bool,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE hires SET lease_until = 0, upstream_attempted = $1, updated_at = $2 WHERE hire_id = $3 AND status = 'pending'",
+        )
+        .bind(i64::from(attempted))
+        .bind(now)
+        .bind(hire_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}

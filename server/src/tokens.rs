@@ -1,0 +1,237 @@
+//! Usable access tokens for a site user's connection: decrypted on read (and re-encrypted when
+//! sealed under an old key), refreshed a margin before expiry with one refresh per connection at
+//! a time — a process-local lock, plus a Postgres advisory lock across replicas — re-reading the
+//! row once the lock is held and storing the new tokens before it is released.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use hwr_protocol::ErrorCode;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{
+    crypto::Sealed,
+    error::{ApiError, ApiResult},
+    remote::TokenError,
+    state::AppState,
+    store::{now, AuditEvent, AuditKind, Backend, ConnectionRow, ConnectionState},
+};
+
+/// Per-connection refresh locks for this process.
+#[derive(Default)]
+pub struct RefreshLocks {
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl RefreshLocks {
+    fn for_user(&self, site_user: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .locks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Drop locks nobody holds, so the map stays as small as the set of active refreshes.
+        locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+        locks.entry(site_user.to_owned()).or_default().clone()
+    }
+}
+
+/// A decrypted access token and the connection it belongs to.
+pub struct UsableToken {
+    /// The bearer token for Remote.
+    pub access_token: SecretString,
+    /// The stored connection (sealed columns as stored).
+    pub connection: ConnectionRow,
+}
+
+/// The associated data binding a token to its row and column.
+pub fn token_context(site_user: &str, environment: &str, column: &str) -> String {
+    format!("connections|{site_user}|{environment}|{column}")
+}
+
+/// A usable access token for `site_user`. With `stale`, the caller saw Remote refuse that
+/// (sealed) access token, so a refresh is forced unless someone already replaced it.
+pub async fn access_token(
+    state: &AppState,
+    site_user: &str,
+    stale: Option<&str>,
+) -> ApiResult<UsableToken> {
+    let row = usable_connection(state, site_user).await?;
+    if stale.is_none() && is_fresh(state, &row) {
+        return open_access(state, row).await;
+    }
+    let lock = state.refresh_locks.for_user(site_user);
+    let _held = lock.lock().await;
+    let mut advisory = match state.store.backend() {
+        Backend::Postgres => {
+            let mut tx = state.store.pool().begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(format!("hwr-refresh:{site_user}"))
+                .execute(&mut *tx)
+                .await?;
+            Some(tx)
+        }
+        Backend::Sqlite => None,
+    };
+    let row = usable_connection(state, site_user).await?;
+    let replaced = stale.is_some_and(|seen| seen != row.access_token);
+    if (stale.is_none() || replaced) && is_fresh(state, &row) {
+        return open_access(state, row).await;
+    }
+    let refreshed = refresh(state, row).await;
+    if let Some(tx) = advisory.take() {
+        tx.commit().await?;
+    }
+    refreshed
+}
+
+async fn usable_connection(state: &AppState, site_user: &str) -> ApiResult<ConnectionRow> {
+    let row = state.store.connection(site_user).await?.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::NotConnected,
+            "Connect your Remote account first.",
+        )
+    })?;
+    if row.state == ConnectionState::ReconsentRequired
+        || row.environment != state.config.remote_base_url.as_str()
+    {
+        return Err(reconsent());
+    }
+    Ok(row)
+}
+
+fn reconsent() -> ApiError {
+    ApiError::new(
+        ErrorCode::ReconsentRequired,
+        "Remote needs you to approve the connection again.",
+    )
+}
+
+fn is_fresh(state: &AppState, row: &ConnectionRow) -> bool {
+    let margin = i64::try_from(state.config.refresh_margin.as_secs()).unwrap_or(i64::MAX);
+    row.access_expires_at.saturating_sub(margin) > now()
+}
+
+/// Opens a sealed column; a tampered, swapped or unknown-key ciphertext ends the connection.
+async fn open(
+    state: &AppState,
+    row: &ConnectionRow,
+    column: &str,
+    data: &str,
+) -> ApiResult<SecretString> {
+    let sealed = Sealed {
+        key_id: row.key_id.clone(),
+        data: data.to_owned(),
+    };
+    match state.config.keys.open(
+        &sealed,
+        &token_context(&row.site_user, &row.environment, column),
+    ) {
+        Ok(plain) => Ok(SecretString::from(plain)),
+        Err(error) => {
+            tracing::warn!(%error, site_user = %row.site_user, "a stored token failed to decrypt; consent is required again");
+            state.store.require_reconsent(&row.site_user).await?;
+            Err(reconsent())
+        }
+    }
+}
+
+async fn open_access(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken> {
+    let access_token = open(state, &row, "access_token", &row.access_token).await?;
+    let row = if row.key_id != state.config.keys.current_key_id() {
+        let refresh_token = open(state, &row, "refresh_token", &row.refresh_token).await?;
+        store_tokens(state, row, &access_token, &refresh_token, None).await?
+    } else {
+        row
+    };
+    Ok(UsableToken {
+        access_token,
+        connection: row,
+    })
+}
+
+/// Seals both tokens under the current key and stores them.
+async fn store_tokens(
+    state: &AppState,
+    mut row: ConnectionRow,
+    access: &SecretString,
+    refresh: &SecretString,
+    expires_at: Option<i64>,
+) -> ApiResult<ConnectionRow> {
+    let keys = &state.config.keys;
+    let access_sealed = keys.seal(
+        access.expose_secret(),
+        &token_context(&row.site_user, &row.environment, "access_token"),
+    );
+    let refresh_sealed = keys.seal(
+        refresh.expose_secret(),
+        &token_context(&row.site_user, &row.environment, "refresh_token"),
+    );
+    row.key_id = access_sealed.key_id;
+    row.access_token = access_sealed.data;
+    row.refresh_token = refresh_sealed.data;
+    if let Some(at) = expires_at {
+        row.access_expires_at = at;
+    }
+    state
+        .store
+        .update_connection_tokens(
+            &row.site_user,
+            &row.key_id,
+            &row.access_token,
+            &row.refresh_token,
+            row.access_expires_at,
+        )
+        .await?;
+    Ok(row)
+}
+
+async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken> {
+    let refresh_token = open(state, &row, "refresh_token", &row.refresh_token).await?;
+    let event = AuditEvent {
+        site_user: Some(row.site_user.clone()),
+        ..AuditEvent::default()
+    };
+    match state.oauth.refresh(&refresh_token).await {
+        Ok(refreshed) => {
+            let expires_at = now() + i64::try_from(refreshed.expires_in).unwrap_or(3600);
+            let new_refresh = refreshed.refresh_token.unwrap_or(refresh_token);
+            let row = store_tokens(
+                state,
+                row,
+                &refreshed.access_token,
+                &new_refresh,
+                Some(expires_at),
+            )
+            .await?;
+            state.store.audit(AuditKind::TokenRefreshed, event).await;
+            Ok(UsableToken {
+                access_token: refreshed.access_token,
+                connection: row,
+            })
+        }
+        Err(TokenError::InvalidGrant) => {
+            state.store.require_reconsent(&row.site_user).await?;
+            state
+                .store
+                .audit(
+                    AuditKind::ConsentRevoked,
+                    AuditEvent {
+                        detail: Some("invalid_grant on refresh".into()),
+                        ..event
+                    },
+                )
+                .await;
+            Err(reconsent())
+        }
+        Err(error) => {
+            tracing::warn!(%error, "refreshing a Remote access token failed");
+            Err(ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                "Remote is not answering right now. Try again in a moment.",
+            )
+            .with_retry_after(5))
+        }
+    }
+}
