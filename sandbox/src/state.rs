@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore as _;
 use tokio::sync::watch;
 
@@ -60,6 +60,53 @@ pub(crate) struct Store {
     pub(crate) faults: Vec<Fault>,
     pub(crate) rate_windows: HashMap<String, RateWindow>,
     pub(crate) counters: Counters,
+}
+
+impl Store {
+    /// Issues an access token; `grantee` is `None` for client-credentials tokens.
+    pub(crate) fn issue_access_token(
+        &mut self,
+        client_id: &str,
+        grantee: Option<Grantee>,
+        from_code: Option<String>,
+        ttl: Duration,
+    ) -> String {
+        let token = random_token("sbx_at_");
+        let issued_at = Utc::now();
+        let expires_at = TimeDelta::from_std(ttl)
+            .ok()
+            .and_then(|ttl| issued_at.checked_add_signed(ttl))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let access = AccessToken {
+            client_id: client_id.to_owned(),
+            grantee,
+            from_code,
+            issued_at,
+            expires_at,
+            revoked: false,
+        };
+        self.access_tokens.insert(token.clone(), access);
+        token
+    }
+
+    /// Issues a refresh token for a company grant.
+    pub(crate) fn issue_refresh_token(
+        &mut self,
+        client_id: &str,
+        grantee: Grantee,
+        from_code: Option<String>,
+    ) -> String {
+        let token = random_token("sbx_rt_");
+        let refresh = RefreshToken {
+            client_id: client_id.to_owned(),
+            grantee,
+            from_code,
+            issued_at: Utc::now(),
+            revoked: false,
+        };
+        self.refresh_tokens.insert(token.clone(), refresh);
+        token
+    }
 }
 
 /// Counts since the last reset, reported by `GET /__sandbox/state`.

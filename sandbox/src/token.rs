@@ -14,7 +14,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 
-use crate::state::{random_token, AccessToken, AppState, Grantee, RefreshToken, Store};
+use crate::state::{AppState, Store};
 
 /// The token route.
 pub(crate) fn router() -> Router<AppState> {
@@ -102,24 +102,13 @@ async fn issue_token(
     count_request(&state, &grant_type);
     let client_id = authenticate_client(&state, &headers)?;
 
-    let now = Utc::now();
     let mut store = state.store();
     let answer = match grant_type.as_str() {
         "authorization_code" => exchange_code(&state, &mut store, &form, &client_id)?,
         "refresh_token" => refresh(&state, &mut store, &form, &client_id)?,
         "client_credentials" => {
-            let access_token = random_token("sbx_at_");
-            store.access_tokens.insert(
-                access_token.clone(),
-                AccessToken {
-                    client_id,
-                    grantee: None,
-                    from_code: None,
-                    issued_at: now,
-                    expires_at: now + state.config.access_token_ttl,
-                    revoked: false,
-                },
-            );
+            let access_token =
+                store.issue_access_token(&client_id, None, None, state.config.access_token_ttl);
             json!({
                 "access_token": access_token,
                 "token_type": "Bearer",
@@ -225,8 +214,14 @@ fn exchange_code(
     if let Some(grant) = store.codes.get_mut(code) {
         grant.used = true;
     }
-    let (access_token, refresh_token) =
-        issue_pair(state, store, client_id, &grantee, Some(code.to_owned()));
+    let from_code = Some(code.to_owned());
+    let access_token = store.issue_access_token(
+        client_id,
+        Some(grantee.clone()),
+        from_code.clone(),
+        state.config.access_token_ttl,
+    );
+    let refresh_token = store.issue_refresh_token(client_id, grantee.clone(), from_code);
     Ok(json!({
         "access_token": access_token,
         "token_type": "Bearer",
@@ -266,35 +261,17 @@ fn refresh(
     }
     let grantee = grant.grantee.clone();
     let from_code = grant.from_code.clone();
-    let now = Utc::now();
-    let access_token = random_token("sbx_at_");
-    store.access_tokens.insert(
-        access_token.clone(),
-        AccessToken {
-            client_id: client_id.to_owned(),
-            grantee: Some(grantee.clone()),
-            from_code: from_code.clone(),
-            issued_at: now,
-            expires_at: now + state.config.access_token_ttl,
-            revoked: false,
-        },
+    let access_token = store.issue_access_token(
+        client_id,
+        Some(grantee.clone()),
+        from_code.clone(),
+        state.config.access_token_ttl,
     );
     let refresh_token = if state.config.rotate_refresh_tokens {
         if let Some(old) = store.refresh_tokens.get_mut(&presented) {
             old.revoked = true;
         }
-        let rotated = random_token("sbx_rt_");
-        store.refresh_tokens.insert(
-            rotated.clone(),
-            RefreshToken {
-                client_id: client_id.to_owned(),
-                grantee,
-                from_code,
-                issued_at: now,
-                revoked: false,
-            },
-        );
-        rotated
+        store.issue_refresh_token(client_id, grantee, from_code)
     } else {
         presented
     };
@@ -304,40 +281,6 @@ fn refresh(
         "expires_in": state.config.access_token_ttl.as_secs(),
         "refresh_token": refresh_token,
     }))
-}
-
-fn issue_pair(
-    state: &AppState,
-    store: &mut Store,
-    client_id: &str,
-    grantee: &Grantee,
-    from_code: Option<String>,
-) -> (String, String) {
-    let now = Utc::now();
-    let access_token = random_token("sbx_at_");
-    let refresh_token = random_token("sbx_rt_");
-    store.access_tokens.insert(
-        access_token.clone(),
-        AccessToken {
-            client_id: client_id.to_owned(),
-            grantee: Some(grantee.clone()),
-            from_code: from_code.clone(),
-            issued_at: now,
-            expires_at: now + state.config.access_token_ttl,
-            revoked: false,
-        },
-    );
-    store.refresh_tokens.insert(
-        refresh_token.clone(),
-        RefreshToken {
-            client_id: client_id.to_owned(),
-            grantee: grantee.clone(),
-            from_code,
-            issued_at: now,
-            revoked: false,
-        },
-    );
-    (access_token, refresh_token)
 }
 
 fn revoke_descendants(store: &mut Store, code: &str) {

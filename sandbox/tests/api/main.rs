@@ -1,0 +1,10 @@
+//! Black-box tests of the sandbox over real sockets: each test starts its own sandbox on a
+//! random port and talks to it with reqwest, as the backend and integrators do.
+
+mod consent;
+mod control;
+mod directory;
+mod employments;
+mod onboarding;
+mod support;
+mod token;
