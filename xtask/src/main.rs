@@ -1,2 +1,60 @@
-//! Project automation.
-fn main() {}
+//! Project automation, so that two commands do everything on a fresh machine:
+//! `cargo xtask demo` (install, build, run the demo) and `cargo xtask test` (every check CI runs).
+//! Also `cargo xtask build` (the release binary with the widget embedded).
+
+mod process;
+mod test;
+mod tools;
+mod widget;
+
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::process::{cargo, run, target_dir, workspace_root};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") => build().map(|_| ()),
+        Some("demo") => demo(&args[1..]),
+        Some("test") => test::run_all(),
+        Some("widget") => widget::ensure_widget_tools().and_then(|()| widget::build_widget(true)).map(|_| ()),
+        _ => {
+            eprintln!("usage: cargo xtask <build | demo [--port 8080] | test | widget>");
+            std::process::exit(2);
+        }
+    };
+    if let Err(error) = result {
+        eprintln!("xtask: error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+/// Builds the widget and the release binary; leaves it at `target/release/hire-with-remote`.
+pub(crate) fn build() -> Result<std::path::PathBuf> {
+    widget::ensure_widget_tools()?;
+    let sizes = widget::build_widget(true)?;
+    if !sizes.within_budget() {
+        eprintln!("xtask: warning: the widget is over its 50 KB gzip budget");
+    }
+    run(cargo().args(["build", "--release", "-p", "hire-with-remote"]))?;
+    let built = target_dir().join("release/hire-with-remote");
+    let local = workspace_root().join("target/release/hire-with-remote");
+    if built != local {
+        std::fs::create_dir_all(local.parent().context("no parent")?)?;
+        std::fs::copy(&built, &local).with_context(|| format!("failed to copy {} to {}", built.display(), local.display()))?;
+    }
+    eprintln!("xtask: built {}", local.display());
+    Ok(local)
+}
+
+/// Builds everything, then runs `hire-with-remote demo` with the given flags.
+fn demo(flags: &[String]) -> Result<()> {
+    let binary = build()?;
+    let status = Command::new(&binary).arg("demo").args(flags).current_dir(workspace_root()).status()?;
+    if !status.success() {
+        bail!("the demo exited with {status}");
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! `cargo xtask test`: everything CI checks, in order, failing on the first problem — formatting,
+//! clippy (native and wasm32), the widget's dependency rule, unit and integration tests (SQLite
+//! and Postgres), the widget's browser tests and the end-to-end suite in headless Chromium.
+
+use std::process::Command;
+
+use anyhow::{bail, Result};
+
+use crate::{
+    process::{cargo, output, run, workspace_root},
+    tools, widget,
+};
+
+/// Crates the wasm widget must never depend on.
+const SERVER_ONLY: [&str; 5] = ["tokio", "axum", "hyper", "reqwest", "sqlx"];
+
+pub(crate) fn run_all() -> Result<()> {
+    let started = std::time::Instant::now();
+    widget::ensure_widget_tools()?;
+    tools::ensure_browser()?;
+    tools::ensure_postgres()?;
+
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    widget_dependency_rule()?;
+    // The widget first: the server embeds its bundle.
+    widget::build_widget(true)?;
+    run(cargo().args(["clippy", "--workspace", "--exclude", "hwr-widget", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args(["clippy", "-p", "hwr-widget", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args(["test", "--workspace", "--exclude", "hwr-widget"]))?;
+    run(cargo()
+        .args(["test", "-p", "hwr-widget", "--target", "wasm32-unknown-unknown"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+    end_to_end()?;
+    eprintln!("xtask: every check passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// `cargo tree` of the widget for wasm32 must not list a server-only crate.
+fn widget_dependency_rule() -> Result<()> {
+    let tree = output(cargo().args(["tree", "-p", "hwr-widget", "--target", "wasm32-unknown-unknown", "-e", "normal", "--prefix", "none"]))?;
+    let offending: Vec<&str> = SERVER_ONLY
+        .iter()
+        .copied()
+        .filter(|name| tree.lines().any(|line| line.split_whitespace().next() == Some(*name)))
+        .collect();
+    if !offending.is_empty() {
+        bail!("the widget depends on server-only crates: {}", offending.join(", "));
+    }
+    eprintln!("xtask: the widget depends on none of {}", SERVER_ONLY.join(", "));
+    Ok(())
+}
+
+/// The Playwright suite in tests/e2e against the release binary's `demo`.
+fn end_to_end() -> Result<()> {
+    let dir = workspace_root().join("tests/e2e");
+    if !dir.join("package.json").exists() {
+        bail!("tests/e2e/package.json is missing");
+    }
+    tools::ensure_e2e_packages()?;
+    let binary = crate::build()?;
+    run(Command::new("npm")
+        .arg("test")
+        .env("HWR_BINARY", binary)
+        .env("CHROMIUM", "/usr/bin/chromium")
+        .current_dir(&dir))
+}
