@@ -1,0 +1,287 @@
+//! Builds the widget bundle into `widget/dist/`: cargo (wasm32) → wasm-bindgen → wasm-opt →
+//! content-hashed glue and wasm, plus the stable-named loader `hire-with-remote.js` that embeds
+//! the hashed names. No Trunk: the embed contract needs one stable module name that never moves.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, ensure, Context, Result};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+/// Must equal the `=` pin of `wasm-bindgen` in the root `Cargo.toml`: the CLI refuses a wasm
+/// built against another version.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Transfer budget for wasm + JS (the CSS lives inside the wasm), gzip.
+const BUDGET_BYTES: u64 = 50 * 1024;
+/// Where the loader source says which build to load; replaced by the content hash.
+const HASH_PLACEHOLDER: &str = "__HWR_HASH__";
+const LOADER_NAME: &str = "hire-with-remote.js";
+const BINDGEN_NAME: &str = "hwr-widget";
+/// The features rustc enables by default for wasm32 today; binaryen 108 (Debian) must be told.
+const WASM_OPT_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Sizes of one build, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WidgetSizes {
+    /// The wasm (styles included), gzip.
+    pub(crate) wasm_gzip: u64,
+    /// The wasm-bindgen glue plus the loader, gzip.
+    pub(crate) js_gzip: u64,
+    /// What a page downloads the first time: `wasm_gzip + js_gzip`.
+    pub(crate) total_gzip: u64,
+    /// The wasm, uncompressed.
+    pub(crate) wasm_raw: u64,
+    /// Glue plus loader, uncompressed.
+    pub(crate) js_raw: u64,
+}
+
+impl WidgetSizes {
+    /// True when the first load stays within the 50 KB budget.
+    pub(crate) fn within_budget(&self) -> bool {
+        self.total_gzip <= BUDGET_BYTES
+    }
+}
+
+/// Builds the widget (`release`: the `release-wasm` profile and `wasm-opt -Oz`) into
+/// `widget/dist/` and prints its transfer size.
+pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
+    let root = workspace_root();
+    let profile = if release { "release-wasm" } else { "dev" };
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.current_dir(&root).args(["build", "-p", "hwr-widget", "--target", WASM_TARGET]);
+    cargo.args(["--profile", profile]);
+    run(&mut cargo).context("failed to build the widget for wasm32")?;
+
+    let profile_dir = if release { "release-wasm" } else { "debug" };
+    let wasm_in = target_dir(&root)?.join(WASM_TARGET).join(profile_dir).join("hwr_widget.wasm");
+    ensure!(wasm_in.is_file(), "cargo did not produce {}", wasm_in.display());
+
+    let staging = target_dir(&root)?.join("hwr-widget-bindgen");
+    recreate_dir(&staging)?;
+    run(Command::new("wasm-bindgen")
+        .args(["--target", "web", "--no-typescript", "--out-name", BINDGEN_NAME, "--out-dir"])
+        .arg(&staging)
+        .arg(&wasm_in))
+    .context("failed to run wasm-bindgen (install it with `cargo xtask` tool setup)")?;
+
+    let wasm_path = staging.join(format!("{BINDGEN_NAME}_bg.wasm"));
+    if release {
+        optimize(&wasm_path)?;
+    }
+    let wasm = fs::read(&wasm_path).with_context(|| format!("failed to read {}", wasm_path.display()))?;
+    let glue_path = staging.join(format!("{BINDGEN_NAME}.js"));
+    let glue = fs::read_to_string(&glue_path)
+        .with_context(|| format!("failed to read {}", glue_path.display()))?;
+
+    let hash = content_hash(&[&wasm, glue.as_bytes()]);
+    let glue_name = format!("{BINDGEN_NAME}-{hash}.js");
+    let wasm_name = format!("{BINDGEN_NAME}-{hash}_bg.wasm");
+    // The glue's own default URL (used only when init gets no argument) follows the rename too.
+    let glue = glue.replace(&format!("{BINDGEN_NAME}_bg.wasm"), &wasm_name);
+    let loader_source_path = root.join("widget/loader").join(LOADER_NAME);
+    let loader_source = fs::read_to_string(&loader_source_path)
+        .with_context(|| format!("failed to read {}", loader_source_path.display()))?;
+    ensure!(
+        loader_source.contains(HASH_PLACEHOLDER),
+        "{} lost its {HASH_PLACEHOLDER} placeholder",
+        loader_source_path.display()
+    );
+    let loader = loader_source.replace(HASH_PLACEHOLDER, &hash);
+
+    let dist = root.join("widget/dist");
+    recreate_dir(&dist)?;
+    write(&dist.join(&wasm_name), &wasm)?;
+    write(&dist.join(&glue_name), glue.as_bytes())?;
+    write(&dist.join(LOADER_NAME), loader.as_bytes())?;
+
+    let wasm_gzip = gzip_len(&wasm)?;
+    let js_gzip = gzip_len(glue.as_bytes())? + gzip_len(loader.as_bytes())?;
+    let sizes = WidgetSizes {
+        wasm_gzip,
+        js_gzip,
+        total_gzip: wasm_gzip + js_gzip,
+        wasm_raw: wasm.len() as u64,
+        js_raw: (glue.len() + loader.len()) as u64,
+    };
+    println!(
+        "widget: {} wasm + {} js = {} gzip (budget {}){}{}",
+        kb(sizes.wasm_gzip),
+        kb(sizes.js_gzip),
+        kb(sizes.total_gzip),
+        kb(BUDGET_BYTES),
+        if sizes.within_budget() { "" } else { " — over budget" },
+        if release { "" } else { " [debug build]" },
+    );
+    Ok(sizes)
+}
+
+/// Installs what the widget build needs and is missing: the wasm32 target, wasm-bindgen-cli at
+/// the pinned version, and binaryen's `wasm-opt` (optional: without it release builds are larger).
+pub(crate) fn ensure_widget_tools() -> Result<()> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .context("failed to run rustup")?;
+    if !installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+            .context("failed to add the wasm32 target")?;
+    }
+
+    let bindgen = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if !bindgen.split_whitespace().any(|word| word == WASM_BINDGEN_VERSION) {
+        run(Command::new("cargo").args([
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            WASM_BINDGEN_VERSION,
+        ]))
+        .context("failed to install wasm-bindgen-cli")?;
+    }
+
+    if output(Command::new("wasm-opt").arg("--version")).is_err() {
+        let installed = run(Command::new("apt-get").arg("update"))
+            .and_then(|()| run(Command::new("apt-get").args(["install", "-y", "binaryen"])));
+        if let Err(error) = installed {
+            eprintln!("widget: wasm-opt is missing and could not be installed ({error:#}); release builds will be larger");
+        }
+    }
+    Ok(())
+}
+
+/// `wasm-opt -Oz` in place; skipped with a note when wasm-opt is not installed.
+fn optimize(wasm: &Path) -> Result<()> {
+    if output(Command::new("wasm-opt").arg("--version")).is_err() {
+        eprintln!("widget: wasm-opt not found, skipping -Oz");
+        return Ok(());
+    }
+    let optimized = wasm.with_extension("opt.wasm");
+    run(Command::new("wasm-opt")
+        .arg("-Oz")
+        .args(WASM_OPT_FEATURES)
+        .arg("--strip-debug")
+        .arg("--strip-producers")
+        .arg(wasm)
+        .arg("-o")
+        .arg(&optimized))
+    .context("failed to run wasm-opt")?;
+    fs::rename(&optimized, wasm).context("failed to replace the wasm with its optimized version")
+}
+
+fn workspace_root() -> PathBuf {
+    let xtask_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask_dir.parent().unwrap_or(xtask_dir).to_path_buf()
+}
+
+/// `CARGO_TARGET_DIR`, else what cargo says (it reads `.cargo/config.toml`'s `build.target-dir`).
+fn target_dir(root: &Path) -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let metadata = output(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root)
+            .args(["metadata", "--format-version", "1", "--no-deps"]),
+    )
+    .context("failed to run cargo metadata")?;
+    json_string_field(&metadata, "target_directory")
+        .map(PathBuf::from)
+        .context("cargo metadata has no target_directory")
+}
+
+/// Reads one top-level string field from JSON without a JSON dependency (xtask has none).
+fn json_string_field(json: &str, field: &str) -> Option<String> {
+    let start = json.find(&format!("\"{field}\":\""))? + field.len() + 4;
+    let mut value = String::new();
+    let mut chars = json[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(value),
+            '\\' => match chars.next()? {
+                'n' => value.push('\n'),
+                't' => value.push('\t'),
+                other => value.push(other),
+            },
+            c => value.push(c),
+        }
+    }
+    None
+}
+
+/// FNV-1a (64-bit) over the parts, first 10 hex digits: enough to bust caches, no dependency.
+fn content_hash(parts: &[&[u8]]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in parts.iter().flat_map(|part| part.iter()) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")[..10].to_owned()
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(bytes).context("failed to gzip")?;
+    Ok(encoder.finish().context("failed to gzip")?.len() as u64)
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
+fn recreate_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        fs::remove_dir_all(dir).with_context(|| format!("failed to clear {}", dir.display()))?;
+    }
+    fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    fs::write(path, bytes).with_context(|| format!("failed to write {}", path.display()))
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let status = command.status().with_context(|| format!("failed to start {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn output(command: &mut Command) -> Result<String> {
+    let out = command
+        .stderr(Stdio::null())
+        .output()
+        .with_context(|| format!("failed to start {command:?}"))?;
+    if !out.status.success() {
+        bail!("{command:?} failed with {}", out.status);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_hash_is_ten_hex_digits_and_changes_with_the_content() {
+        let a = content_hash(&[b"wasm", b"glue"]);
+        let b = content_hash(&[b"wasm", b"glue!"]);
+        assert_eq!(a.len(), 10);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn the_target_directory_is_read_from_cargo_metadata() {
+        let json = r#"{"packages":[],"target_directory":"/var/cache/x\\y/target","version":1}"#;
+        assert_eq!(json_string_field(json, "target_directory").as_deref(), Some("/var/cache/x\\y/target"));
+    }
+}
