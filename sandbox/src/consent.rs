@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::pages::{error_page, escape, layout};
 use crate::seed::{self, INTEGRATION_DISPLAY_NAME, SCOPE};
-use crate::state::{random_token, AppState, AuthorizationCode, Grantee};
+use crate::state::{expires_after, random_token, AppState, AuthorizationCode, Grantee};
 
 /// The parameters the consent form carries back on POST.
 const CARRIED: [&str; 7] = [
@@ -112,7 +112,7 @@ async fn decide(State(state): State<AppState>, body: Bytes) -> Response {
                     },
                     code_challenge: authorization.code_challenge.clone(),
                     issued_at: now,
-                    expires_at: now + state.config.code_ttl,
+                    expires_at: expires_after(now, state.config.code_ttl),
                     used: false,
                 },
             );

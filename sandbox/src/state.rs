@@ -73,10 +73,7 @@ impl Store {
     ) -> String {
         let token = random_token("sbx_at_");
         let issued_at = Utc::now();
-        let expires_at = TimeDelta::from_std(ttl)
-            .ok()
-            .and_then(|ttl| issued_at.checked_add_signed(ttl))
-            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let expires_at = expires_after(issued_at, ttl);
         let access = AccessToken {
             client_id: client_id.to_owned(),
             grantee,
@@ -168,6 +165,14 @@ pub(crate) struct OnboardingLink {
 pub(crate) struct RateWindow {
     pub(crate) started: Instant,
     pub(crate) count: u32,
+}
+
+/// `start + ttl`, saturating instead of panicking on an absurd configured lifetime.
+pub(crate) fn expires_after(start: DateTime<Utc>, ttl: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(ttl)
+        .ok()
+        .and_then(|ttl| start.checked_add_signed(ttl))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// A fresh unguessable token: 32 random bytes, base64url, with a readable prefix.
