@@ -98,7 +98,10 @@ impl Candidate {
     pub fn validate(&self, today: CalendarDate) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut add = |field: CandidateField, message: &str| {
-            errors.entry(field.as_str().to_owned()).or_default().push(message.to_owned());
+            errors
+                .entry(field.as_str().to_owned())
+                .or_default()
+                .push(message.to_owned());
         };
         for field in [CandidateField::FullName, CandidateField::JobTitle] {
             let value = self.get(field).trim();
@@ -114,17 +117,24 @@ impl Candidate {
         if email.is_empty() {
             add(CandidateField::PersonalEmail, "is required");
         } else if !email_is_valid(email) {
-            add(CandidateField::PersonalEmail, "must be a valid email address");
+            add(
+                CandidateField::PersonalEmail,
+                "must be a valid email address",
+            );
         }
         let date = self.provisional_start_date.trim();
         if date.is_empty() {
             add(CandidateField::ProvisionalStartDate, "is required");
         } else {
             match CalendarDate::parse(date) {
-                None => add(CandidateField::ProvisionalStartDate, "must be a date in YYYY-MM-DD format"),
-                Some(start) if start < today => {
-                    add(CandidateField::ProvisionalStartDate, "must not be in the past")
-                }
+                None => add(
+                    CandidateField::ProvisionalStartDate,
+                    "must be a date in YYYY-MM-DD format",
+                ),
+                Some(start) if start < today => add(
+                    CandidateField::ProvisionalStartDate,
+                    "must not be in the past",
+                ),
                 Some(_) => {}
             }
         }
@@ -132,7 +142,10 @@ impl Candidate {
         if country.is_empty() {
             add(CandidateField::CountryCode, "is required");
         } else if !country_code_shape_is_valid(country) {
-            add(CandidateField::CountryCode, "must be an ISO 3166-1 alpha-2 or alpha-3 code");
+            add(
+                CandidateField::CountryCode,
+                "must be an ISO 3166-1 alpha-2 or alpha-3 code",
+            );
         }
         if errors.is_empty() {
             Ok(())
@@ -162,7 +175,9 @@ fn email_is_valid(email: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
 
 #[cfg(test)]
@@ -192,7 +207,11 @@ mod tests {
     fn an_empty_candidate_reports_every_field_as_required() {
         let errors = Candidate::default().validate(today()).expect_err("invalid");
         for field in CandidateField::ALL {
-            assert_eq!(errors[field.as_str()], vec!["is required".to_owned()], "{field:?}");
+            assert_eq!(
+                errors[field.as_str()],
+                vec!["is required".to_owned()],
+                "{field:?}"
+            );
         }
     }
 
@@ -206,7 +225,10 @@ mod tests {
         };
         let errors = candidate.validate(today()).expect_err("invalid");
         assert_eq!(errors.len(), 3);
-        assert_eq!(errors["provisional_start_date"], vec!["must not be in the past".to_owned()]);
+        assert_eq!(
+            errors["provisional_start_date"],
+            vec!["must not be in the past".to_owned()]
+        );
     }
 
     #[test]
@@ -217,7 +239,17 @@ mod tests {
 
     #[test]
     fn normalizing_trims_and_uppercases_the_country() {
-        let candidate = Candidate { full_name: "  Ana ".into(), ..ana() }.normalized();
-        assert_eq!((candidate.full_name.as_str(), candidate.country_code.as_str()), ("Ana", "PT"));
+        let candidate = Candidate {
+            full_name: "  Ana ".into(),
+            ..ana()
+        }
+        .normalized();
+        assert_eq!(
+            (
+                candidate.full_name.as_str(),
+                candidate.country_code.as_str()
+            ),
+            ("Ana", "PT")
+        );
     }
 }

@@ -47,7 +47,7 @@ impl CalendarDate {
 
     fn is_leap_year(self) -> bool {
         let y = self.year;
-        (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
     }
 }
 
@@ -69,7 +69,17 @@ mod tests {
 
     #[test]
     fn impossible_or_misformatted_dates_are_refused() {
-        for text in ["2027-02-29", "2027-13-01", "2027-00-10", "2027-1-10", "27-01-10", "2027-01-1a", "2027/01/10", "+027-01-10", ""] {
+        for text in [
+            "2027-02-29",
+            "2027-13-01",
+            "2027-00-10",
+            "2027-1-10",
+            "27-01-10",
+            "2027-01-1a",
+            "2027/01/10",
+            "+027-01-10",
+            "",
+        ] {
             assert_eq!(CalendarDate::parse(text), None, "{text}");
         }
     }

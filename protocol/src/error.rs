@@ -107,7 +107,11 @@ impl ErrorBody {
     /// An error without field details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ErrorBody {
-            error: ErrorDetail { code, message: message.into(), fields: BTreeMap::new() },
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                fields: BTreeMap::new(),
+            },
         }
     }
 
@@ -125,8 +129,12 @@ mod tests {
     #[test]
     fn error_body_serializes_to_the_documented_shape() {
         let mut fields = BTreeMap::new();
-        fields.insert("personal_email".to_owned(), vec!["must be a valid email address".to_owned()]);
-        let body = ErrorBody::new(ErrorCode::ValidationFailed, "Check the fields.").with_fields(fields);
+        fields.insert(
+            "personal_email".to_owned(),
+            vec!["must be a valid email address".to_owned()],
+        );
+        let body =
+            ErrorBody::new(ErrorCode::ValidationFailed, "Check the fields.").with_fields(fields);
 
         let json = serde_json::to_value(&body).expect("serializes");
 
@@ -139,7 +147,11 @@ mod tests {
 
     #[test]
     fn every_code_serializes_as_its_wire_name() {
-        for code in [ErrorCode::Unauthorized, ErrorCode::IdempotencyKeyReused, ErrorCode::RateLimited] {
+        for code in [
+            ErrorCode::Unauthorized,
+            ErrorCode::IdempotencyKeyReused,
+            ErrorCode::RateLimited,
+        ] {
             let json = serde_json::to_value(code).expect("serializes");
             assert_eq!(json, serde_json::Value::String(code.as_str().to_owned()));
         }

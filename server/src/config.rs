@@ -369,7 +369,7 @@ fn default_app_url(remote_base: Option<&Url>) -> Url {
     let app = match remote_base.and_then(Url::host_str) {
         Some("gateway.remote.com") => "https://employ.remote.com",
         Some(host) if host.ends_with("remote-sandbox.com") => "https://employ.remote-sandbox.com",
-        _ => return remote_base.cloned().unwrap_or_else(|| fallback_app_url()),
+        _ => return remote_base.cloned().unwrap_or_else(fallback_app_url),
     };
     Url::parse(app).unwrap_or_else(|_| fallback_app_url())
 }

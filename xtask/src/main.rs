@@ -19,7 +19,9 @@ fn main() {
         Some("build") => build().map(|_| ()),
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run_all(),
-        Some("widget") => widget::ensure_widget_tools().and_then(|()| widget::build_widget(true)).map(|_| ()),
+        Some("widget") => widget::ensure_widget_tools()
+            .and_then(|()| widget::build_widget(true))
+            .map(|_| ()),
         _ => {
             eprintln!("usage: cargo xtask <build | demo [--port 8080] | test | widget>");
             std::process::exit(2);
@@ -43,7 +45,9 @@ pub(crate) fn build() -> Result<std::path::PathBuf> {
     let local = workspace_root().join("target/release/hire-with-remote");
     if built != local {
         std::fs::create_dir_all(local.parent().context("no parent")?)?;
-        std::fs::copy(&built, &local).with_context(|| format!("failed to copy {} to {}", built.display(), local.display()))?;
+        std::fs::copy(&built, &local).with_context(|| {
+            format!("failed to copy {} to {}", built.display(), local.display())
+        })?;
     }
     eprintln!("xtask: built {}", local.display());
     Ok(local)
@@ -52,7 +56,11 @@ pub(crate) fn build() -> Result<std::path::PathBuf> {
 /// Builds everything, then runs `hire-with-remote demo` with the given flags.
 fn demo(flags: &[String]) -> Result<()> {
     let binary = build()?;
-    let status = Command::new(&binary).arg("demo").args(flags).current_dir(workspace_root()).status()?;
+    let status = Command::new(&binary)
+        .arg("demo")
+        .args(flags)
+        .current_dir(workspace_root())
+        .status()?;
     if !status.success() {
         bail!("the demo exited with {status}");
     }

@@ -11,7 +11,9 @@ use anyhow::{bail, Context, Result};
 /// Runs `command`, inheriting stdio; fails when it exits non-zero.
 pub(crate) fn run(command: &mut Command) -> Result<()> {
     eprintln!("xtask: $ {}", describe(command));
-    let status = command.status().with_context(|| format!("failed to start `{}`", describe(command)))?;
+    let status = command
+        .status()
+        .with_context(|| format!("failed to start `{}`", describe(command)))?;
     if !status.success() {
         bail!("`{}` failed ({status})", describe(command));
     }
@@ -20,16 +22,26 @@ pub(crate) fn run(command: &mut Command) -> Result<()> {
 
 /// Runs `command` quietly and returns its stdout.
 pub(crate) fn output(command: &mut Command) -> Result<String> {
-    let out = command.output().with_context(|| format!("failed to start `{}`", describe(command)))?;
+    let out = command
+        .output()
+        .with_context(|| format!("failed to start `{}`", describe(command)))?;
     if !out.status.success() {
-        bail!("`{}` failed: {}", describe(command), String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "`{}` failed: {}",
+            describe(command),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// True when `program --version` runs.
 pub(crate) fn has(program: &str) -> bool {
-    Command::new(program).arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 /// `cargo`, as the one running xtask.
@@ -51,7 +63,8 @@ pub(crate) fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         return PathBuf::from(dir);
     }
-    let config = std::fs::read_to_string(workspace_root().join(".cargo/config.toml")).unwrap_or_default();
+    let config =
+        std::fs::read_to_string(workspace_root().join(".cargo/config.toml")).unwrap_or_default();
     config
         .lines()
         .find_map(|line| line.trim().strip_prefix("target-dir"))

@@ -24,12 +24,40 @@ pub(crate) fn run_all() -> Result<()> {
     widget_dependency_rule()?;
     // The widget first: the server embeds its bundle.
     widget::build_widget(true)?;
-    run(cargo().args(["clippy", "--workspace", "--exclude", "hwr-widget", "--all-targets", "--", "-D", "warnings"]))?;
-    run(cargo().args(["clippy", "-p", "hwr-widget", "--target", "wasm32-unknown-unknown", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "hwr-widget",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "hwr-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     run(cargo().args(["test", "--workspace", "--exclude", "hwr-widget"]))?;
     run(cargo()
-        .args(["test", "-p", "hwr-widget", "--target", "wasm32-unknown-unknown"])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+        .args([
+            "test",
+            "-p",
+            "hwr-widget",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
     end_to_end()?;
@@ -39,16 +67,35 @@ pub(crate) fn run_all() -> Result<()> {
 
 /// `cargo tree` of the widget for wasm32 must not list a server-only crate.
 fn widget_dependency_rule() -> Result<()> {
-    let tree = output(cargo().args(["tree", "-p", "hwr-widget", "--target", "wasm32-unknown-unknown", "-e", "normal", "--prefix", "none"]))?;
+    let tree = output(cargo().args([
+        "tree",
+        "-p",
+        "hwr-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+    ]))?;
     let offending: Vec<&str> = SERVER_ONLY
         .iter()
         .copied()
-        .filter(|name| tree.lines().any(|line| line.split_whitespace().next() == Some(*name)))
+        .filter(|name| {
+            tree.lines()
+                .any(|line| line.split_whitespace().next() == Some(*name))
+        })
         .collect();
     if !offending.is_empty() {
-        bail!("the widget depends on server-only crates: {}", offending.join(", "));
+        bail!(
+            "the widget depends on server-only crates: {}",
+            offending.join(", ")
+        );
     }
-    eprintln!("xtask: the widget depends on none of {}", SERVER_ONLY.join(", "));
+    eprintln!(
+        "xtask: the widget depends on none of {}",
+        SERVER_ONLY.join(", ")
+    );
     Ok(())
 }
 

@@ -12,13 +12,16 @@ pub(crate) fn ensure_browser() -> Result<()> {
     if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
         return Ok(());
     }
-    apt_install(&["chromium", "chromium-driver"]).context("Chromium is needed for the widget and end-to-end tests")
+    apt_install(&["chromium", "chromium-driver"])
+        .context("Chromium is needed for the widget and end-to-end tests")
 }
 
 /// `apt-get update` then `apt-get install -y`.
 pub(crate) fn apt_install(packages: &[&str]) -> Result<()> {
     run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get").args(["install", "-y"]).args(packages))
+    run(Command::new("apt-get")
+        .args(["install", "-y"])
+        .args(packages))
 }
 
 /// `npm ci` (or `npm install`) in tests/e2e when its node_modules are missing.
@@ -30,8 +33,16 @@ pub(crate) fn ensure_e2e_packages() -> Result<()> {
     if !has("npm") {
         apt_install(&["nodejs", "npm"])?;
     }
-    let verb = if dir.join("package-lock.json").exists() { "ci" } else { "install" };
-    run(Command::new("npm").arg(verb).arg("--no-audit").arg("--no-fund").current_dir(&dir))
+    let verb = if dir.join("package-lock.json").exists() {
+        "ci"
+    } else {
+        "install"
+    };
+    run(Command::new("npm")
+        .arg(verb)
+        .arg("--no-audit")
+        .arg("--no-fund")
+        .current_dir(&dir))
 }
 
 /// Postgres must answer on 127.0.0.1:5432; start the local cluster if it does not.
@@ -39,10 +50,23 @@ pub(crate) fn ensure_postgres() -> Result<()> {
     if postgres_answers() {
         return Ok(());
     }
-    eprintln!("xtask: Postgres is not answering on 127.0.0.1:5432; trying to start the local cluster");
-    let versions = std::fs::read_dir("/etc/postgresql").map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect::<Vec<_>>()).unwrap_or_default();
+    eprintln!(
+        "xtask: Postgres is not answering on 127.0.0.1:5432; trying to start the local cluster"
+    );
+    let versions = std::fs::read_dir("/etc/postgresql")
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
     for version in versions {
-        let _ = run(Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]));
+        let _ = run(Command::new("pg_ctlcluster").args([
+            "--skip-systemctl-redirect",
+            &version,
+            "main",
+            "start",
+        ]));
     }
     for _ in 0..20 {
         if postgres_answers() {
