@@ -59,18 +59,34 @@ pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
     let root = workspace_root();
     let profile = if release { "release-wasm" } else { "dev" };
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(&root).args(["build", "-p", "hwr-widget", "--target", WASM_TARGET]);
+    cargo
+        .current_dir(&root)
+        .args(["build", "-p", "hwr-widget", "--target", WASM_TARGET]);
     cargo.args(["--profile", profile]);
     run(&mut cargo).context("failed to build the widget for wasm32")?;
 
     let profile_dir = if release { "release-wasm" } else { "debug" };
-    let wasm_in = target_dir(&root)?.join(WASM_TARGET).join(profile_dir).join("hwr_widget.wasm");
-    ensure!(wasm_in.is_file(), "cargo did not produce {}", wasm_in.display());
+    let wasm_in = target_dir(&root)?
+        .join(WASM_TARGET)
+        .join(profile_dir)
+        .join("hwr_widget.wasm");
+    ensure!(
+        wasm_in.is_file(),
+        "cargo did not produce {}",
+        wasm_in.display()
+    );
 
     let staging = target_dir(&root)?.join("hwr-widget-bindgen");
     recreate_dir(&staging)?;
     run(Command::new("wasm-bindgen")
-        .args(["--target", "web", "--no-typescript", "--out-name", BINDGEN_NAME, "--out-dir"])
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            BINDGEN_NAME,
+            "--out-dir",
+        ])
         .arg(&staging)
         .arg(&wasm_in))
     .context("failed to run wasm-bindgen (install it with `cargo xtask` tool setup)")?;
@@ -79,7 +95,8 @@ pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
     if release {
         optimize(&wasm_path)?;
     }
-    let wasm = fs::read(&wasm_path).with_context(|| format!("failed to read {}", wasm_path.display()))?;
+    let wasm =
+        fs::read(&wasm_path).with_context(|| format!("failed to read {}", wasm_path.display()))?;
     let glue_path = staging.join(format!("{BINDGEN_NAME}.js"));
     let glue = fs::read_to_string(&glue_path)
         .with_context(|| format!("failed to read {}", glue_path.display()))?;
@@ -120,7 +137,11 @@ pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
         kb(sizes.js_gzip),
         kb(sizes.total_gzip),
         kb(BUDGET_BYTES),
-        if sizes.within_budget() { "" } else { " — over budget" },
+        if sizes.within_budget() {
+            ""
+        } else {
+            " — over budget"
+        },
         if release { "" } else { " [debug build]" },
     );
     Ok(sizes)
@@ -137,7 +158,10 @@ pub(crate) fn ensure_widget_tools() -> Result<()> {
     }
 
     let bindgen = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
-    if !bindgen.split_whitespace().any(|word| word == WASM_BINDGEN_VERSION) {
+    if !bindgen
+        .split_whitespace()
+        .any(|word| word == WASM_BINDGEN_VERSION)
+    {
         run(Command::new("cargo").args([
             "install",
             "wasm-bindgen-cli",
@@ -248,7 +272,9 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 fn run(command: &mut Command) -> Result<()> {
-    let status = command.status().with_context(|| format!("failed to start {command:?}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("failed to start {command:?}"))?;
     if !status.success() {
         bail!("{command:?} failed with {status}");
     }
@@ -282,6 +308,9 @@ mod tests {
     #[test]
     fn the_target_directory_is_read_from_cargo_metadata() {
         let json = r#"{"packages":[],"target_directory":"/var/cache/x\\y/target","version":1}"#;
-        assert_eq!(json_string_field(json, "target_directory").as_deref(), Some("/var/cache/x\\y/target"));
+        assert_eq!(
+            json_string_field(json, "target_directory").as_deref(),
+            Some("/var/cache/x\\y/target")
+        );
     }
 }

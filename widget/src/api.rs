@@ -1,0 +1,190 @@
+//! The backend's HTTP API (v1) over the browser's `fetch`, with the site token in the
+//! `Authorization` header (never in a URL) and no cookies: identity comes from the token alone.
+
+use std::collections::BTreeMap;
+
+use hwr_protocol::{
+    Candidate, ConnectMode, ConnectRequest, ConnectResponse, ConnectionResponse, ConnectionStatus,
+    Countries, Country, FlowResponse, HireResponse, IDEMPOTENCY_KEY_HEADER,
+};
+use serde::{de::DeserializeOwned, Deserialize};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortSignal, Headers, Request, RequestCredentials, RequestInit, RequestMode, Response,
+};
+
+/// How long one request may take before it counts as a network failure. The backend's own
+/// upstream timeouts are shorter, so this only fires when the backend itself is unreachable.
+const REQUEST_TIMEOUT_MS: u32 = 30_000;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ApiError {
+    /// No answer: offline, DNS, CORS refusal, timeout.
+    Network,
+    /// The backend answered with its error shape.
+    Server(ServerError),
+    /// The backend answered something we cannot read.
+    Unexpected,
+}
+
+/// The inside of `{"error": {...}}`. The code stays a string so that a code added to the server
+/// later still reaches the host's `hwr:error` listener instead of failing to parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub(crate) struct ServerError {
+    pub(crate) code: String,
+    #[serde(default)]
+    pub(crate) message: String,
+    #[serde(default)]
+    pub(crate) fields: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ServerError,
+}
+
+/// A client for one backend and one site token.
+#[derive(Debug, Clone)]
+pub(crate) struct Api {
+    backend: String,
+    token: String,
+}
+
+impl Api {
+    /// `backend` without a trailing slash.
+    pub(crate) fn new(backend: String, token: String) -> Self {
+        Api { backend, token }
+    }
+
+    /// The backend's origin (scheme, host, port), to check `postMessage` senders against.
+    pub(crate) fn origin(&self) -> Option<String> {
+        web_sys::Url::new(&self.backend)
+            .ok()
+            .map(|url| url.origin())
+    }
+
+    /// `GET /api/v1/connection`.
+    pub(crate) async fn connection(&self) -> Result<ConnectionStatus, ApiError> {
+        let answer: ConnectionResponse = self.call("GET", "/api/v1/connection", None, None).await?;
+        Ok(answer.status)
+    }
+
+    /// `GET /api/v1/countries`: the hireable countries.
+    pub(crate) async fn countries(&self) -> Result<Vec<Country>, ApiError> {
+        let answer: Countries = self.call("GET", "/api/v1/countries", None, None).await?;
+        Ok(answer.countries)
+    }
+
+    /// `POST /api/v1/connect` for a popup.
+    pub(crate) async fn connect_popup(&self) -> Result<ConnectResponse, ApiError> {
+        let request = ConnectRequest {
+            mode: ConnectMode::Popup,
+            ..ConnectRequest::default()
+        };
+        self.call("POST", "/api/v1/connect", Some(to_json(&request)?), None)
+            .await
+    }
+
+    /// `POST /api/v1/connect` in redirect mode: the backend completes the hire itself after
+    /// consent, with this attempt's idempotency key, and sends the person on to onboarding.
+    pub(crate) async fn connect_redirect(
+        &self,
+        return_to: String,
+        candidate: &Candidate,
+        idempotency_key: &str,
+    ) -> Result<ConnectResponse, ApiError> {
+        let request = ConnectRequest {
+            mode: ConnectMode::Redirect,
+            return_to: Some(return_to),
+            candidate: Some(candidate.clone()),
+            idempotency_key: Some(idempotency_key.to_owned()),
+        };
+        self.call("POST", "/api/v1/connect", Some(to_json(&request)?), None)
+            .await
+    }
+
+    /// `GET /api/v1/flows/{flow_id}`.
+    pub(crate) async fn flow(&self, flow_id: &str) -> Result<FlowResponse, ApiError> {
+        let path = format!("/api/v1/flows/{}", js_sys::encode_uri_component(flow_id));
+        self.call("GET", &path, None, None).await
+    }
+
+    /// `POST /api/v1/hires` with the attempt's idempotency key.
+    pub(crate) async fn hire(
+        &self,
+        candidate: &Candidate,
+        idempotency_key: &str,
+    ) -> Result<HireResponse, ApiError> {
+        let body = to_json(candidate)?;
+        self.call(
+            "POST",
+            "/api/v1/hires",
+            Some(body),
+            Some((IDEMPOTENCY_KEY_HEADER, idempotency_key)),
+        )
+        .await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        extra_header: Option<(&str, &str)>,
+    ) -> Result<T, ApiError> {
+        let (status, text) = self
+            .send(method, path, body, extra_header)
+            .await
+            .map_err(|_| ApiError::Network)?;
+        if (200..300).contains(&status) {
+            serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
+        } else {
+            match serde_json::from_str::<ErrorEnvelope>(&text) {
+                Ok(envelope) => Err(ApiError::Server(envelope.error)),
+                Err(_) => Err(ApiError::Unexpected),
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        extra_header: Option<(&str, &str)>,
+    ) -> Result<(u16, String), JsValue> {
+        let headers = Headers::new()?;
+        headers.set("Accept", "application/json")?;
+        headers.set("Authorization", &format!("Bearer {}", self.token))?;
+        if let Some((name, value)) = extra_header {
+            headers.set(name, value)?;
+        }
+        let init = RequestInit::new();
+        init.set_method(method);
+        init.set_mode(RequestMode::Cors);
+        init.set_credentials(RequestCredentials::Omit);
+        init.set_signal(Some(&AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_MS)));
+        if let Some(body) = body {
+            headers.set("Content-Type", "application/json")?;
+            init.set_body(&JsValue::from_str(&body));
+        }
+        init.set_headers(&headers);
+        let url = format!("{}{}", self.backend, path);
+        let request = Request::new_with_str_and_init(&url, &init)?;
+        let window = web_sys::window().ok_or(JsValue::NULL)?;
+        let response: Response = JsFuture::from(window.fetch_with_request(&request))
+            .await?
+            .dyn_into()?;
+        let text = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .unwrap_or_default();
+        Ok((response.status(), text))
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|_| ApiError::Unexpected)
+}

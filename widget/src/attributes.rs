@@ -1,0 +1,114 @@
+//! The `<hire-with-remote>` element's attributes and what they mean, parsed without the DOM so the
+//! rules (which attribute fills which candidate field, `redirect="none"`, `lang`) live in one place.
+
+use hwr_protocol::{Candidate, CandidateField};
+
+use crate::i18n::Lang;
+
+/// Every attribute the custom element observes; the loader's `observedAttributes` is this list.
+pub const OBSERVED_ATTRIBUTES: [&str; 9] = [
+    "backend",
+    "token",
+    "full-name",
+    "job-title",
+    "personal-email",
+    "provisional-start-date",
+    "country-code",
+    "redirect",
+    "lang",
+];
+
+/// What happens after a successful hire.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Redirect {
+    /// Navigate the top window to Remote's onboarding page (the default).
+    #[default]
+    Auto,
+    /// Stay on the page; the host handles `hwr:success` itself.
+    None,
+}
+
+impl Redirect {
+    /// `"none"` (any case) turns navigation off; anything else, or no attribute, keeps it on.
+    pub fn from_attribute(value: Option<&str>) -> Redirect {
+        match value {
+            Some(v) if v.trim().eq_ignore_ascii_case("none") => Redirect::None,
+            _ => Redirect::Auto,
+        }
+    }
+}
+
+/// The candidate field an attribute fills, if it is one of the five candidate attributes.
+pub fn candidate_field(attribute: &str) -> Option<CandidateField> {
+    match attribute {
+        "full-name" => Some(CandidateField::FullName),
+        "job-title" => Some(CandidateField::JobTitle),
+        "personal-email" => Some(CandidateField::PersonalEmail),
+        "provisional-start-date" => Some(CandidateField::ProvisionalStartDate),
+        "country-code" => Some(CandidateField::CountryCode),
+        _ => None,
+    }
+}
+
+/// Sets one candidate field.
+pub(crate) fn set_field(candidate: &mut Candidate, field: CandidateField, value: String) {
+    let slot = match field {
+        CandidateField::FullName => &mut candidate.full_name,
+        CandidateField::JobTitle => &mut candidate.job_title,
+        CandidateField::PersonalEmail => &mut candidate.personal_email,
+        CandidateField::ProvisionalStartDate => &mut candidate.provisional_start_date,
+        CandidateField::CountryCode => &mut candidate.country_code,
+    };
+    *slot = value;
+}
+
+/// Everything the element's attributes configure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ElementConfig {
+    /// Base URL of the backend, without a trailing slash.
+    pub backend: String,
+    /// The site token, sent as `Authorization: Bearer`.
+    pub token: String,
+    /// The candidate, field by field from the attributes.
+    pub candidate: Candidate,
+    /// Navigation after success.
+    pub redirect: Redirect,
+    /// Display language; `None` when the attribute is absent (the caller picks a fallback).
+    pub lang: Option<Lang>,
+}
+
+impl ElementConfig {
+    /// Builds the configuration from `(name, value)` pairs, as read from the element.
+    pub fn from_attributes<'a>(attributes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut config = ElementConfig::default();
+        for (name, value) in attributes {
+            config.apply(name, Some(value));
+        }
+        config
+    }
+
+    /// Applies one attribute change; `None` means the attribute was removed. Returns whether the
+    /// attribute is one the widget cares about.
+    pub fn apply(&mut self, name: &str, value: Option<&str>) -> bool {
+        match name {
+            "backend" => self.backend = normalize_backend(value.unwrap_or_default()),
+            "token" => self.token = value.unwrap_or_default().trim().to_owned(),
+            "redirect" => self.redirect = Redirect::from_attribute(value),
+            "lang" => self.lang = value.filter(|v| !v.trim().is_empty()).map(Lang::from_tag),
+            _ => match candidate_field(name) {
+                Some(field) => set_field(
+                    &mut self.candidate,
+                    field,
+                    value.unwrap_or_default().to_owned(),
+                ),
+                None => return false,
+            },
+        }
+        true
+    }
+}
+
+/// Trims whitespace and trailing slashes so paths can be appended with one `/`.
+pub(crate) fn normalize_backend(value: &str) -> String {
+    value.trim().trim_end_matches('/').to_owned()
+}

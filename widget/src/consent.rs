@@ -1,0 +1,139 @@
+//! The consent popup: opened blank inside the click (the only moment popup blockers allow it),
+//! then pointed at Remote's consent page; its outcome learned by polling the backend, with the
+//! callback page's `postMessage` only cutting the wait short. The server's answer is the truth,
+//! because `window.opener` is cut by Cross-Origin-Opener-Policy and on iOS.
+
+use hwr_protocol::{FlowStatus, FLOW_MESSAGE_TYPE};
+use js_sys::Reflect;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use web_sys::{MessageEvent, Window};
+
+use crate::api::{Api, ApiError};
+use crate::browser::{sleep, WakeSlot};
+
+/// Time between two polls of the flow.
+const POLL_INTERVAL_MS: i32 = 1_000;
+/// Polls that may fail in a row (flaky network) before the wait gives up.
+const MAX_POLL_FAILURES: u32 = 5;
+
+/// How the consent step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ConsentOutcome {
+    /// Tokens are stored; the hire can go ahead.
+    Connected,
+    /// The employer clicked Deny.
+    Denied,
+    /// The employer closed the popup before answering.
+    Closed,
+    /// Nobody answered in time.
+    Expired,
+    /// The exchange with Remote failed; the server's sentence, if any.
+    Failed(Option<String>),
+}
+
+/// Opens the blank consent popup. Must run synchronously in the click handler, before any
+/// `await`; `None` means the browser blocked it.
+pub(crate) fn open_popup() -> Option<Window> {
+    web_sys::window()?
+        .open_with_url_and_target_and_features("", "hwr-consent", "popup,width=520,height=680")
+        .ok()
+        .flatten()
+}
+
+/// Points the popup at Remote's consent page.
+pub(crate) fn show_consent_page(popup: &Window, authorize_url: &str) -> Result<(), JsValue> {
+    popup.location().set_href(authorize_url)
+}
+
+/// Waits until the flow is final or the popup is closed for good.
+pub(crate) async fn wait_for_consent(
+    api: &Api,
+    flow_id: &str,
+    popup: &Window,
+) -> Result<ConsentOutcome, ApiError> {
+    let wake = std::rc::Rc::new(WakeSlot::default());
+    let _listener = api
+        .origin()
+        .map(|origin| FlowMessageListener::new(origin, flow_id, wake.clone()));
+    let mut closed_polls = 0;
+    let mut failures = 0;
+    loop {
+        sleep(POLL_INTERVAL_MS, Some(&wake)).await;
+        // Read before polling: a popup that closed itself after Allow must still get one more
+        // poll (the grace poll) before we call it closed by the person.
+        let closed = popup.closed().unwrap_or(false);
+        match api.flow(flow_id).await {
+            Ok(flow) => {
+                failures = 0;
+                match flow.status {
+                    FlowStatus::Pending => {}
+                    FlowStatus::Connected => return Ok(ConsentOutcome::Connected),
+                    FlowStatus::Denied => return Ok(ConsentOutcome::Denied),
+                    FlowStatus::Expired => return Ok(ConsentOutcome::Expired),
+                    FlowStatus::Failed => return Ok(ConsentOutcome::Failed(flow.error)),
+                }
+            }
+            Err(error @ ApiError::Server(_)) => return Err(error),
+            Err(error) => {
+                failures += 1;
+                if failures >= MAX_POLL_FAILURES {
+                    return Err(error);
+                }
+            }
+        }
+        if closed {
+            closed_polls += 1;
+            if closed_polls >= 2 {
+                return Ok(ConsentOutcome::Closed);
+            }
+        }
+    }
+}
+
+/// Listens for the callback page's `{type: "hwr:flow", flow_id, status}` on this window and
+/// wakes the poll loop; removed again when dropped.
+struct FlowMessageListener {
+    closure: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl FlowMessageListener {
+    fn new(backend_origin: String, flow_id: &str, wake: std::rc::Rc<WakeSlot>) -> Self {
+        let flow_id = flow_id.to_owned();
+        let closure = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if is_flow_message(&event, &backend_origin, &flow_id) {
+                wake.wake();
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .add_event_listener_with_callback("message", closure.as_ref().unchecked_ref());
+        }
+        FlowMessageListener { closure }
+    }
+}
+
+impl Drop for FlowMessageListener {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.remove_event_listener_with_callback(
+                "message",
+                self.closure.as_ref().unchecked_ref(),
+            );
+        }
+    }
+}
+
+/// Only the backend's exact origin may speak, only about our flow.
+fn is_flow_message(event: &MessageEvent, backend_origin: &str, flow_id: &str) -> bool {
+    if event.origin() != backend_origin {
+        return false;
+    }
+    let data = event.data();
+    let field = |name: &str| {
+        Reflect::get(&data, &JsValue::from_str(name))
+            .ok()?
+            .as_string()
+    };
+    field("type").as_deref() == Some(FLOW_MESSAGE_TYPE)
+        && field("flow_id").as_deref() == Some(flow_id)
+}

@@ -1,0 +1,390 @@
+//! The hire flow, step by step (DESIGN.md "The flow"): validate, consent when needed (popup, or
+//! this window when the popup is blocked), post the hire with the attempt's idempotency key, and
+//! hand over to onboarding. Every state change goes through [`Flow`], so the view only renders.
+
+use hwr_protocol::{Candidate, ConnectionStatus, ErrorCode, FieldErrors, HireResponse};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::Window;
+
+use crate::api::{Api, ApiError};
+use crate::attributes::Redirect;
+use crate::browser::{current_url, navigate_top, new_idempotency_key, sleep, today};
+use crate::component::HireError;
+use crate::consent::{open_popup, show_consent_page, wait_for_consent, ConsentOutcome};
+use crate::form::{CountryList, FormState};
+use crate::i18n::{Lang, Strings};
+use crate::state::{Notice, Phase};
+
+/// How often `409 hire_in_progress` (the same key still running on the server) is waited out.
+const MAX_IN_PROGRESS_RETRIES: u32 = 10;
+const IN_PROGRESS_RETRY_MS: i32 = 1_000;
+
+/// One hire attempt: the candidate as sent and its key. Retrying the same candidate reuses the
+/// key, so a retry after a lost answer can never create a second employment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Attempt {
+    candidate: Candidate,
+    key: String,
+}
+
+/// The widget's inputs, state and outputs, all reactive handles (hence `Copy`).
+#[derive(Clone, Copy)]
+pub(crate) struct Flow {
+    pub(crate) backend: Signal<String>,
+    pub(crate) token: Signal<String>,
+    pub(crate) candidate: Signal<Candidate>,
+    pub(crate) redirect: Signal<Redirect>,
+    pub(crate) lang: Signal<Lang>,
+    pub(crate) phase: RwSignal<Phase>,
+    pub(crate) connection: RwSignal<Option<ConnectionStatus>>,
+    pub(crate) form: FormState,
+    pub(crate) countries: RwSignal<CountryList>,
+    attempt: RwSignal<Option<Attempt>>,
+    on_success: Option<Callback<HireResponse>>,
+    on_error: Option<Callback<HireError>>,
+    on_exit: Option<Callback<()>>,
+}
+
+/// The component's props, handed to [`Flow::new`].
+pub(crate) struct FlowProps {
+    pub(crate) backend: Signal<String>,
+    pub(crate) token: Signal<String>,
+    pub(crate) candidate: Signal<Candidate>,
+    pub(crate) redirect: Signal<Redirect>,
+    pub(crate) lang: Signal<Lang>,
+    pub(crate) phase: RwSignal<Phase>,
+    pub(crate) on_success: Option<Callback<HireResponse>>,
+    pub(crate) on_error: Option<Callback<HireError>>,
+    pub(crate) on_exit: Option<Callback<()>>,
+}
+
+impl Flow {
+    pub(crate) fn new(props: FlowProps) -> Self {
+        Flow {
+            backend: props.backend,
+            token: props.token,
+            candidate: props.candidate,
+            redirect: props.redirect,
+            lang: props.lang,
+            phase: props.phase,
+            connection: RwSignal::new(None),
+            form: FormState::new(),
+            countries: RwSignal::new(CountryList::NotLoaded),
+            attempt: RwSignal::new(None),
+            on_success: props.on_success,
+            on_error: props.on_error,
+            on_exit: props.on_exit,
+        }
+    }
+
+    /// Asks the backend whether the user is connected, again whenever backend or token change,
+    /// so that a connected employer's click needs no popup.
+    pub(crate) fn watch_connection(self) {
+        Effect::new(move |_| {
+            let (backend, token) = (self.backend.get(), self.token.get());
+            self.connection.set(None);
+            let Some(api) = api_for(&backend, &token) else {
+                return;
+            };
+            spawn_local(async move {
+                let answer = api.connection().await;
+                let unchanged = self.backend.try_get_untracked().as_deref() == Some(&backend)
+                    && self.token.try_get_untracked().as_deref() == Some(&token);
+                if let (Ok(status), true) = (answer, unchanged) {
+                    self.connection.try_set(Some(status));
+                }
+            });
+        });
+    }
+
+    /// The click (or Enter in the form). Runs synchronously up to the popup: browsers allow
+    /// `window.open` only inside the user's gesture, before any `await`.
+    pub(crate) fn submit(self) {
+        if self.phase.get_untracked().is_busy() {
+            return;
+        }
+        let candidate = self
+            .form
+            .merge(&self.candidate.get_untracked())
+            .normalized();
+        if let Err(errors) = candidate.validate(today()) {
+            self.show_field_errors(errors, &candidate);
+            self.phase.set(Phase::Idle);
+            return;
+        }
+        self.form.errors.set(FieldErrors::new());
+        let Some(api) = api_for(&self.backend.get_untracked(), &self.token.get_untracked()) else {
+            self.fail("misconfigured", self.strings().misconfigured);
+            return;
+        };
+        let key = self.key_for(&candidate);
+        if self.connection.get_untracked() == Some(ConnectionStatus::Connected) {
+            self.phase.set(Phase::Submitting);
+            spawn_local(self.hire(api, candidate, key));
+        } else {
+            let popup = open_popup();
+            self.phase.set(Phase::Connecting);
+            spawn_local(self.connect_then_hire(api, candidate, key, popup));
+        }
+    }
+
+    async fn connect_then_hire(
+        self,
+        api: Api,
+        candidate: Candidate,
+        key: String,
+        popup: Option<Window>,
+    ) {
+        let Some(popup) = popup else {
+            return self.consent_in_this_window(api, candidate, key).await;
+        };
+        if self.connection.get_untracked().is_none() {
+            // The mount-time check has not answered (or failed): ask now, and spare the
+            // employer a consent page they do not need.
+            match api.connection().await {
+                Ok(ConnectionStatus::Connected) => {
+                    let _ = popup.close();
+                    self.connection.try_set(Some(ConnectionStatus::Connected));
+                    return self.hire(api, candidate, key).await;
+                }
+                Ok(status) => {
+                    self.connection.try_set(Some(status));
+                }
+                Err(error) => {
+                    let _ = popup.close();
+                    return self.fail_api(error);
+                }
+            }
+        }
+        if self.run_consent(&api, popup).await {
+            self.hire(api, candidate, key).await;
+        }
+    }
+
+    /// Shows consent in the popup and waits for it. True when connected; otherwise the phase
+    /// and events already say why not.
+    async fn run_consent(self, api: &Api, popup: Window) -> bool {
+        self.set_phase(Phase::Connecting);
+        let outcome = match api.connect_popup().await {
+            Ok(started) => match show_consent_page(&popup, &started.authorize_url) {
+                Ok(()) => wait_for_consent(api, &started.flow_id, &popup).await,
+                Err(_) => Ok(ConsentOutcome::Closed),
+            },
+            Err(error) => Err(error),
+        };
+        if !popup.closed().unwrap_or(true) {
+            let _ = popup.close();
+        }
+        if !self.alive() {
+            return false;
+        }
+        let strings = self.strings();
+        match outcome {
+            Ok(ConsentOutcome::Connected) => {
+                self.connection.set(Some(ConnectionStatus::Connected));
+                return true;
+            }
+            Ok(ConsentOutcome::Denied) => self.exit(Notice::ConsentDenied),
+            Ok(ConsentOutcome::Closed) => self.exit(Notice::PopupClosed),
+            Ok(ConsentOutcome::Expired) => self.fail("consent_expired", strings.consent_expired),
+            Ok(ConsentOutcome::Failed(message)) => self.fail(
+                "consent_failed",
+                message
+                    .as_deref()
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or(strings.consent_failed),
+            ),
+            Err(error) => self.fail_api(error),
+        }
+        false
+    }
+
+    /// Popup blocked: the backend runs consent in this window and completes the hire with this
+    /// attempt's key itself, then sends the employer to onboarding.
+    async fn consent_in_this_window(self, api: Api, candidate: Candidate, key: String) {
+        self.set_phase(Phase::ConsentInThisWindow);
+        match api.connect_redirect(current_url(), &candidate, &key).await {
+            Ok(started) if self.alive() => navigate_top(&started.authorize_url),
+            Ok(_) => {}
+            Err(error) => self.fail_api(error),
+        }
+    }
+
+    async fn hire(self, api: Api, candidate: Candidate, key: String) {
+        let mut in_progress_retries = 0;
+        let mut consented_again = false;
+        loop {
+            self.set_phase(Phase::Submitting);
+            let answer = api.hire(&candidate, &key).await;
+            if !self.alive() {
+                return;
+            }
+            let error = match answer {
+                Ok(hire) => return self.succeed(hire),
+                Err(ApiError::Server(error)) => error,
+                Err(other) => return self.fail_api(other),
+            };
+            let code = error.code.as_str();
+            if code == ErrorCode::HireInProgress.as_str()
+                && in_progress_retries < MAX_IN_PROGRESS_RETRIES
+            {
+                in_progress_retries += 1;
+                sleep(IN_PROGRESS_RETRY_MS, None).await;
+                continue;
+            }
+            let lost_connection = if code == ErrorCode::ReconsentRequired.as_str() {
+                ConnectionStatus::ReconsentRequired
+            } else if code == ErrorCode::NotConnected.as_str() {
+                ConnectionStatus::NotConnected
+            } else {
+                return self.fail_api(ApiError::Server(error));
+            };
+            self.connection.set(Some(lost_connection));
+            if consented_again {
+                return self.fail_api(ApiError::Server(error));
+            }
+            consented_again = true;
+            // Still within the click's activation window this opens; otherwise one more click
+            // does (the next submit sees the lost connection and opens the popup synchronously).
+            let Some(popup) = open_popup() else {
+                return self.set_phase(Phase::Notice(Notice::ReconsentNeeded));
+            };
+            if !self.run_consent(&api, popup).await {
+                return;
+            }
+        }
+    }
+
+    fn succeed(self, hire: HireResponse) {
+        if !self.alive() {
+            return;
+        }
+        self.attempt.set(None);
+        let redirect = self.redirect.try_get_untracked().unwrap_or_default();
+        self.set_phase(match redirect {
+            Redirect::Auto => Phase::Redirecting,
+            Redirect::None => Phase::Notice(Notice::Hired),
+        });
+        let redirect_url = hire.redirect_url.clone();
+        if let Some(on_success) = self.on_success {
+            on_success.try_run(hire);
+        }
+        if redirect == Redirect::Auto {
+            navigate_top(&redirect_url);
+        }
+    }
+
+    fn fail_api(self, error: ApiError) {
+        if !self.alive() {
+            return;
+        }
+        let strings = self.strings();
+        match error {
+            ApiError::Network => self.fail("network_error", strings.network),
+            ApiError::Unexpected => self.fail("unexpected_response", strings.unexpected_answer),
+            ApiError::Server(error) => {
+                let mut fields = error.fields;
+                if error.code == ErrorCode::UnsupportedCountry.as_str() && fields.is_empty() {
+                    fields.insert("country_code".to_owned(), vec![error.message.clone()]);
+                }
+                if !fields.is_empty() {
+                    let current = self.form.merge(&self.candidate.get_untracked());
+                    self.show_field_errors(fields, &current);
+                }
+                let message = if error.message.is_empty() {
+                    strings.unexpected_answer
+                } else {
+                    &error.message
+                };
+                self.fail(&error.code, message);
+            }
+        }
+    }
+
+    fn fail(self, code: &str, message: &str) {
+        if !self.alive() {
+            return;
+        }
+        self.set_phase(Phase::Failed {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        });
+        if let Some(on_error) = self.on_error {
+            on_error.try_run(HireError {
+                code: code.to_owned(),
+                message: message.to_owned(),
+            });
+        }
+    }
+
+    fn exit(self, notice: Notice) {
+        if !self.alive() {
+            return;
+        }
+        self.set_phase(Phase::Notice(notice));
+        if let Some(on_exit) = self.on_exit {
+            on_exit.try_run(());
+        }
+    }
+
+    fn show_field_errors(self, errors: FieldErrors, current: &Candidate) {
+        self.form.show_errors(errors, current);
+        if self.form.shows_country() && self.countries.get_untracked() == CountryList::NotLoaded {
+            self.load_countries();
+        }
+    }
+
+    fn load_countries(self) {
+        let Some(api) = api_for(&self.backend.get_untracked(), &self.token.get_untracked()) else {
+            self.countries.set(CountryList::Unavailable);
+            return;
+        };
+        self.countries.set(CountryList::Loading);
+        spawn_local(async move {
+            let list = match api.countries().await {
+                Ok(list) if !list.is_empty() => CountryList::Loaded(list),
+                _ => CountryList::Unavailable,
+            };
+            self.countries.try_set(list);
+        });
+    }
+
+    /// The attempt's key: kept while the candidate is unchanged, new otherwise (the server
+    /// refuses one key with two different bodies).
+    fn key_for(self, candidate: &Candidate) -> String {
+        let kept = self.attempt.with_untracked(|attempt| {
+            attempt
+                .as_ref()
+                .filter(|a| a.candidate == *candidate)
+                .map(|a| a.key.clone())
+        });
+        kept.unwrap_or_else(|| {
+            let key = new_idempotency_key();
+            self.attempt.set(Some(Attempt {
+                candidate: candidate.clone(),
+                key: key.clone(),
+            }));
+            key
+        })
+    }
+
+    fn strings(self) -> &'static Strings {
+        self.lang.try_get_untracked().unwrap_or_default().strings()
+    }
+
+    /// False once the widget was unmounted while a request was in flight (the connection
+    /// signal is the flow's own, so it goes with the component's owner).
+    fn alive(self) -> bool {
+        !self.connection.is_disposed()
+    }
+
+    fn set_phase(self, phase: Phase) {
+        self.phase.try_set(phase);
+    }
+}
+
+fn api_for(backend: &str, token: &str) -> Option<Api> {
+    (!backend.is_empty() && !token.is_empty())
+        .then(|| Api::new(backend.to_owned(), token.to_owned()))
+}

@@ -1,0 +1,216 @@
+//! Every string the widget shows, in English, Portuguese and German, picked by the `lang`
+//! attribute. Kept in one table so a translator edits one file and nothing else.
+
+use hwr_protocol::CandidateField;
+
+/// The widget's display language. Unknown or missing languages fall back to English.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// English (the default).
+    #[default]
+    En,
+    /// Portuguese.
+    Pt,
+    /// German.
+    De,
+}
+
+impl Lang {
+    /// Parses a BCP 47 tag by its primary subtag (`pt-BR` → Portuguese); anything else is English.
+    pub fn from_tag(tag: &str) -> Lang {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
+        match primary.to_ascii_lowercase().as_str() {
+            "pt" => Lang::Pt,
+            "de" => Lang::De,
+            _ => Lang::En,
+        }
+    }
+
+    /// The strings in this language.
+    pub(crate) fn strings(self) -> &'static Strings {
+        match self {
+            Lang::En => &EN,
+            Lang::Pt => &PT,
+            Lang::De => &DE,
+        }
+    }
+
+    /// The tag to put in the `lang` attribute of the rendered markup.
+    pub(crate) fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Pt => "pt",
+            Lang::De => "de",
+        }
+    }
+}
+
+/// One language's strings.
+pub(crate) struct Strings {
+    pub(crate) button: &'static str,
+    pub(crate) connecting: &'static str,
+    pub(crate) submitting: &'static str,
+    pub(crate) redirecting: &'static str,
+    pub(crate) consent_in_this_window: &'static str,
+    pub(crate) denied: &'static str,
+    pub(crate) popup_closed: &'static str,
+    pub(crate) reconsent: &'static str,
+    pub(crate) hired: &'static str,
+    pub(crate) retry: &'static str,
+    pub(crate) network: &'static str,
+    pub(crate) consent_expired: &'static str,
+    pub(crate) consent_failed: &'static str,
+    pub(crate) misconfigured: &'static str,
+    pub(crate) unexpected_answer: &'static str,
+    pub(crate) form_legend: &'static str,
+    pub(crate) choose_country: &'static str,
+    labels: [&'static str; 5],
+    messages: FieldMessages,
+}
+
+/// Translations of the messages `Candidate::validate` produces (they are English on the wire).
+struct FieldMessages {
+    required: &'static str,
+    too_long: &'static str,
+    control_characters: &'static str,
+    email: &'static str,
+    date_format: &'static str,
+    date_past: &'static str,
+    country: &'static str,
+}
+
+impl Strings {
+    /// The form label of a candidate field.
+    pub(crate) fn label(&self, field: CandidateField) -> &'static str {
+        let index = CandidateField::ALL
+            .iter()
+            .position(|f| *f == field)
+            .unwrap_or_default();
+        self.labels[index]
+    }
+
+    /// Translates a field message from `Candidate::validate`; server messages pass through as
+    /// they are, since the server words them for people already.
+    pub(crate) fn field_message<'a>(&self, message: &'a str) -> &'a str {
+        let m = &self.messages;
+        match message {
+            "is required" => m.required,
+            "must be at most 200 characters" => m.too_long,
+            "must not contain control characters" => m.control_characters,
+            "must be a valid email address" => m.email,
+            "must be a date in YYYY-MM-DD format" => m.date_format,
+            "must not be in the past" => m.date_past,
+            "must be an ISO 3166-1 alpha-2 or alpha-3 code" => m.country,
+            other => other,
+        }
+    }
+}
+
+static EN: Strings = Strings {
+    button: "Hire with Remote",
+    connecting: "Waiting for your permission in the Remote window…",
+    submitting: "Sending the candidate to Remote…",
+    redirecting: "Opening onboarding in Remote…",
+    consent_in_this_window: "Pop-up blocked: continuing with Remote in this window…",
+    denied: "Permission was not given, so nothing was sent to Remote.",
+    popup_closed: "The Remote window was closed, so nothing was sent.",
+    reconsent: "Remote needs your permission again. Press Hire with Remote to continue.",
+    hired: "Sent to Remote.",
+    retry: "Try again",
+    network: "Could not reach the server. Check your connection and try again.",
+    consent_expired: "The permission request expired. Please try again.",
+    consent_failed: "Connecting to Remote failed. Please try again.",
+    misconfigured: "This button is not set up correctly: its backend or token is missing.",
+    unexpected_answer: "The server gave an unexpected answer. Please try again.",
+    form_legend: "Remote needs a few more details",
+    choose_country: "Choose a country",
+    labels: [
+        "Full name",
+        "Job title",
+        "Personal email",
+        "Start date",
+        "Country",
+    ],
+    messages: FieldMessages {
+        required: "Required.",
+        too_long: "Use at most 200 characters.",
+        control_characters: "Remove the special characters.",
+        email: "Enter a valid email address.",
+        date_format: "Enter a date.",
+        date_past: "Choose today or a later date.",
+        country: "Choose a country.",
+    },
+};
+
+static PT: Strings = Strings {
+    button: "Contratar com a Remote",
+    connecting: "A aguardar a sua autorização na janela da Remote…",
+    submitting: "A enviar o candidato para a Remote…",
+    redirecting: "A abrir o onboarding na Remote…",
+    consent_in_this_window: "Pop-up bloqueado: a continuar com a Remote nesta janela…",
+    denied: "A autorização não foi dada; nada foi enviado para a Remote.",
+    popup_closed: "A janela da Remote foi fechada; nada foi enviado.",
+    reconsent: "A Remote precisa novamente da sua autorização. Prima Contratar com a Remote.",
+    hired: "Enviado para a Remote.",
+    retry: "Tentar novamente",
+    network: "Não foi possível contactar o servidor. Verifique a ligação e tente novamente.",
+    consent_expired: "O pedido de autorização expirou. Tente novamente.",
+    consent_failed: "A ligação à Remote falhou. Tente novamente.",
+    misconfigured: "Este botão não está bem configurado: falta o backend ou o token.",
+    unexpected_answer: "O servidor deu uma resposta inesperada. Tente novamente.",
+    form_legend: "A Remote precisa de mais alguns dados",
+    choose_country: "Escolha um país",
+    labels: [
+        "Nome completo",
+        "Cargo",
+        "Email pessoal",
+        "Data de início",
+        "País",
+    ],
+    messages: FieldMessages {
+        required: "Obrigatório.",
+        too_long: "Use no máximo 200 caracteres.",
+        control_characters: "Remova os caracteres especiais.",
+        email: "Introduza um email válido.",
+        date_format: "Introduza uma data.",
+        date_past: "Escolha hoje ou uma data posterior.",
+        country: "Escolha um país.",
+    },
+};
+
+static DE: Strings = Strings {
+    button: "Mit Remote einstellen",
+    connecting: "Warte auf Ihre Zustimmung im Remote-Fenster…",
+    submitting: "Kandidat wird an Remote gesendet…",
+    redirecting: "Onboarding bei Remote wird geöffnet…",
+    consent_in_this_window: "Pop-up blockiert: weiter mit Remote in diesem Fenster…",
+    denied: "Keine Zustimmung erteilt, daher wurde nichts an Remote gesendet.",
+    popup_closed: "Das Remote-Fenster wurde geschlossen, daher wurde nichts gesendet.",
+    reconsent: "Remote braucht erneut Ihre Zustimmung. Klicken Sie auf Mit Remote einstellen.",
+    hired: "An Remote gesendet.",
+    retry: "Erneut versuchen",
+    network:
+        "Der Server ist nicht erreichbar. Prüfen Sie die Verbindung und versuchen Sie es erneut.",
+    consent_expired: "Die Anfrage ist abgelaufen. Bitte erneut versuchen.",
+    consent_failed: "Die Verbindung mit Remote ist fehlgeschlagen. Bitte erneut versuchen.",
+    misconfigured: "Diese Schaltfläche ist falsch eingerichtet: Backend oder Token fehlt.",
+    unexpected_answer: "Unerwartete Antwort vom Server. Bitte erneut versuchen.",
+    form_legend: "Remote braucht noch ein paar Angaben",
+    choose_country: "Land wählen",
+    labels: [
+        "Vollständiger Name",
+        "Berufsbezeichnung",
+        "Private E-Mail",
+        "Startdatum",
+        "Land",
+    ],
+    messages: FieldMessages {
+        required: "Pflichtfeld.",
+        too_long: "Höchstens 200 Zeichen.",
+        control_characters: "Bitte Sonderzeichen entfernen.",
+        email: "Bitte eine gültige E-Mail-Adresse eingeben.",
+        date_format: "Bitte ein Datum eingeben.",
+        date_past: "Bitte heute oder ein späteres Datum wählen.",
+        country: "Bitte ein Land wählen.",
+    },
+};
