@@ -1,1 +1,52 @@
-//! Integration-test harness: spawns the sandbox and the backend on real sockets.
+//! Integration-test harness: spawns the sandbox (fake Remote) and the backend on real sockets,
+//! each test with its own database, and offers request helpers that behave like the widget and
+//! like a browser going through consent. The tests themselves live in `tests/api/`.
+
+mod app;
+mod assertions;
+mod candidate;
+mod consent_page;
+mod database;
+
+pub use app::{
+    json_body, location, send, spawn_app, spawn_app_with, StartedFlow, TestApp, FOREIGN_ORIGIN,
+    JOB_SITE_ORIGIN,
+};
+pub use assertions::{assert_error, assert_error_shape, field_names};
+pub use candidate::{ana, ana_with, candidate_number, days_from_today};
+pub use consent_page::ConsentForm;
+pub use database::{Db, TestDatabase};
+
+/// A site user id no other test uses.
+pub fn unique_user() -> String {
+    format!("user-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// A fresh idempotency key.
+pub fn new_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Runs each listed scenario (`async fn name(db: Db)`, in the calling module) as two tests,
+/// `sqlite::name` and `postgres::name`, so every store behaviour is checked on both databases.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($scenario:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario($crate::Db::Sqlite).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario($crate::Db::Postgres).await;
+                }
+            )+
+        }
+    };
+}

@@ -1,0 +1,406 @@
+//! `spawn_app()`: a sandbox (fake Remote) and the backend on real sockets, wired as in production,
+//! with one fresh database; and `TestApp`, the request helpers every test talks through.
+
+use std::{net::TcpListener as StdTcpListener, time::Duration};
+
+use hire_with_remote::{
+    config::Settings, crypto::KeyRing, site_token::SiteTokens, state::AppState, store::Store,
+    Application,
+};
+use hwr_protocol::IDEMPOTENCY_KEY_HEADER;
+use hwr_sandbox::{Sandbox, SandboxConfig};
+use reqwest::{header, Client, Method, RequestBuilder, Response, StatusCode};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+use url::Url;
+
+use crate::{
+    consent_page::ConsentForm,
+    database::{Db, TestDatabase},
+};
+
+/// The job site's origin the backend allows; tests send it as `Origin`, like the widget would.
+pub const JOB_SITE_ORIGIN: &str = "http://127.0.0.1:9";
+
+/// An origin the backend does not allow.
+pub const FOREIGN_ORIGIN: &str = "https://evil.example";
+
+/// A running backend, its sandbox and its database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT` of the backend.
+    pub address: String,
+    /// The backend's port.
+    pub port: u16,
+    /// The fake Remote.
+    pub sandbox: Sandbox,
+    /// The backend's shared state (the store lives here).
+    pub state: AppState,
+    /// A client that follows no redirects, as the tests must see every hop.
+    pub client: Client,
+    /// The secret site tokens are signed with.
+    pub site_secret: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    // Declared last: dropped after the app has been told to stop.
+    database: TestDatabase,
+}
+
+/// A consent flow as `POST /api/v1/connect` answered it.
+#[derive(Debug, Clone)]
+pub struct StartedFlow {
+    /// The flow's id.
+    pub flow_id: String,
+    /// Remote's consent page.
+    pub authorize_url: Url,
+}
+
+/// Starts the sandbox and the backend with the default settings.
+pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// Starts the sandbox and the backend; `adjust` may change any backend setting first.
+pub async fn spawn_app_with(db: Db, adjust: impl Fn(&mut Settings)) -> TestApp {
+    let database = TestDatabase::create(db).await;
+    let site_secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    // The redirect URI must be registered with the sandbox before the backend binds, so learn a
+    // free port first; another process may take it in between, hence the retries.
+    let mut last_error = None;
+    for _ in 0..5 {
+        let port = free_port();
+        let sandbox = Sandbox::start(SandboxConfig {
+            port: 0,
+            redirect_uris: vec![format!("http://127.0.0.1:{port}/oauth/callback")],
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("the sandbox starts");
+        let mut settings = Settings {
+            listen: format!("127.0.0.1:{port}"),
+            public_url: Some(format!("http://127.0.0.1:{port}")),
+            allowed_origins: Some(JOB_SITE_ORIGIN.to_owned()),
+            site_secret: Some(site_secret.clone()),
+            data_dir: std::env::temp_dir(),
+            encryption_keys: Some(KeyRing::generate_entry("k1")),
+            database_url: Some(database.url()),
+            remote_base_url: Some(sandbox.base_url()),
+            remote_client_id: Some("demo-client".to_owned()),
+            remote_client_secret: Some("demo-secret".to_owned()),
+            ..Settings::default()
+        };
+        adjust(&mut settings);
+        let config = settings
+            .validate()
+            .expect("the test configuration is valid");
+        let application = match Application::build(config).await {
+            Ok(application) => application,
+            Err(error) => {
+                last_error = Some(error);
+                continue;
+            }
+        };
+        let state = application.state().clone();
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(application.run_until(async {
+            let _ = stopped.await;
+        }));
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("a reqwest client");
+        return TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            sandbox,
+            state,
+            client,
+            site_secret,
+            shutdown: Some(shutdown),
+            database,
+        };
+    }
+    panic!("the backend failed to start: {last_error:?}");
+}
+
+fn free_port() -> u16 {
+    StdTcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+impl TestApp {
+    /// The backend's store.
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// The database this app runs on.
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
+    }
+
+    /// A valid site token for `user`, living ten minutes.
+    pub fn token(&self, user: &str) -> String {
+        SiteTokens::new(
+            &SecretString::from(self.site_secret.clone()),
+            Duration::from_secs(3600),
+        )
+        .mint(user, Duration::from_secs(600))
+        .expect("a site token")
+    }
+
+    /// `path` on the backend.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// `path` on the sandbox.
+    pub fn sandbox_url(&self, path: &str) -> String {
+        format!("{}{path}", self.sandbox.base_url())
+    }
+
+    /// A request from the job site's page: `Origin` set, no site token.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header(header::ORIGIN, JOB_SITE_ORIGIN)
+    }
+
+    /// A request from the job site's page on behalf of `user`.
+    pub fn request_as(&self, user: &str, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(self.token(user))
+    }
+
+    /// `GET path` as `user`.
+    pub async fn get(&self, user: &str, path: &str) -> Response {
+        send(self.request_as(user, Method::GET, path)).await
+    }
+
+    /// `POST path` with a JSON body as `user`.
+    pub async fn post(&self, user: &str, path: &str, body: &Value) -> Response {
+        send(self.request_as(user, Method::POST, path).json(body)).await
+    }
+
+    /// `DELETE path` as `user`.
+    pub async fn delete(&self, user: &str, path: &str) -> Response {
+        send(self.request_as(user, Method::DELETE, path)).await
+    }
+
+    /// `GET /api/v1/connection` as `user`, as JSON (asserting 200).
+    pub async fn connection(&self, user: &str) -> Value {
+        json_body(self.get(user, "/api/v1/connection").await, StatusCode::OK).await
+    }
+
+    /// `GET /api/v1/flows/{flow_id}` as `user`, as JSON (asserting 200).
+    pub async fn flow(&self, user: &str, flow_id: &str) -> Value {
+        json_body(
+            self.get(user, &format!("/api/v1/flows/{flow_id}")).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// `POST /api/v1/connect` in popup mode, asserting 201.
+    pub async fn start_flow(&self, user: &str) -> StartedFlow {
+        self.start_flow_with(user, &json!({"mode": "popup"})).await
+    }
+
+    /// `POST /api/v1/connect` with `body`, asserting 201.
+    pub async fn start_flow_with(&self, user: &str, body: &Value) -> StartedFlow {
+        let answer = json_body(
+            self.post(user, "/api/v1/connect", body).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        StartedFlow {
+            flow_id: answer["flow_id"]
+                .as_str()
+                .expect("a flow_id string")
+                .to_owned(),
+            authorize_url: Url::parse(answer["authorize_url"].as_str().expect("an authorize_url"))
+                .expect("an absolute authorize_url"),
+        }
+    }
+
+    /// Opens Remote's consent page, picks the first manager and clicks `decision` (`allow` or
+    /// `deny`); returns where Remote redirects the browser (the backend's callback).
+    pub async fn answer_consent(&self, authorize_url: &Url, decision: &str) -> Url {
+        let page = send(self.client.get(authorize_url.clone())).await;
+        assert_eq!(page.status(), StatusCode::OK, "the consent page opens");
+        let html = page.text().await.expect("the consent page's HTML");
+        let form = ConsentForm::parse(authorize_url, &html);
+        let decided = send(
+            self.client
+                .post(form.action.clone())
+                .form(&form.submission(decision)),
+        )
+        .await;
+        assert_eq!(
+            decided.status(),
+            StatusCode::FOUND,
+            "Remote redirects back after the decision"
+        );
+        location(&decided)
+    }
+
+    /// Follows Remote's redirect to the backend's callback, as the browser would.
+    pub async fn callback(&self, url: &Url) -> Response {
+        send(self.client.get(url.clone())).await
+    }
+
+    /// `GET /oauth/callback?<query>` on the backend.
+    pub async fn callback_with_query(&self, query: &str) -> Response {
+        send(
+            self.client
+                .get(self.url(&format!("/oauth/callback?{query}"))),
+        )
+        .await
+    }
+
+    /// A whole popup consent as the first seeded manager; asserts the flow ends `connected` and
+    /// returns its id.
+    pub async fn connect_and_consent(&self, user: &str) -> String {
+        let flow = self.start_flow(user).await;
+        let callback = self.answer_consent(&flow.authorize_url, "allow").await;
+        let page = self.callback(&callback).await;
+        assert_eq!(
+            page.status(),
+            StatusCode::OK,
+            "the callback page says connected"
+        );
+        assert_eq!(
+            self.flow(user, &flow.flow_id).await["status"],
+            "connected",
+            "the flow ends connected"
+        );
+        flow.flow_id
+    }
+
+    /// `POST /api/v1/hires` as `user` with `Idempotency-Key: key`.
+    pub async fn hire(&self, user: &str, key: &str, candidate: &Value) -> Response {
+        send(
+            self.request_as(user, Method::POST, "/api/v1/hires")
+                .header(IDEMPOTENCY_KEY_HEADER, key)
+                .json(candidate),
+        )
+        .await
+    }
+
+    /// `GET /__sandbox/state`.
+    pub async fn sandbox_state(&self) -> Value {
+        json_body(
+            send(self.client.get(self.sandbox_url("/__sandbox/state"))).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// Registers a fault at the sandbox (`POST /__sandbox/faults`).
+    pub async fn fault(&self, fault: Value) {
+        let response = send(
+            self.client
+                .post(self.sandbox_url("/__sandbox/faults"))
+                .json(&fault),
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "the fault is accepted"
+        );
+    }
+
+    /// Removes every fault.
+    pub async fn clear_faults(&self) {
+        let response = send(self.client.delete(self.sandbox_url("/__sandbox/faults"))).await;
+        assert!(response.status().is_success(), "faults cleared");
+    }
+
+    /// `POST /__sandbox/expire-tokens`: every issued access token stops working.
+    pub async fn expire_remote_tokens(&self) {
+        let response = send(
+            self.client
+                .post(self.sandbox_url("/__sandbox/expire-tokens")),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "tokens expired");
+    }
+
+    /// `POST /__sandbox/revoke` with an empty body: every company's grant is revoked.
+    pub async fn revoke_remote_consent(&self) {
+        let response = send(self.client.post(self.sandbox_url("/__sandbox/revoke"))).await;
+        assert_eq!(response.status(), StatusCode::OK, "consent revoked");
+    }
+
+    /// Makes the stored access token of `user` look expired to the backend, so that it
+    /// refreshes before calling Remote.
+    pub async fn expire_stored_access_token(&self, user: &str) {
+        let done =
+            sqlx::query("UPDATE connections SET access_expires_at = $1 WHERE site_user = $2")
+                .bind(0_i64)
+                .bind(user)
+                .execute(self.store().pool())
+                .await
+                .expect("the connection row is updated");
+        assert_eq!(done.rows_affected(), 1, "{user} has a stored connection");
+    }
+
+    /// Every text value of every row in the backend's tables, one per line.
+    pub async fn stored_text(&self) -> String {
+        use sqlx::Row as _;
+        let mut text = String::new();
+        for table in ["connections", "flows", "hires", "audit_events"] {
+            let rows = sqlx::query(&format!("SELECT * FROM {table}"))
+                .fetch_all(self.store().pool())
+                .await
+                .unwrap_or_else(|error| panic!("failed to read {table}: {error}"));
+            for row in rows {
+                for index in 0..row.len() {
+                    if let Ok(Some(value)) = row.try_get::<Option<String>, _>(index) {
+                        text.push_str(&value);
+                        text.push('\n');
+                    }
+                }
+            }
+        }
+        text
+    }
+}
+
+/// Sends a request, failing the test on a transport error.
+pub async fn send(request: RequestBuilder) -> Response {
+    request.send().await.expect("the request got an answer")
+}
+
+/// The `Location` of a redirect, as an absolute URL.
+pub fn location(response: &Response) -> Url {
+    let value = response
+        .headers()
+        .get(header::LOCATION)
+        .unwrap_or_else(|| panic!("a Location header on {}", response.status()))
+        .to_str()
+        .expect("an ASCII Location");
+    Url::parse(value).unwrap_or_else(|error| panic!("Location {value:?} is not absolute: {error}"))
+}
+
+/// Asserts `status` and returns the JSON body.
+pub async fn json_body(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let text = response.text().await.expect("a body");
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
+}

@@ -1,0 +1,281 @@
+//! `POST /api/v1/connect` and `GET /api/v1/flows/{id}`: starting consent in a popup or, when
+//! popups are blocked, in the top window (redirect mode, which hires on the way back).
+
+use std::collections::HashMap;
+
+use hwr_integration_tests::{
+    ana, ana_with, assert_error, field_names, location, on_both_databases, send, spawn_app,
+    unique_user, Db, JOB_SITE_ORIGIN,
+};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn a_popup_flow_starts_with_an_authorize_url_carrying_state_and_s256_pkce(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+
+    // Act
+    let flow = app.start_flow(&user).await;
+
+    // Assert
+    let url = &flow.authorize_url;
+    assert_eq!(
+        url.origin().ascii_serialization(),
+        app.sandbox.base_url(),
+        "Remote's consent page"
+    );
+    assert_eq!(url.path(), "/auth/oauth2/authorize");
+    let params: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(params["response_type"], "code");
+    assert_eq!(params["client_id"], "demo-client");
+    assert_eq!(
+        params["redirect_uri"],
+        format!("http://127.0.0.1:{}/oauth/callback", app.port),
+        "the exact registered redirect URI"
+    );
+    assert!(params["state"].len() >= 16, "an unguessable state");
+    assert_eq!(params["code_challenge_method"], "S256");
+    assert_eq!(params["code_challenge"].len(), 43, "a base64url SHA-256");
+    assert!(!flow.flow_id.is_empty());
+}
+
+async fn two_flows_never_share_a_state(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+
+    // Act
+    let first = app.start_flow(&user).await;
+    let second = app.start_flow(&user).await;
+
+    // Assert
+    let state = |flow: &hwr_integration_tests::StartedFlow| {
+        flow.authorize_url
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned())
+    };
+    assert_ne!(state(&first), state(&second));
+    assert_ne!(first.flow_id, second.flow_id);
+}
+
+async fn a_new_flow_is_pending(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = app.start_flow(&user).await;
+
+    // Act
+    let status = app.flow(&user, &flow.flow_id).await;
+
+    // Assert
+    assert_eq!(status["status"], "pending");
+}
+
+async fn another_users_flow_is_not_found(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let (alice, mallory) = (unique_user(), unique_user());
+    let flow = app.start_flow(&alice).await;
+
+    // Act
+    let response = app
+        .get(&mallory, &format!("/api/v1/flows/{}", flow.flow_id))
+        .await;
+
+    // Assert
+    assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+async fn an_unknown_flow_is_not_found(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+
+    // Act
+    let response = app.get(&unique_user(), "/api/v1/flows/no-such-flow").await;
+
+    // Assert
+    assert_error(response, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+async fn redirect_mode_refuses_a_return_to_off_the_allowed_origin(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+
+    for return_to in [
+        "//evil.com",
+        "//evil.com/http://127.0.0.1:9/",
+        "https://evil.example/back",
+        "http://127.0.0.1:10/back",
+        "http://user@127.0.0.1:9/back",
+        "http://127.0.0.1:9@evil.com/",
+        "http://127.0.0.1:9\\@evil.com/",
+        "http://%31%32%37.0.0.1:9/",
+        " http://127.0.0.1:9/",
+        "javascript:alert(1)",
+        "/back",
+    ] {
+        // Act
+        let response = app
+            .post(
+                &user,
+                "/api/v1/connect",
+                &json!({"mode": "redirect", "return_to": return_to, "candidate": ana()}),
+            )
+            .await;
+
+        // Assert
+        let error = assert_error(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(field_names(&error), vec!["return_to"], "{return_to}");
+    }
+}
+
+async fn redirect_mode_requires_a_valid_candidate(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let back = format!("{JOB_SITE_ORIGIN}/candidates/7");
+
+    // Act
+    let missing = app
+        .post(
+            &user,
+            "/api/v1/connect",
+            &json!({"mode": "redirect", "return_to": back}),
+        )
+        .await;
+    let invalid = app
+        .post(
+            &user,
+            "/api/v1/connect",
+            &json!({"mode": "redirect", "return_to": back,
+                    "candidate": ana_with("personal_email", "not-an-email")}),
+        )
+        .await;
+
+    // Assert
+    let error = assert_error(
+        missing,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(field_names(&error), vec!["candidate"]);
+    let error = assert_error(
+        invalid,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(field_names(&error), vec!["personal_email"]);
+}
+
+async fn redirect_mode_consents_hires_and_sends_the_browser_to_onboarding(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = app
+        .start_flow_with(
+            &user,
+            &json!({"mode": "redirect", "return_to": format!("{JOB_SITE_ORIGIN}/candidates/7"),
+                    "candidate": ana()}),
+        )
+        .await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+
+    // Act
+    let response = app.callback(&callback).await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let onboarding = location(&response);
+    assert!(
+        onboarding
+            .as_str()
+            .starts_with(&app.sandbox_url("/onboarding/")),
+        "Remote's onboarding link: {onboarding}"
+    );
+    let page = send(app.client.get(onboarding)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("the onboarding page");
+    assert!(
+        html.contains("Onboarding") && html.contains("Ana Silva"),
+        "{html}"
+    );
+    let state = app.sandbox_state().await;
+    assert_eq!(state["employments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(state["employment_posts"], 1);
+    assert_eq!(app.flow(&user, &flow.flow_id).await["status"], "connected");
+    assert_eq!(app.connection(&user).await["status"], "connected");
+}
+
+async fn redirect_mode_denied_returns_the_browser_to_the_job_site(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = app
+        .start_flow_with(
+            &user,
+            &json!({"mode": "redirect", "return_to": format!("{JOB_SITE_ORIGIN}/candidates/7"),
+                    "candidate": ana()}),
+        )
+        .await;
+    let callback = app.answer_consent(&flow.authorize_url, "deny").await;
+
+    // Act
+    let response = app.callback(&callback).await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let back = location(&response);
+    assert_eq!(back.origin().ascii_serialization(), JOB_SITE_ORIGIN);
+    assert_eq!(back.path(), "/candidates/7");
+    assert!(
+        back.query_pairs()
+            .any(|(k, v)| k == "hwr_status" && v == "denied"),
+        "{back}"
+    );
+    assert_eq!(app.sandbox_state().await["employment_posts"], 0);
+}
+
+async fn a_connect_request_with_an_unknown_mode_is_refused_in_our_shape(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+
+    // Act
+    let response = app
+        .post(
+            &unique_user(),
+            "/api/v1/connect",
+            &json!({"mode": "iframe"}),
+        )
+        .await;
+
+    // Assert
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+}
+
+on_both_databases!(
+    a_popup_flow_starts_with_an_authorize_url_carrying_state_and_s256_pkce,
+    two_flows_never_share_a_state,
+    a_new_flow_is_pending,
+    another_users_flow_is_not_found,
+    an_unknown_flow_is_not_found,
+    redirect_mode_refuses_a_return_to_off_the_allowed_origin,
+    redirect_mode_requires_a_valid_candidate,
+    redirect_mode_consents_hires_and_sends_the_browser_to_onboarding,
+    redirect_mode_denied_returns_the_browser_to_the_job_site,
+    a_connect_request_with_an_unknown_mode_is_refused_in_our_shape,
+);

@@ -1,0 +1,14 @@
+//! Black-box tests of the backend over real sockets: each test starts the sandbox (fake Remote)
+//! and the backend on free ports with a database of its own, and talks to them as the widget and
+//! a browser would. Store-related tests run on SQLite and on Postgres.
+
+mod callback;
+mod connect;
+mod connection;
+mod cors_and_origin;
+mod hires;
+mod site_token;
+mod storage;
+mod token_refresh;
+mod upstream_faults;
+mod validation;
