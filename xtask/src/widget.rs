@@ -63,6 +63,10 @@ pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
         .current_dir(&root)
         .args(["build", "-p", "hwr-widget", "--target", WASM_TARGET]);
     cargo.args(["--profile", profile]);
+    // The profile's `strip = true` would also drop the `target_features` section, and without it
+    // wasm-bindgen emits glue that does not match the module (reference types): keep it here,
+    // wasm-opt strips names and debug info afterwards.
+    cargo.args(["--config", &format!("profile.{profile}.strip=false")]);
     run(&mut cargo).context("failed to build the widget for wasm32")?;
 
     let profile_dir = if release { "release-wasm" } else { "debug" };
@@ -78,6 +82,15 @@ pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
 
     let staging = target_dir(&root)?.join("hwr-widget-bindgen");
     recreate_dir(&staging)?;
+    // wasm-opt runs before wasm-bindgen: binaryen 108 (Debian 12) rewrites the externref table
+    // of wasm-bindgen's output into one the glue cannot fill ("WebAssembly.Table.set(): Argument
+    // 1 is invalid"); optimizing cargo's output first works and saves as much.
+    let optimized = staging.join("hwr_widget.opt.wasm");
+    let bindgen_input = if release && optimize(&wasm_in, &optimized)? {
+        optimized
+    } else {
+        wasm_in
+    };
     run(Command::new("wasm-bindgen")
         .args([
             "--target",
@@ -88,13 +101,10 @@ pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
             "--out-dir",
         ])
         .arg(&staging)
-        .arg(&wasm_in))
-    .context("failed to run wasm-bindgen (install it with `cargo xtask` tool setup)")?;
+        .arg(&bindgen_input))
+    .context("failed to run wasm-bindgen (`cargo install wasm-bindgen-cli --version 0.2.130`)")?;
 
     let wasm_path = staging.join(format!("{BINDGEN_NAME}_bg.wasm"));
-    if release {
-        optimize(&wasm_path)?;
-    }
     let wasm =
         fs::read(&wasm_path).with_context(|| format!("failed to read {}", wasm_path.display()))?;
     let glue_path = staging.join(format!("{BINDGEN_NAME}.js"));
@@ -181,23 +191,21 @@ pub(crate) fn ensure_widget_tools() -> Result<()> {
     Ok(())
 }
 
-/// `wasm-opt -Oz` in place; skipped with a note when wasm-opt is not installed.
-fn optimize(wasm: &Path) -> Result<()> {
+/// `wasm-opt -Oz` from `input` to `output`; false (with a note) when wasm-opt is not installed.
+fn optimize(input: &Path, optimized: &Path) -> Result<bool> {
     if output(Command::new("wasm-opt").arg("--version")).is_err() {
         eprintln!("widget: wasm-opt not found, skipping -Oz");
-        return Ok(());
+        return Ok(false);
     }
-    let optimized = wasm.with_extension("opt.wasm");
     run(Command::new("wasm-opt")
         .arg("-Oz")
         .args(WASM_OPT_FEATURES)
-        .arg("--strip-debug")
-        .arg("--strip-producers")
-        .arg(wasm)
+        .args(["--strip-debug", "--strip-producers"])
+        .arg(input)
         .arg("-o")
-        .arg(&optimized))
+        .arg(optimized))
     .context("failed to run wasm-opt")?;
-    fs::rename(&optimized, wasm).context("failed to replace the wasm with its optimized version")
+    Ok(true)
 }
 
 fn workspace_root() -> PathBuf {
