@@ -1,18 +1,18 @@
 //! The backend's HTTP API (v1) over the browser's `fetch`, with the site token in the
 //! `Authorization` header (never in a URL) and no cookies: identity comes from the token alone.
 
-use std::collections::BTreeMap;
-
 use hwr_protocol::{
-    Candidate, ConnectMode, ConnectRequest, ConnectResponse, ConnectionResponse, ConnectionStatus,
-    Countries, Country, FlowResponse, HireResponse, IDEMPOTENCY_KEY_HEADER,
+    Candidate, ConnectResponse, ConnectionStatus, Country, FlowResponse, HireResponse,
+    IDEMPOTENCY_KEY_HEADER,
 };
-use serde::{de::DeserializeOwned, Deserialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AbortSignal, Headers, Request, RequestCredentials, RequestInit, RequestMode, Response,
 };
+
+pub(crate) use crate::wire::ServerError;
+use crate::wire::{self, Body};
 
 /// How long one request may take before it counts as a network failure. The backend's own
 /// upstream timeouts are shorter, so this only fires when the backend itself is unreachable.
@@ -27,22 +27,6 @@ pub(crate) enum ApiError {
     Server(ServerError),
     /// The backend answered something we cannot read.
     Unexpected,
-}
-
-/// The inside of `{"error": {...}}`. The code stays a string so that a code added to the server
-/// later still reaches the host's `hwr:error` listener instead of failing to parse.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub(crate) struct ServerError {
-    pub(crate) code: String,
-    #[serde(default)]
-    pub(crate) message: String,
-    #[serde(default)]
-    pub(crate) fields: BTreeMap<String, Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct ErrorEnvelope {
-    error: ServerError,
 }
 
 /// A client for one backend and one site token.
@@ -67,48 +51,59 @@ impl Api {
 
     /// `GET /api/v1/connection`.
     pub(crate) async fn connection(&self) -> Result<ConnectionStatus, ApiError> {
-        let answer: ConnectionResponse = self.call("GET", "/api/v1/connection", None, None).await?;
-        Ok(answer.status)
+        self.call(
+            "GET",
+            "/api/v1/connection",
+            None,
+            None,
+            Body::connection_status,
+        )
+        .await
     }
 
     /// `GET /api/v1/countries`: the hireable countries.
     pub(crate) async fn countries(&self) -> Result<Vec<Country>, ApiError> {
-        let answer: Countries = self.call("GET", "/api/v1/countries", None, None).await?;
-        Ok(answer.countries)
+        self.call("GET", "/api/v1/countries", None, None, Body::countries)
+            .await
     }
 
     /// `POST /api/v1/connect` for a popup.
     pub(crate) async fn connect_popup(&self) -> Result<ConnectResponse, ApiError> {
-        let request = ConnectRequest {
-            mode: ConnectMode::Popup,
-            ..ConnectRequest::default()
-        };
-        self.call("POST", "/api/v1/connect", Some(to_json(&request)?), None)
-            .await
+        let body = wire::connect_popup_body().ok_or(ApiError::Unexpected)?;
+        self.call(
+            "POST",
+            "/api/v1/connect",
+            Some(body),
+            None,
+            Body::connect_response,
+        )
+        .await
     }
 
     /// `POST /api/v1/connect` in redirect mode: the backend completes the hire itself after
     /// consent, with this attempt's idempotency key, and sends the person on to onboarding.
     pub(crate) async fn connect_redirect(
         &self,
-        return_to: String,
+        return_to: &str,
         candidate: &Candidate,
         idempotency_key: &str,
     ) -> Result<ConnectResponse, ApiError> {
-        let request = ConnectRequest {
-            mode: ConnectMode::Redirect,
-            return_to: Some(return_to),
-            candidate: Some(candidate.clone()),
-            idempotency_key: Some(idempotency_key.to_owned()),
-        };
-        self.call("POST", "/api/v1/connect", Some(to_json(&request)?), None)
-            .await
+        let body = wire::connect_redirect_body(return_to, candidate, idempotency_key)
+            .ok_or(ApiError::Unexpected)?;
+        self.call(
+            "POST",
+            "/api/v1/connect",
+            Some(body),
+            None,
+            Body::connect_response,
+        )
+        .await
     }
 
     /// `GET /api/v1/flows/{flow_id}`.
     pub(crate) async fn flow(&self, flow_id: &str) -> Result<FlowResponse, ApiError> {
         let path = format!("/api/v1/flows/{}", js_sys::encode_uri_component(flow_id));
-        self.call("GET", &path, None, None).await
+        self.call("GET", &path, None, None, Body::flow).await
     }
 
     /// `POST /api/v1/hires` with the attempt's idempotency key.
@@ -117,33 +112,31 @@ impl Api {
         candidate: &Candidate,
         idempotency_key: &str,
     ) -> Result<HireResponse, ApiError> {
-        let body = to_json(candidate)?;
-        self.call(
-            "POST",
-            "/api/v1/hires",
-            Some(body),
-            Some((IDEMPOTENCY_KEY_HEADER, idempotency_key)),
-        )
-        .await
+        let body = wire::candidate_body(candidate).ok_or(ApiError::Unexpected)?;
+        let key = Some((IDEMPOTENCY_KEY_HEADER, idempotency_key));
+        self.call("POST", "/api/v1/hires", Some(body), key, Body::hire)
+            .await
     }
 
-    async fn call<T: DeserializeOwned>(
+    async fn call<T>(
         &self,
         method: &str,
         path: &str,
         body: Option<String>,
         extra_header: Option<(&str, &str)>,
+        read: fn(&Body) -> Option<T>,
     ) -> Result<T, ApiError> {
         let (status, text) = self
             .send(method, path, body, extra_header)
             .await
             .map_err(|_| ApiError::Network)?;
+        let body = Body::parse(&text);
         if (200..300).contains(&status) {
-            serde_json::from_str(&text).map_err(|_| ApiError::Unexpected)
+            body.as_ref().and_then(read).ok_or(ApiError::Unexpected)
         } else {
-            match serde_json::from_str::<ErrorEnvelope>(&text) {
-                Ok(envelope) => Err(ApiError::Server(envelope.error)),
-                Err(_) => Err(ApiError::Unexpected),
+            match body.as_ref().and_then(Body::error) {
+                Some(error) => Err(ApiError::Server(error)),
+                None => Err(ApiError::Unexpected),
             }
         }
     }
@@ -183,8 +176,4 @@ impl Api {
             .unwrap_or_default();
         Ok((response.status(), text))
     }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|_| ApiError::Unexpected)
 }

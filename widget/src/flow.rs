@@ -204,7 +204,7 @@ impl Flow {
     /// attempt's key itself, then sends the employer to onboarding.
     async fn consent_in_this_window(self, api: Api, candidate: Candidate, key: String) {
         self.set_phase(Phase::ConsentInThisWindow);
-        match api.connect_redirect(current_url(), &candidate, &key).await {
+        match api.connect_redirect(&current_url(), &candidate, &key).await {
             Ok(started) if self.alive() => navigate_top(&started.authorize_url),
             Ok(_) => {}
             Err(error) => self.fail_api(error),

@@ -17,6 +17,7 @@ mod form;
 mod i18n;
 mod state;
 mod style;
+mod wire;
 
 pub use attributes::{ElementConfig, Redirect};
 pub use component::{HireError, HireWithRemote};

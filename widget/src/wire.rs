@@ -1,0 +1,279 @@
+//! The JSON bodies of the backend contract, read and written with the browser's own `JSON`
+//! instead of serde_json: the same shapes as `hwr_protocol`, for a much smaller wasm.
+
+use std::collections::BTreeMap;
+
+use hwr_protocol::{
+    Candidate, ConnectResponse, ConnectionStatus, Country, FlowResponse, FlowStatus, HireResponse,
+};
+use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::JsValue;
+
+/// The inside of `{"error": {...}}`. The code stays a string so that a code added to the server
+/// later still reaches the host's `hwr:error` listener.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ServerError {
+    pub(crate) code: String,
+    pub(crate) message: String,
+    pub(crate) fields: BTreeMap<String, Vec<String>>,
+}
+
+/// A parsed body; every reader answers `None` when a required field is missing.
+pub(crate) struct Body(JsValue);
+
+impl Body {
+    /// Parses response text; `None` for anything that is not a JSON object.
+    pub(crate) fn parse(text: &str) -> Option<Body> {
+        JSON::parse(text).ok().filter(JsValue::is_object).map(Body)
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        text_field(&self.0, name)
+    }
+
+    /// `GET /api/v1/connection`.
+    pub(crate) fn connection_status(&self) -> Option<ConnectionStatus> {
+        match self.text("status")?.as_str() {
+            "connected" => Some(ConnectionStatus::Connected),
+            "not_connected" => Some(ConnectionStatus::NotConnected),
+            "reconsent_required" => Some(ConnectionStatus::ReconsentRequired),
+            _ => None,
+        }
+    }
+
+    /// `GET /api/v1/countries`; entries missing a field are skipped.
+    pub(crate) fn countries(&self) -> Option<Vec<Country>> {
+        let list = Reflect::get(&self.0, &JsValue::from_str("countries")).ok()?;
+        if !Array::is_array(&list) {
+            return None;
+        }
+        let countries = Array::from(&list)
+            .iter()
+            .filter_map(|entry| {
+                Some(Country {
+                    code: text_field(&entry, "code")?,
+                    alpha_2_code: text_field(&entry, "alpha_2_code")?,
+                    name: text_field(&entry, "name")?,
+                })
+            })
+            .collect();
+        Some(countries)
+    }
+
+    /// `POST /api/v1/connect`.
+    pub(crate) fn connect_response(&self) -> Option<ConnectResponse> {
+        Some(ConnectResponse {
+            flow_id: self.text("flow_id")?,
+            authorize_url: self.text("authorize_url")?,
+        })
+    }
+
+    /// `GET /api/v1/flows/{flow_id}`.
+    pub(crate) fn flow(&self) -> Option<FlowResponse> {
+        let status = match self.text("status")?.as_str() {
+            "pending" => FlowStatus::Pending,
+            "connected" => FlowStatus::Connected,
+            "denied" => FlowStatus::Denied,
+            "expired" => FlowStatus::Expired,
+            "failed" => FlowStatus::Failed,
+            _ => return None,
+        };
+        Some(FlowResponse {
+            status,
+            error: self.text("error"),
+        })
+    }
+
+    /// `POST /api/v1/hires`.
+    pub(crate) fn hire(&self) -> Option<HireResponse> {
+        Some(HireResponse {
+            hire_id: self.text("hire_id")?,
+            employment_id: self.text("employment_id")?,
+            redirect_url: self.text("redirect_url")?,
+        })
+    }
+
+    /// `{"error": {"code", "message", "fields"?}}`.
+    pub(crate) fn error(&self) -> Option<ServerError> {
+        let error = Reflect::get(&self.0, &JsValue::from_str("error")).ok()?;
+        let mut fields = BTreeMap::new();
+        if let Ok(map) = Reflect::get(&error, &JsValue::from_str("fields")) {
+            if map.is_object() {
+                for entry in Object::entries(&Object::from(map)).iter() {
+                    let pair = Array::from(&entry);
+                    let (Some(name), messages) = (pair.get(0).as_string(), pair.get(1)) else {
+                        continue;
+                    };
+                    let messages: Vec<String> = if Array::is_array(&messages) {
+                        Array::from(&messages)
+                            .iter()
+                            .filter_map(|m| m.as_string())
+                            .collect()
+                    } else {
+                        messages.as_string().into_iter().collect()
+                    };
+                    fields.insert(name, messages);
+                }
+            }
+        }
+        Some(ServerError {
+            code: text_field(&error, "code")?,
+            message: text_field(&error, "message").unwrap_or_default(),
+            fields,
+        })
+    }
+}
+
+/// The candidate as the JSON object the backend expects.
+pub(crate) fn candidate_object(candidate: &Candidate) -> Object {
+    let object = Object::new();
+    set(&object, "full_name", &candidate.full_name);
+    set(&object, "job_title", &candidate.job_title);
+    set(&object, "personal_email", &candidate.personal_email);
+    set(
+        &object,
+        "provisional_start_date",
+        &candidate.provisional_start_date,
+    );
+    set(&object, "country_code", &candidate.country_code);
+    object
+}
+
+/// `{"mode": "popup"}`.
+pub(crate) fn connect_popup_body() -> Option<String> {
+    let object = Object::new();
+    set(&object, "mode", "popup");
+    stringify(&object)
+}
+
+/// `{"mode": "redirect", "return_to", "candidate", "idempotency_key"}`.
+pub(crate) fn connect_redirect_body(
+    return_to: &str,
+    candidate: &Candidate,
+    idempotency_key: &str,
+) -> Option<String> {
+    let object = Object::new();
+    set(&object, "mode", "redirect");
+    set(&object, "return_to", return_to);
+    let _ = Reflect::set(
+        &object,
+        &JsValue::from_str("candidate"),
+        &candidate_object(candidate),
+    );
+    set(&object, "idempotency_key", idempotency_key);
+    stringify(&object)
+}
+
+/// The candidate as a request body.
+pub(crate) fn candidate_body(candidate: &Candidate) -> Option<String> {
+    stringify(&candidate_object(candidate))
+}
+
+fn stringify(object: &Object) -> Option<String> {
+    JSON::stringify(object).ok()?.as_string()
+}
+
+fn set(object: &Object, name: &str, value: &str) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(object, &JsValue::from_str(name), &JsValue::from_str(value));
+}
+
+fn text_field(value: &JsValue, name: &str) -> Option<String> {
+    if !value.is_object() {
+        return None;
+    }
+    Reflect::get(value, &JsValue::from_str(name))
+        .ok()?
+        .as_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    use super::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn an_error_body_is_read_with_its_field_messages() {
+        let body = Body::parse(
+            r#"{"error":{"code":"validation_failed","message":"Check the fields.",
+                "fields":{"personal_email":["must be a valid email address"]}}}"#,
+        )
+        .expect("an object");
+
+        let error = body.error().expect("an error");
+
+        assert_eq!(error.code, "validation_failed");
+        assert_eq!(error.message, "Check the fields.");
+        assert_eq!(
+            error.fields["personal_email"],
+            vec!["must be a valid email address".to_owned()]
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_hire_answer_is_read_and_an_incomplete_one_is_refused() {
+        let full = r#"{"hire_id":"h1","employment_id":"e1","redirect_url":"https://x/y"}"#;
+        let partial = r#"{"hire_id":"h1","employment_id":"e1"}"#;
+
+        let hire = Body::parse(full).and_then(|b| b.hire()).expect("a hire");
+
+        assert_eq!(hire.redirect_url, "https://x/y");
+        assert!(Body::parse(partial).and_then(|b| b.hire()).is_none());
+    }
+
+    #[wasm_bindgen_test]
+    fn text_that_is_not_a_json_object_is_not_a_body() {
+        for text in [
+            "",
+            "<html>Bad Gateway</html>",
+            "42",
+            "\"connected\"",
+            "null",
+        ] {
+            assert!(Body::parse(text).is_none(), "{text}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn flow_and_connection_statuses_are_read_by_their_wire_names() {
+        let flow = Body::parse(r#"{"status":"failed","error":"Remote said no."}"#)
+            .and_then(|b| b.flow())
+            .expect("a flow");
+        let connection =
+            Body::parse(r#"{"status":"reconsent_required"}"#).and_then(|b| b.connection_status());
+
+        assert_eq!(flow.status, FlowStatus::Failed);
+        assert_eq!(flow.error.as_deref(), Some("Remote said no."));
+        assert_eq!(connection, Some(ConnectionStatus::ReconsentRequired));
+        assert!(Body::parse(r#"{"status":"maybe"}"#)
+            .and_then(|b| b.flow())
+            .is_none());
+    }
+
+    #[wasm_bindgen_test]
+    fn the_redirect_mode_body_carries_the_candidate_and_the_attempts_key() {
+        let candidate = Candidate {
+            full_name: "Ana \"A\" Silva".into(),
+            ..Candidate::default()
+        };
+
+        let body =
+            connect_redirect_body("https://jobs.example/c/1", &candidate, "key-1").expect("a body");
+
+        let parsed = JSON::parse(&body).expect("valid JSON");
+        let nested = Reflect::get(&parsed, &"candidate".into()).expect("candidate");
+        assert_eq!(text_field(&parsed, "mode").as_deref(), Some("redirect"));
+        assert_eq!(
+            text_field(&parsed, "idempotency_key").as_deref(),
+            Some("key-1")
+        );
+        assert_eq!(
+            text_field(&nested, "full_name").as_deref(),
+            Some("Ana \"A\" Silva")
+        );
+        assert_eq!(text_field(&nested, "country_code").as_deref(), Some(""));
+    }
+}
