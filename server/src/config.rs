@@ -1,7 +1,11 @@
 //! Configuration of `hire-with-remote serve`: read from `HWR_*` environment variables or the
 //! matching flags, then checked once at start so that every mistake gets its own clear message.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
@@ -108,6 +112,15 @@ pub struct Settings {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "HWR_MAX_BODY_BYTES", default_value_t = 16 * 1024)]
     pub max_body_bytes: usize,
+    /// API requests per minute per site user (0 turns the limit off).
+    #[arg(long, env = "HWR_RATE_LIMIT_USER_PER_MIN", default_value_t = 120)]
+    pub rate_limit_user_per_min: u32,
+    /// API requests per minute per origin, or per client IP without one (0 turns it off).
+    #[arg(long, env = "HWR_RATE_LIMIT_ORIGIN_PER_MIN", default_value_t = 1200)]
+    pub rate_limit_origin_per_min: u32,
+    /// Comma-separated proxy IPs whose `X-Forwarded-For` is believed.
+    #[arg(long, env = "HWR_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 /// Validated configuration.
@@ -151,6 +164,12 @@ pub struct Config {
     pub refresh_margin: Duration,
     /// Request body limit.
     pub max_body_bytes: usize,
+    /// Per-user requests per minute (0: off).
+    pub rate_limit_user_per_min: u32,
+    /// Per-origin requests per minute (0: off).
+    pub rate_limit_origin_per_min: u32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Config {
@@ -313,6 +332,9 @@ impl Settings {
             upstream_timeout: Duration::from_secs(self.upstream_timeout_secs),
             refresh_margin: Duration::from_secs(self.refresh_margin_secs),
             max_body_bytes: self.max_body_bytes,
+            rate_limit_user_per_min: self.rate_limit_user_per_min,
+            rate_limit_origin_per_min: self.rate_limit_origin_per_min,
+            trusted_proxies: self.trusted_proxies,
         })
     }
 }
@@ -340,6 +362,9 @@ impl Default for Settings {
             upstream_timeout_secs: 15,
             refresh_margin_secs: 120,
             max_body_bytes: 16 * 1024,
+            rate_limit_user_per_min: 120,
+            rate_limit_origin_per_min: 1200,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -54,6 +54,9 @@ pub async fn all(
                 ApiError::new(ErrorCode::RateLimited, "Remote is busy; try again shortly.")
                     .with_retry_after(retry_after.unwrap_or(5))
             }
+            UpstreamError::CircuitOpen { retry_after } => {
+                unavailable().with_retry_after(retry_after)
+            }
             _ => unavailable(),
         }
     })?);

@@ -435,6 +435,11 @@ fn upstream_error(error: UpstreamError) -> ApiError {
             )
             .with_retry_after(5)
         }
+        UpstreamError::CircuitOpen { retry_after } => ApiError::new(
+            ErrorCode::UpstreamUnavailable,
+            "Remote has been failing for a moment. Nothing was sent: try again shortly.",
+        )
+        .with_retry_after(retry_after),
         UpstreamError::Unexpected(detail) => {
             tracing::warn!(detail, "Remote answered unexpectedly");
             ApiError::new(

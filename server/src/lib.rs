@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod hires;
 pub mod origin;
+pub mod rate_limit;
 pub mod remote;
 pub mod routes;
 pub mod site_token;

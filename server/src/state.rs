@@ -6,6 +6,7 @@ use std::{ops::Deref, sync::Arc};
 use crate::{
     config::Config,
     countries::CountryCache,
+    rate_limit::{RateLimiter, RateLimits},
     remote::{http_client, RemoteApi, RemoteOAuth},
     site_token::SiteTokens,
     store::Store,
@@ -34,6 +35,8 @@ pub struct Shared {
     pub refresh_locks: RefreshLocks,
     /// Remote's country list, cached.
     pub countries: CountryCache,
+    /// Per-user and per-origin request limits (this replica's).
+    pub rate_limits: RateLimits,
 }
 
 impl Deref for AppState {
@@ -59,13 +62,17 @@ impl AppState {
         let site_tokens = SiteTokens::new(&config.site_secret, config.site_token_max_ttl);
         Ok(AppState {
             inner: Arc::new(Shared {
-                config,
                 store,
                 site_tokens,
                 oauth,
                 api,
                 refresh_locks: RefreshLocks::default(),
                 countries: CountryCache::default(),
+                rate_limits: RateLimits {
+                    user: RateLimiter::new(config.rate_limit_user_per_min),
+                    origin: RateLimiter::new(config.rate_limit_origin_per_min),
+                },
+                config,
             }),
         })
     }

@@ -6,6 +6,7 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
+    time::Duration,
 };
 
 use hwr_protocol::ErrorCode;
@@ -63,27 +64,71 @@ pub async fn access_token(
     }
     let lock = state.refresh_locks.for_user(site_user);
     let _held = lock.lock().await;
-    let mut advisory = match state.store.backend() {
+    match state.store.backend() {
         Backend::Postgres => {
             let mut tx = state.store.pool().begin().await?;
             sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
                 .bind(format!("hwr-refresh:{site_user}"))
                 .execute(&mut *tx)
                 .await?;
-            Some(tx)
+            let refreshed = refresh_unless_replaced(state, site_user, stale).await;
+            tx.commit().await?;
+            refreshed
         }
-        Backend::Sqlite => None,
-    };
+        Backend::Sqlite => {
+            // No advisory locks: a lease on the row keeps other processes on the same file out.
+            let deadline = tokio::time::Instant::now() + LEASE_WAIT;
+            while !state
+                .store
+                .claim_refresh_lease(site_user, now() + LEASE_SECS)
+                .await?
+            {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(unavailable());
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let row = usable_connection(state, site_user).await?;
+                if is_replacement(state, &row, stale) {
+                    return open_access(state, row).await;
+                }
+            }
+            let refreshed = refresh_unless_replaced(state, site_user, stale).await;
+            state.store.release_refresh_lease(site_user).await?;
+            refreshed
+        }
+    }
+}
+
+/// How long a refresh lease lasts, in seconds, should its holder die.
+const LEASE_SECS: i64 = 30;
+/// How long to wait for another process's refresh.
+const LEASE_WAIT: Duration = Duration::from_secs(30);
+
+/// With the lock held: re-read the row and refresh only if nobody did meanwhile.
+async fn refresh_unless_replaced(
+    state: &AppState,
+    site_user: &str,
+    stale: Option<&str>,
+) -> ApiResult<UsableToken> {
     let row = usable_connection(state, site_user).await?;
-    let replaced = stale.is_some_and(|seen| seen != row.access_token);
-    if (stale.is_none() || replaced) && is_fresh(state, &row) {
+    if is_replacement(state, &row, stale) {
         return open_access(state, row).await;
     }
-    let refreshed = refresh(state, row).await;
-    if let Some(tx) = advisory.take() {
-        tx.commit().await?;
-    }
-    refreshed
+    refresh(state, row).await
+}
+
+/// True when `row` holds a fresh token other than the one the caller saw refused.
+fn is_replacement(state: &AppState, row: &ConnectionRow, stale: Option<&str>) -> bool {
+    let replaced = stale.is_none_or(|seen| seen != row.access_token);
+    replaced && is_fresh(state, row)
+}
+
+fn unavailable() -> ApiError {
+    ApiError::new(
+        ErrorCode::UpstreamUnavailable,
+        "Remote is not answering right now. Try again in a moment.",
+    )
+    .with_retry_after(5)
 }
 
 async fn usable_connection(state: &AppState, site_user: &str) -> ApiResult<ConnectionRow> {
@@ -227,11 +272,7 @@ async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken>
         }
         Err(error) => {
             tracing::warn!(%error, "refreshing a Remote access token failed");
-            Err(ApiError::new(
-                ErrorCode::UpstreamUnavailable,
-                "Remote is not answering right now. Try again in a moment.",
-            )
-            .with_retry_after(5))
+            Err(unavailable())
         }
     }
 }

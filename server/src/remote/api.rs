@@ -2,7 +2,7 @@
 //! an onboarding link. Answers are read liberally (any 2xx, unknown fields ignored); failures are
 //! sorted into what the caller must do next.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use hwr_protocol::FieldErrors;
 use reqwest::{header, Method, StatusCode};
@@ -10,6 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
+
+use super::breaker::CircuitBreaker;
 
 /// A failed call to Remote.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +49,12 @@ pub enum UpstreamError {
         /// True for a timeout.
         timed_out: bool,
     },
+    /// Remote failed repeatedly just now; calls fail fast until the cool-down ends.
+    #[error("Remote is failing; calls are paused for {retry_after} s")]
+    CircuitOpen {
+        /// Seconds until a call is tried again.
+        retry_after: u64,
+    },
     /// A 2xx we could not read.
     #[error("Remote answered unexpectedly: {0}")]
     Unexpected(String),
@@ -79,19 +87,44 @@ pub struct CreatedEmployment {
 pub struct RemoteApi {
     http: reqwest::Client,
     base: Url,
+    breaker: Arc<CircuitBreaker>,
 }
 
 impl RemoteApi {
     /// A client for `base` (e.g. `https://gateway.remote.com`).
     pub fn new(base: Url, http: reqwest::Client) -> Self {
-        RemoteApi { http, base }
+        RemoteApi {
+            http,
+            base,
+            breaker: Arc::new(CircuitBreaker::default()),
+        }
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base.as_str().trim_end_matches('/'))
     }
 
+    /// One call through the circuit breaker.
     async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &SecretString,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Value, UpstreamError> {
+        self.breaker
+            .admit()
+            .map_err(|retry_after| UpstreamError::CircuitOpen { retry_after })?;
+        let result = self.send(method, path, token, query, body).await;
+        match &result {
+            Err(UpstreamError::Unavailable { .. }) => self.breaker.failure(),
+            _ => self.breaker.success(),
+        }
+        result
+    }
+
+    async fn send(
         &self,
         method: Method,
         path: &str,

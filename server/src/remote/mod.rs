@@ -3,6 +3,7 @@
 //! connect and overall timeouts.
 
 mod api;
+mod breaker;
 mod oauth;
 
 use std::time::Duration;

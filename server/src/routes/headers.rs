@@ -68,16 +68,34 @@ pub(super) async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// `RequestBodyLimitLayer` answers 413 with a plain body; give it ours.
-pub(super) async fn body_limit_in_our_shape(request: Request<Body>, next: Next) -> Response {
+/// Layers below our handlers answer some errors with a plain body (413 from the body limit,
+/// 405 from method routing); give them our shape.
+pub(super) async fn plain_errors_in_our_shape(request: Request<Body>, next: Next) -> Response {
     let response = next.run(request).await;
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
-        return ApiError::new(ErrorCode::PayloadTooLarge, "The request body is too large.")
-            .into_response();
+    if is_json {
+        return response;
     }
-    response
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(ErrorCode::PayloadTooLarge, "The request body is too large.")
+                .into_response()
+        }
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let mut ours = ApiError::new(
+                ErrorCode::NotFound,
+                "This route does not accept that method.",
+            )
+            .with_status(StatusCode::METHOD_NOT_ALLOWED)
+            .into_response();
+            if let Some(allow) = response.headers().get(header::ALLOW) {
+                ours.headers_mut().insert(header::ALLOW, allow.clone());
+            }
+            ours
+        }
+        _ => response,
+    }
 }

@@ -14,7 +14,6 @@ use axum::{
     routing::get,
     Router,
 };
-use hwr_protocol::ErrorCode;
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     limit::RequestBodyLimitLayer,
@@ -62,13 +61,10 @@ pub fn router(state: AppState) -> Router {
         .merge(callback::router())
         .merge(widget::router())
         .fallback(|| async { ApiError::not_found("route") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(ErrorCode::NotFound, "This route does not accept that method.").with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
-        })
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
-        .layer(axum::middleware::from_fn(headers::body_limit_in_our_shape))
+        .layer(axum::middleware::from_fn(headers::plain_errors_in_our_shape))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID)))

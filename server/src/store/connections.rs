@@ -142,6 +142,32 @@ impl Store {
         Ok(())
     }
 
+    /// Claims the refresh lease until `until`; false while another holder's lease runs.
+    pub async fn claim_refresh_lease(
+        &self,
+        site_user: &str,
+        until: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE connections SET refresh_lease_until = $1 WHERE site_user = $2 AND refresh_lease_until < $3",
+        )
+        .bind(until)
+        .bind(site_user)
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives the refresh lease back.
+    pub async fn release_refresh_lease(&self, site_user: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE connections SET refresh_lease_until = 0 WHERE site_user = $1")
+            .bind(site_user)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Deletes the connection; true when one existed.
     pub async fn delete_connection(&self, site_user: &str) -> Result<bool, sqlx::Error> {
         let done = sqlx::query("DELETE FROM connections WHERE site_user = $1")
