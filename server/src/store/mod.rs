@@ -6,6 +6,7 @@ mod audit;
 mod connections;
 mod flows;
 mod hires;
+mod sqlite_guard;
 
 use std::{str::FromStr, time::Duration};
 
@@ -123,6 +124,7 @@ fn prepare_sqlite(url: &str) -> anyhow::Result<String> {
                 format!("failed to create the data folder {}", parent.display())
             })?;
         }
+        sqlite_guard::check_single_machine(std::path::Path::new(path))?;
     }
     let mode = if query.contains("mode=") {
         String::new()
