@@ -112,6 +112,9 @@ pub struct Settings {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "HWR_MAX_BODY_BYTES", default_value_t = 16 * 1024)]
     pub max_body_bytes: usize,
+    /// Postgres pool size per replica.
+    #[arg(long, env = "HWR_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
+    pub database_max_connections: u32,
     /// API requests per minute per site user (0 turns the limit off).
     #[arg(long, env = "HWR_RATE_LIMIT_USER_PER_MIN", default_value_t = 120)]
     pub rate_limit_user_per_min: u32,
@@ -164,6 +167,8 @@ pub struct Config {
     pub refresh_margin: Duration,
     /// Request body limit.
     pub max_body_bytes: usize,
+    /// Postgres pool size.
+    pub database_max_connections: u32,
     /// Per-user requests per minute (0: off).
     pub rate_limit_user_per_min: u32,
     /// Per-origin requests per minute (0: off).
@@ -332,6 +337,7 @@ impl Settings {
             upstream_timeout: Duration::from_secs(self.upstream_timeout_secs),
             refresh_margin: Duration::from_secs(self.refresh_margin_secs),
             max_body_bytes: self.max_body_bytes,
+            database_max_connections: self.database_max_connections,
             rate_limit_user_per_min: self.rate_limit_user_per_min,
             rate_limit_origin_per_min: self.rate_limit_origin_per_min,
             trusted_proxies: self.trusted_proxies,
@@ -362,6 +368,7 @@ impl Default for Settings {
             upstream_timeout_secs: 15,
             refresh_margin_secs: 120,
             max_body_bytes: 16 * 1024,
+            database_max_connections: 16,
             rate_limit_user_per_min: 120,
             rate_limit_origin_per_min: 1200,
             trusted_proxies: Vec::new(),

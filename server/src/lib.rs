@@ -37,7 +37,7 @@ impl Application {
     /// Opens the database (migrating it), builds the clients and binds the listener
     /// (`127.0.0.1:0` binds a free port: see [`Application::port`]).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let store = Store::connect(&config.database_url).await?;
+        let store = Store::connect(&config.database_url, config.database_max_connections).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("failed to listen on {}", config.listen))?;

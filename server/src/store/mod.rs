@@ -40,7 +40,8 @@ pub struct Store {
 impl Store {
     /// Connects (creating the SQLite file and its folder when needed) and applies migrations.
     /// On Postgres, sqlx takes an advisory lock around migrations, so replicas may start at once.
-    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+    /// `max_connections` sizes the Postgres pool (SQLite uses a small fixed pool).
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -55,7 +56,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .max_connections(match backend {
                 Backend::Sqlite => 4,
-                Backend::Postgres => 16,
+                Backend::Postgres => max_connections.max(2),
             });
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _meta| {
