@@ -247,15 +247,19 @@ impl Settings {
                 self.listen
             )
         });
-        let public_url = parse_base_url("HWR_PUBLIC_URL", &public_url);
-        let remote_base_url = parse_base_url("HWR_REMOTE_BASE_URL", &remote_base);
+        let public_url = parse_given(&public_url, |v| parse_base_url("HWR_PUBLIC_URL", v));
+        let remote_base_url =
+            parse_given(&remote_base, |v| parse_base_url("HWR_REMOTE_BASE_URL", v));
         let remote_app_url = match self.remote_app_url {
             Some(app) => parse_base_url("HWR_REMOTE_APP_URL", &app),
             None => Ok(default_app_url(remote_base_url.as_ref().ok())),
         };
-        let allowed_origins =
-            AllowedOrigins::parse(&allowed).map_err(|e| format!("HWR_ALLOWED_ORIGINS: {e}"));
-        let keys = KeyRing::parse(&keys).map_err(|e| format!("HWR_ENCRYPTION_KEYS: {e}"));
+        let allowed_origins = parse_given(&allowed, |v| {
+            AllowedOrigins::parse(v).map_err(|e| format!("HWR_ALLOWED_ORIGINS: {e}"))
+        });
+        let keys = parse_given(&keys, |v| {
+            KeyRing::parse(v).map_err(|e| format!("HWR_ENCRYPTION_KEYS: {e}"))
+        });
         if !site_secret.is_empty() && site_secret.len() < 32 {
             problems.push(
                 "HWR_SITE_SECRET is shorter than 32 bytes: use a longer random secret".into(),
@@ -376,8 +380,25 @@ impl Default for Settings {
     }
 }
 
+/// Keeps a parsed value or records its problem; an empty problem means "already reported as
+/// not set".
 fn take<T>(result: Result<T, String>, problems: &mut Vec<String>) -> Option<T> {
-    result.map_err(|e| problems.push(e)).ok()
+    result
+        .map_err(|e| {
+            if !e.is_empty() {
+                problems.push(e);
+            }
+        })
+        .ok()
+}
+
+/// Parses a required value only when it was given (a missing one is reported once, as not set).
+fn parse_given<T>(value: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
+    if value.is_empty() {
+        Err(String::new())
+    } else {
+        parse(value)
+    }
 }
 
 fn parse_base_url(name: &str, value: &str) -> Result<Url, String> {
@@ -409,4 +430,68 @@ fn default_app_url(remote_base: Option<&Url>) -> Url {
 fn fallback_app_url() -> Url {
     #[allow(clippy::expect_used)]
     Url::parse("https://employ.remote.com").expect("a constant URL parses")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete() -> Settings {
+        Settings {
+            public_url: Some("https://hire.example.com".into()),
+            allowed_origins: Some("https://jobs.example.com".into()),
+            site_secret: Some("0123456789abcdef0123456789abcdef".into()),
+            encryption_keys: Some(KeyRing::generate_entry("k1")),
+            remote_base_url: Some("https://gateway.remote-sandbox.com".into()),
+            remote_client_id: Some("client".into()),
+            remote_client_secret: Some("secret".into()),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_configuration_validates_with_derived_values() {
+        let config = complete().validate().expect("valid");
+        assert_eq!(
+            config.redirect_uri(),
+            "https://hire.example.com/oauth/callback"
+        );
+        assert_eq!(
+            config.remote_app_url.as_str(),
+            "https://employ.remote-sandbox.com/"
+        );
+        assert!(config.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn every_missing_setting_is_reported_once_by_name() {
+        let error = Settings::default()
+            .validate()
+            .expect_err("invalid")
+            .to_string();
+        for name in [
+            "HWR_PUBLIC_URL",
+            "HWR_ALLOWED_ORIGINS",
+            "HWR_SITE_SECRET",
+            "HWR_ENCRYPTION_KEYS",
+            "HWR_REMOTE_BASE_URL",
+            "HWR_REMOTE_CLIENT_ID",
+            "HWR_REMOTE_CLIENT_SECRET",
+        ] {
+            assert_eq!(error.matches(name).count(), 1, "{name} in {error}");
+        }
+    }
+
+    #[test]
+    fn malformed_settings_each_get_their_own_message() {
+        let settings = Settings {
+            public_url: Some("ftp://hire.example.com".into()),
+            allowed_origins: Some("https://jobs.example.com/path".into()),
+            site_secret: Some("short".into()),
+            database_url: Some("mysql://db".into()),
+            ..complete()
+        };
+        let error = settings.validate().expect_err("invalid").to_string();
+        assert!(error.contains("4 problem(s)"), "{error}");
+    }
 }
