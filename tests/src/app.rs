@@ -40,9 +40,27 @@ pub struct TestApp {
     pub client: Client,
     /// The secret site tokens are signed with.
     pub site_secret: String,
+    settings: Settings,
     shutdown: Option<oneshot::Sender<()>>,
     // Declared last: dropped after the app has been told to stop.
     database: TestDatabase,
+}
+
+/// A second backend process on the same database and sandbox, as behind a load balancer.
+pub struct Replica {
+    /// `http://127.0.0.1:PORT` of this replica.
+    pub address: String,
+    /// This replica's state (its own refresh locks and caches).
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
 }
 
 /// A consent flow as `POST /api/v1/connect` answered it.
@@ -61,6 +79,16 @@ pub async fn spawn_app(db: Db) -> TestApp {
 
 /// Starts the sandbox and the backend; `adjust` may change any backend setting first.
 pub async fn spawn_app_with(db: Db, adjust: impl Fn(&mut Settings)) -> TestApp {
+    spawn_app_configured(db, |_| {}, adjust).await
+}
+
+/// Starts the sandbox and the backend; `adjust_sandbox` may change the sandbox's configuration
+/// (its redirect URI is set afterwards) and `adjust` any backend setting.
+pub async fn spawn_app_configured(
+    db: Db,
+    adjust_sandbox: impl Fn(&mut SandboxConfig),
+    adjust: impl Fn(&mut Settings),
+) -> TestApp {
     let database = TestDatabase::create(db).await;
     let site_secret = format!(
         "{}{}",
@@ -72,13 +100,13 @@ pub async fn spawn_app_with(db: Db, adjust: impl Fn(&mut Settings)) -> TestApp {
     let mut last_error = None;
     for _ in 0..5 {
         let port = free_port();
-        let sandbox = Sandbox::start(SandboxConfig {
-            port: 0,
-            redirect_uris: vec![format!("http://127.0.0.1:{port}/oauth/callback")],
-            ..SandboxConfig::default()
-        })
-        .await
-        .expect("the sandbox starts");
+        let mut sandbox_config = SandboxConfig::default();
+        adjust_sandbox(&mut sandbox_config);
+        sandbox_config.port = 0;
+        sandbox_config.redirect_uris = vec![format!("http://127.0.0.1:{port}/oauth/callback")];
+        let sandbox = Sandbox::start(sandbox_config)
+            .await
+            .expect("the sandbox starts");
         let mut settings = Settings {
             listen: format!("127.0.0.1:{port}"),
             public_url: Some(format!("http://127.0.0.1:{port}")),
@@ -94,6 +122,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl Fn(&mut Settings)) -> TestApp {
         };
         adjust(&mut settings);
         let config = settings
+            .clone()
             .validate()
             .expect("the test configuration is valid");
         let application = match Application::build(config).await {
@@ -120,6 +149,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl Fn(&mut Settings)) -> TestApp {
             state,
             client,
             site_secret,
+            settings,
             shutdown: Some(shutdown),
             database,
         };
@@ -143,6 +173,51 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Starts another backend with the same settings (database, keys, secrets, sandbox) on its
+    /// own port: a second replica.
+    pub async fn spawn_replica(&self) -> Replica {
+        let settings = Settings {
+            listen: "127.0.0.1:0".to_owned(),
+            ..self.settings.clone()
+        };
+        let config = settings
+            .validate()
+            .expect("the replica's configuration is valid");
+        let application = Application::build(config)
+            .await
+            .expect("the replica starts");
+        let address = format!("http://127.0.0.1:{}", application.port());
+        let state = application.state().clone();
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(application.run_until(async {
+            let _ = stopped.await;
+        }));
+        Replica {
+            address,
+            state,
+            shutdown: Some(shutdown),
+        }
+    }
+
+    /// `POST /api/v1/hires` to the backend at `address` (this app or a replica).
+    pub async fn hire_at(
+        &self,
+        address: &str,
+        user: &str,
+        key: &str,
+        candidate: &Value,
+    ) -> Response {
+        send(
+            self.client
+                .post(format!("{address}/api/v1/hires"))
+                .header(header::ORIGIN, JOB_SITE_ORIGIN)
+                .bearer_auth(self.token(user))
+                .header(IDEMPOTENCY_KEY_HEADER, key)
+                .json(candidate),
+        )
+        .await
+    }
+
     /// The backend's store.
     pub fn store(&self) -> &Store {
         &self.state.store
@@ -292,12 +367,7 @@ impl TestApp {
 
     /// `POST /api/v1/hires` as `user` with `Idempotency-Key: key`.
     pub async fn hire(&self, user: &str, key: &str, candidate: &Value) -> Response {
-        send(
-            self.request_as(user, Method::POST, "/api/v1/hires")
-                .header(IDEMPOTENCY_KEY_HEADER, key)
-                .json(candidate),
-        )
-        .await
+        self.hire_at(&self.address, user, key, candidate).await
     }
 
     /// `GET /__sandbox/state`.

@@ -9,8 +9,8 @@ mod consent_page;
 mod database;
 
 pub use app::{
-    json_body, location, send, spawn_app, spawn_app_with, StartedFlow, TestApp, FOREIGN_ORIGIN,
-    JOB_SITE_ORIGIN,
+    json_body, location, send, spawn_app, spawn_app_configured, spawn_app_with, Replica,
+    StartedFlow, TestApp, FOREIGN_ORIGIN, JOB_SITE_ORIGIN,
 };
 pub use assertions::{assert_error, assert_error_shape, field_names};
 pub use candidate::{ana, ana_with, candidate_number, days_from_today};

@@ -1,9 +1,10 @@
 //! `POST /api/v1/hires`: one employment per idempotency key, the onboarding link in the same
 //! answer, Remote's refusals in our shape, and nothing sent upstream for what we can refuse first.
 
+use hire_with_remote::config::{EmploymentBody, OnboardingLink};
 use hwr_integration_tests::{
     ana, ana_with, assert_error, field_names, json_body, new_key, on_both_databases, send,
-    spawn_app, unique_user, Db,
+    spawn_app, spawn_app_with, unique_user, Db,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -298,7 +299,89 @@ async fn the_countries_route_lists_only_hireable_countries(db: Db) {
     );
 }
 
+async fn a_double_click_sends_one_employment_and_both_answers_carry_the_same_ids(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+    let (key, candidate) = (new_key(), ana());
+
+    // Act
+    let (first, second) = tokio::join!(
+        app.hire(&user, &key, &candidate),
+        app.hire(&user, &key, &candidate)
+    );
+
+    // Assert
+    let first = json_body(first, StatusCode::CREATED).await;
+    let second = json_body(second, StatusCode::CREATED).await;
+    assert_eq!(first["hire_id"], second["hire_id"]);
+    assert_eq!(first["employment_id"], second["employment_id"]);
+    assert_eq!(app.sandbox_state().await["employment_posts"], 1);
+}
+
+async fn the_flat_body_and_sso_url_settings_also_reach_onboarding(db: Db) {
+    // Arrange: the original integration guide's body and onboarding link.
+    let app = spawn_app_with(db, |settings| {
+        settings.employment_body = EmploymentBody::Flat;
+        settings.onboarding_link = OnboardingLink::SsoUrl;
+    })
+    .await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+
+    // Act
+    let response = app.hire(&user, &new_key(), &ana()).await;
+
+    // Assert
+    let hired = json_body(response, StatusCode::CREATED).await;
+    let redirect = hired["redirect_url"].as_str().expect("a redirect_url");
+    assert!(
+        redirect.starts_with(&app.sandbox_url("/onboarding/sso/")),
+        "{redirect}"
+    );
+    let html = send(app.client.get(redirect))
+        .await
+        .text()
+        .await
+        .expect("the onboarding page");
+    assert!(html.contains("Ana Silva"), "{html}");
+    let state = app.sandbox_state().await;
+    assert_eq!(employments(&state).len(), 1);
+    assert_eq!(employments(&state)[0]["external_id"], hired["hire_id"]);
+}
+
+async fn a_duplicate_email_with_the_flat_body_comes_back_as_upstream_rejected(db: Db) {
+    // Arrange
+    let app = spawn_app_with(db, |settings| {
+        settings.employment_body = EmploymentBody::Flat
+    })
+    .await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+    json_body(
+        app.hire(&user, &new_key(), &ana()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // Act
+    let response = app.hire(&user, &new_key(), &ana()).await;
+
+    // Assert
+    let error = assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "upstream_rejected",
+    )
+    .await;
+    assert_eq!(field_names(&error), vec!["personal_email"], "{error}");
+}
+
 on_both_databases!(
+    a_double_click_sends_one_employment_and_both_answers_carry_the_same_ids,
+    the_flat_body_and_sso_url_settings_also_reach_onboarding,
+    a_duplicate_email_with_the_flat_body_comes_back_as_upstream_rejected,
     a_connected_user_hires_ana_and_gets_an_onboarding_link_that_lists_her,
     a_hire_without_an_idempotency_key_is_refused,
     a_hire_with_a_blank_or_oversized_idempotency_key_is_refused,

@@ -7,6 +7,7 @@ mod connect;
 mod connection;
 mod cors_and_origin;
 mod hires;
+mod replicas;
 mod site_token;
 mod storage;
 mod token_refresh;

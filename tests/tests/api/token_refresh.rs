@@ -62,6 +62,13 @@ async fn a_hire_on_a_token_past_its_stored_expiry_refreshes_exactly_once_before_
     assert!(kinds.contains(&"token.refreshed".to_owned()), "{kinds:?}");
 }
 
+/// Remote's token endpoint answers after a third of a second, so that overlapping refreshes
+/// would happen if nothing kept them apart.
+async fn slow_token_endpoint(app: &TestApp) {
+    app.fault(serde_json::json!({"route": "POST /auth/oauth2/token", "latency_ms": 300}))
+        .await;
+}
+
 /// Fires `count` hires at once for `user`, each with its own key and candidate.
 async fn concurrent_hires(
     app: &Arc<TestApp>,
@@ -90,6 +97,7 @@ async fn twenty_concurrent_hires_on_a_token_remote_has_expired_refresh_once(db: 
     let user = unique_user();
     app.connect_and_consent(&user).await;
     app.expire_remote_tokens().await;
+    slow_token_endpoint(&app).await;
 
     // Act
     let answers = concurrent_hires(&app, &user, 20).await;
@@ -109,6 +117,7 @@ async fn twenty_concurrent_hires_on_a_token_past_its_stored_expiry_refresh_once(
     let user = unique_user();
     app.connect_and_consent(&user).await;
     app.expire_stored_access_token(&user).await;
+    slow_token_endpoint(&app).await;
 
     // Act
     let answers = concurrent_hires(&app, &user, 20).await;

@@ -118,10 +118,9 @@ async fn a_hanging_remote_is_upstream_unavailable_within_the_timeout(db: Db) {
     assert_eq!(employments(&app.sandbox_state().await), 0);
 }
 
-async fn a_slow_remote_beyond_the_timeout_is_unavailable_and_the_retry_finds_the_late_employment(
-    db: Db,
-) {
-    // Arrange: Remote creates the employment, but only after the backend's two-second timeout.
+async fn a_slow_remote_beyond_the_timeout_is_unavailable_and_a_retry_creates_exactly_one(db: Db) {
+    // Arrange: Remote would answer, but only after the backend's two-second timeout. (The
+    // sandbox drops the request when the backend hangs up, so nothing is created by it.)
     let app = spawn_app_with(db, |settings| settings.upstream_timeout_secs = 2).await;
     let user = unique_user();
     app.connect_and_consent(&user).await;
@@ -133,11 +132,6 @@ async fn a_slow_remote_beyond_the_timeout_is_unavailable_and_the_retry_finds_the
     // Act
     let response = app.hire(&user, &key, &ana()).await;
     let elapsed = started.elapsed();
-    while employments(&app.sandbox_state().await) == 0
-        && started.elapsed() < Duration::from_secs(10)
-    {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
     let retry = app.hire(&user, &key, &ana()).await;
 
     // Assert
@@ -150,12 +144,7 @@ async fn a_slow_remote_beyond_the_timeout_is_unavailable_and_the_retry_finds_the
     );
     let hired = json_body(retry, StatusCode::CREATED).await;
     let state = app.sandbox_state().await;
-    assert_eq!(
-        employments(&state),
-        1,
-        "the late employment was found, not duplicated"
-    );
-    assert_eq!(state["employment_posts"], 1);
+    assert_eq!(employments(&state), 1);
     assert_eq!(state["employments"][0]["id"], hired["employment_id"]);
 }
 
@@ -290,7 +279,7 @@ on_both_databases!(
     a_retry_after_an_upstream_outage_creates_exactly_one_employment,
     an_employment_created_before_remote_failed_is_reconciled_to_exactly_one,
     a_hanging_remote_is_upstream_unavailable_within_the_timeout,
-    a_slow_remote_beyond_the_timeout_is_unavailable_and_the_retry_finds_the_late_employment,
+    a_slow_remote_beyond_the_timeout_is_unavailable_and_a_retry_creates_exactly_one,
     a_429_from_remote_is_rate_limited_with_retry_after,
     a_token_endpoint_outage_during_consent_fails_the_flow_without_a_connection,
     a_token_endpoint_outage_during_refresh_is_upstream_unavailable_and_keeps_the_connection,
