@@ -169,6 +169,7 @@ fn job_site_router(site: JobSite) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/demo/token", get(token))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/{file}", get(static_file))
         .with_state(site)
 }
