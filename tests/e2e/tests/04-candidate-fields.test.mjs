@@ -1,0 +1,76 @@
+// Scenario 6: missing fields are asked for in the inline form before anything is sent; an
+// unsupported country gets a clear message and nothing is posted to Remote.
+
+import assert from 'node:assert/strict';
+
+import { JONAS, KIM, scenario } from '../harness.mjs';
+import { fillJonas, firstOf, startDateAhead } from './support.mjs';
+
+scenario('missing-fields', 'missing fields: inline form first, nothing sent, then consent and the hire completes', async (s) => {
+  const { page, demo } = s;
+  await s.gotoSite();
+  const popups = [];
+  page.on('popup', (p) => popups.push(p));
+
+  await s.button(JONAS).click();
+  const widget = s.widget(JONAS);
+  await widget.getByLabel('Country', { exact: true }).waitFor();
+  await widget.getByLabel('Start date', { exact: true }).waitFor();
+  await s.shot(page, 'form');
+
+  // Pressing again with the form still empty: the fields say what is wrong, nothing is sent.
+  await s.button(JONAS).click();
+  await widget.getByText('Required.').first().waitFor();
+  assert.ok((await widget.getByText('Required.').count()) >= 2, 'both missing fields are marked');
+  await s.shot(page, 'form-errors');
+  assert.equal(popups.length, 0, 'no consent popup while fields are missing');
+  assert.ok(!s.api.some((call) => call.startsWith('POST')), `no POST to the backend: ${s.api.join(', ')}`);
+  let state = await demo.state();
+  assert.equal(state.employment_posts, 0);
+  assert.equal(state.token_requests.authorization_code, 0);
+
+  const startDate = startDateAhead(60);
+  await fillJonas(s, 'DE', startDate);
+  const popup = await s.clickForPopup(JONAS);
+  await s.consent(popup, 'allow');
+  await s.expectOnboarding([JONAS]);
+
+  state = await demo.state();
+  assert.equal(state.employments.length, 1);
+  assert.equal(state.employment_posts, 1);
+  assert.equal(state.employments[0].full_name, JONAS);
+  assert.equal(state.employments[0].country_code, 'DEU');
+  assert.equal(state.employments[0].provisional_start_date, startDate);
+});
+
+scenario('unsupported-country', 'unsupported country (North Korea): a clear message, zero employment POSTs', async (s, t) => {
+  const { page, demo } = s;
+  await s.gotoSite();
+  const clicked = s.button(KIM).click();
+  const first = await firstOf({
+    popup: page.waitForEvent('popup', { timeout: 15_000 }),
+    error: s.waitForEvent('hwr:error', () => true, 15_000),
+  });
+  await clicked;
+  if (first.name === 'popup') {
+    // Not connected yet: the employer consents first, then the backend refuses the country.
+    t.diagnostic('the widget asked for consent before saying the country is unsupported');
+    await s.consent(first.value, 'allow');
+  }
+
+  const error = await s.waitForEvent('hwr:error');
+  assert.equal(error.candidate, KIM);
+  assert.equal(error.detail.code, 'unsupported_country');
+  assert.match(error.detail.message, /North Korea/);
+  const status = s.status(KIM);
+  await status.filter({ hasText: /cannot hire in North Korea/i }).waitFor();
+  await s.shot(page, 'unsupported-country');
+
+  assert.equal(page.url(), `${demo.site}/`, 'still on the job site');
+  assert.equal(s.eventsOf('hwr:success').length, 0);
+  const state = await demo.state();
+  assert.equal(state.employment_posts, 0, 'zero POST /v1/employments');
+  assert.equal(state.employments.length, 0);
+  const log = await page.locator('#event-log').innerText();
+  assert.match(log, /unsupported_country/, 'the job site logged the error');
+});
