@@ -7,6 +7,7 @@ mod connect;
 mod connection;
 mod cors_and_origin;
 mod hires;
+mod rate_limits;
 mod replicas;
 mod site_token;
 mod storage;
