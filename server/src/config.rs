@@ -116,10 +116,10 @@ pub struct Settings {
     #[arg(long, env = "HWR_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
     pub database_max_connections: u32,
     /// API requests per minute per site user (0 turns the limit off).
-    #[arg(long, env = "HWR_RATE_LIMIT_USER_PER_MIN", default_value_t = 120)]
+    #[arg(long, env = "HWR_RATE_LIMIT_USER_PER_MIN", default_value_t = 300)]
     pub rate_limit_user_per_min: u32,
     /// API requests per minute per origin, or per client IP without one (0 turns it off).
-    #[arg(long, env = "HWR_RATE_LIMIT_ORIGIN_PER_MIN", default_value_t = 1200)]
+    #[arg(long, env = "HWR_RATE_LIMIT_ORIGIN_PER_MIN", default_value_t = 6000)]
     pub rate_limit_origin_per_min: u32,
     /// Comma-separated proxy IPs whose `X-Forwarded-For` is believed.
     #[arg(long, env = "HWR_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -373,8 +373,8 @@ impl Default for Settings {
             refresh_margin_secs: 120,
             max_body_bytes: 16 * 1024,
             database_max_connections: 16,
-            rate_limit_user_per_min: 120,
-            rate_limit_origin_per_min: 1200,
+            rate_limit_user_per_min: 300,
+            rate_limit_origin_per_min: 6000,
             trusted_proxies: Vec::new(),
         }
     }

@@ -49,6 +49,11 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let api = api::router()
         .layer(cors)
+        // Inside the origin check: foreign origins are refused before they spend a token.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate_limit::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::check_origin,

@@ -152,7 +152,8 @@ impl Store {
     }
 
     /// Releases the lease without a result, so a retry with the same key can take over.
-    /// `attempted` false means Remote certainly did not create anything (a 4xx).
+    /// `attempted` true records that this attempt's POST may have reached Remote; false (a 4xx)
+    /// never clears what an earlier, ambiguous attempt recorded.
     pub async fn release_hire(
         &self,
         hire_id: &str,
@@ -160,7 +161,7 @@ impl Store {
         now: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE hires SET lease_until = 0, upstream_attempted = $1, updated_at = $2 WHERE hire_id = $3 AND status = 'pending'",
+            "UPDATE hires SET lease_until = 0, upstream_attempted = CASE WHEN $1 = 1 THEN 1 ELSE upstream_attempted END, updated_at = $2 WHERE hire_id = $3 AND status = 'pending'",
         )
         .bind(i64::from(attempted))
         .bind(now)
