@@ -563,7 +563,12 @@ export class Session {
               candidate: el.getAttribute('full-name'),
               state: form?.className ?? '(not mounted)',
               status: root?.querySelector('[role=status]')?.textContent ?? '',
-              fields: [...(root?.querySelectorAll('.hwr-field') ?? [])].map((f) => f.textContent),
+              fields: [...(root?.querySelectorAll('.hwr-field') ?? [])].map((field) => {
+                const label = field.querySelector('label')?.textContent ?? '?';
+                const value = field.querySelector('input, select')?.value ?? '';
+                const error = field.querySelector('.hwr-field__error:not([hidden])')?.textContent;
+                return `${label}=${JSON.stringify(value)}${error ? ` (${error})` : ''}`;
+              }),
             };
           }),
         )

@@ -74,3 +74,24 @@ scenario('unsupported-country', 'unsupported country (North Korea): a clear mess
   const log = await page.locator('#event-log').innerText();
   assert.match(log, /unsupported_country/, 'the job site logged the error');
 });
+
+scenario('form-layout', 'the inline form fits inside the element, on a wide and on a phone-sized page', async (s) => {
+  const { page } = s;
+  await s.gotoSite();
+  await s.button(JONAS).click();
+  const widget = s.widget(JONAS);
+  const fieldset = widget.locator('fieldset');
+  await widget.locator('select[name="country_code"]').waitFor();
+  for (const width of [1100, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(100);
+    await s.shot(page, `form-${width}px`);
+    const host = await widget.boundingBox();
+    const form = await fieldset.boundingBox();
+    assert.ok(
+      form.x >= host.x - 0.5 && form.x + form.width <= host.x + host.width + 0.5,
+      `at ${width} px the form (x ${form.x.toFixed(1)} to ${(form.x + form.width).toFixed(1)}) ` +
+        `sticks out of <hire-with-remote> (x ${host.x.toFixed(1)} to ${(host.x + host.width).toFixed(1)})`,
+    );
+  }
+});
