@@ -45,9 +45,13 @@ pub(crate) fn build() -> Result<std::path::PathBuf> {
     let local = workspace_root().join("target/release/hire-with-remote");
     if built != local {
         std::fs::create_dir_all(local.parent().context("no parent")?)?;
-        std::fs::copy(&built, &local).with_context(|| {
-            format!("failed to copy {} to {}", built.display(), local.display())
+        // Copy beside it, then rename: the old binary may be running (a demo, a benchmark).
+        let staged = local.with_extension("new");
+        std::fs::copy(&built, &staged).with_context(|| {
+            format!("failed to copy {} to {}", built.display(), staged.display())
         })?;
+        std::fs::rename(&staged, &local)
+            .with_context(|| format!("failed to move the binary into {}", local.display()))?;
     }
     eprintln!("xtask: built {}", local.display());
     Ok(local)
