@@ -7,6 +7,7 @@ mod assertions;
 mod candidate;
 mod consent_page;
 mod database;
+mod processes;
 
 pub use app::{
     json_body, location, send, spawn_app, spawn_app_configured, spawn_app_with, Replica,
@@ -16,6 +17,10 @@ pub use assertions::{assert_error, assert_error_shape, field_names};
 pub use candidate::{ana, ana_with, candidate_number, days_from_today};
 pub use consent_page::ConsentForm;
 pub use database::{Db, TestDatabase};
+pub use processes::{
+    server_binary, Attempt, Cluster, ClusterClient, HireRecord, RetriedHire, ServerProcess,
+    REPLICAS,
+};
 
 /// A site user id no other test uses.
 pub fn unique_user() -> String {
