@@ -1,0 +1,815 @@
+//! `cargo xtask bench`: measures the widget (weight, start-up, layout shift, click → popup),
+//! the consent path in a browser, and the backend (overhead against a direct call and an nginx
+//! hop, SQLite and Postgres, a refresh storm, memory, start-up, a profile) in one run, and writes
+//! BENCHMARKS.md. Installs what it needs when missing (wrk, nginx, Chromium, perf, strace, the
+//! bench's npm packages). Everything runs on loopback and every load is bounded in time.
+//!
+//! For quicker runs while working on the bench itself (not for the committed report):
+//! `HWR_BENCH_SECONDS` (per load row, default 10), `HWR_BENCH_LOADS` (cold loads, 25),
+//! `HWR_BENCH_FLOWS` (Allow flows per latency, 5), `HWR_BENCH_STARTS` (10), `HWR_BENCH_STORM`
+//! (1000), `HWR_BENCH_SKIP_BUILD=1` (use the binary and widget already built).
+
+/// `eprintln!` with the time since the bench started: `bench [ 12 s]: …`.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::bench::say_line(format_args!($($arg)*))
+    };
+}
+
+mod browser;
+mod footprint;
+mod http;
+mod load;
+mod procs;
+mod profile;
+mod stack;
+mod storm;
+mod weight;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::process::{output, run, workspace_root};
+
+static STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+pub(crate) fn say_line(args: std::fmt::Arguments<'_>) {
+    let elapsed = STARTED.get_or_init(Instant::now).elapsed().as_secs();
+    eprintln!("bench [{elapsed:>4} s]: {args}");
+}
+
+/// How much to measure.
+pub(crate) struct Settings {
+    pub(crate) seconds: u32,
+    pub(crate) profile_seconds: u32,
+    pub(crate) concurrency: Vec<u32>,
+    pub(crate) loads: u32,
+    pub(crate) flows: u32,
+    pub(crate) starts: u32,
+    pub(crate) storm: usize,
+}
+
+impl Settings {
+    fn from_env() -> Settings {
+        let get = |name: &str, default: u32| -> u32 {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        let seconds = get("HWR_BENCH_SECONDS", 10).max(1);
+        Settings {
+            seconds,
+            profile_seconds: seconds,
+            concurrency: vec![1, 64, 256],
+            loads: get("HWR_BENCH_LOADS", 25).max(1),
+            flows: get("HWR_BENCH_FLOWS", 5).max(1),
+            starts: get("HWR_BENCH_STARTS", 10).max(2),
+            storm: get("HWR_BENCH_STORM", 1000).max(1) as usize,
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        self.seconds == 10
+            && self.loads == 25
+            && self.flows == 5
+            && self.starts == 10
+            && self.storm == 1000
+    }
+}
+
+/// Entry point of `cargo xtask bench`.
+pub(crate) fn run_bench() -> Result<()> {
+    let started = *STARTED.get_or_init(Instant::now);
+    let settings = Settings::from_env();
+    ensure_tools()?;
+    let machine_before = Machine::read();
+
+    let binary = if std::env::var_os("HWR_BENCH_SKIP_BUILD").is_some() {
+        workspace_root().join("target/release/hire-with-remote")
+    } else {
+        crate::build()?
+    };
+    anyhow::ensure!(binary.is_file(), "{} is missing", binary.display());
+    let date = stack::start_date()?;
+    let dir = std::env::temp_dir().join(format!("hwr-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+
+    let result = measure_all(&binary, &dir, &settings, &date);
+    let report = match result {
+        Ok(report) => report,
+        Err(error) => {
+            say!(
+                "logs are kept in {} for a look at what failed",
+                dir.display()
+            );
+            return Err(error);
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let elapsed = started.elapsed();
+    let machine_after = Machine::read();
+    let markdown = render(
+        &report,
+        &settings,
+        &machine_before,
+        &machine_after,
+        elapsed.as_secs_f64(),
+    );
+    let path = workspace_root().join("BENCHMARKS.md");
+    std::fs::write(&path, markdown)
+        .with_context(|| format!("failed to write {}", path.display()))?;
+    say!("wrote {} in {:.0} s", path.display(), elapsed.as_secs_f64());
+    Ok(())
+}
+
+/// Everything measured in one run.
+struct Report {
+    binary: PathBuf,
+    weight: Vec<weight::Row>,
+    wasm_breakdown: String,
+    browser: browser::Browser,
+    startups: footprint::Startups,
+    loads: load::LoadResults,
+    profile: Option<profile::Profile>,
+    profile_error: Option<String>,
+}
+
+fn measure_all(binary: &Path, dir: &Path, settings: &Settings, date: &str) -> Result<Report> {
+    let weight = weight::measure()?;
+    let wasm_breakdown = wasm_breakdown();
+    let browser = browser::measure(binary, settings)?;
+    let stack = stack::Stack::start(binary, dir)?;
+    let startups = footprint::measure_startups(&stack, settings)?;
+    let loads = load::measure(&stack, settings, date)?;
+    let (profile, profile_error) = match profile::measure(&stack, settings, date) {
+        Ok(profile) => (Some(profile), None),
+        Err(error) => {
+            say!("the profile failed: {error:#}");
+            (None, Some(format!("{error:#}")))
+        }
+    };
+    Ok(Report {
+        binary: binary.to_owned(),
+        weight,
+        wasm_breakdown,
+        browser,
+        startups,
+        loads,
+        profile,
+        profile_error,
+    })
+}
+
+/// Code size per crate of the widget's wasm (before wasm-opt), as Markdown; empty if unavailable.
+fn wasm_breakdown() -> String {
+    let wasm =
+        crate::process::target_dir().join("wasm32-unknown-unknown/release-wasm/hwr_widget.wasm");
+    let Ok(text) = output(
+        Command::new("node")
+            .arg(workspace_root().join("bench/wasm-sizes.mjs"))
+            .arg(&wasm),
+    ) else {
+        return String::new();
+    };
+    let mut md = String::from(
+        "\nWhere the wasm's bytes go (code size per crate and the data section, from cargo's \
+         output before wasm-bindgen and `wasm-opt -Oz`, which shrink it by about a third; \
+         shares of that pre-optimisation size):\n\n| crate | share |\n|---|---:|\n",
+    );
+    let mut other = 0.0;
+    for (i, line) in text
+        .lines()
+        .filter(|l| !l.starts_with("total\t"))
+        .enumerate()
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let share: f64 = cols.get(2).and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        if i < 12 {
+            let _ = writeln!(md, "| {} | {share:.1} % |", cols[0].replace('|', "\\|"));
+        } else {
+            other += share;
+        }
+    }
+    let _ = writeln!(md, "| everything else | {other:.1} % |");
+    md
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+// ---------------------------------------------------------------------------------------------
+
+fn on_path(program: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
+        .any(|dir| dir.join(program).is_file())
+}
+
+/// Installs what the bench needs and is missing: wrk, nginx, Chromium, perf, strace (Debian
+/// packages), and the bench's npm packages (playwright-core and the competitors' loaders).
+fn ensure_tools() -> Result<()> {
+    let wanted = [
+        ("wrk", "wrk"),
+        ("nginx", "nginx"),
+        ("chromium", "chromium"),
+        ("perf", "linux-perf"),
+        ("strace", "strace"),
+        ("node", "nodejs"),
+        ("npm", "npm"),
+        ("psql", "postgresql-client"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(program, _)| !on_path(program))
+        .map(|(_, package)| *package)
+        .collect();
+    if !missing.is_empty() {
+        say!("installing {}", missing.join(", "));
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(&missing))
+        .context("failed to install the bench's tools")?;
+    }
+    let bench = workspace_root().join("bench");
+    let lock = std::fs::read(bench.join("package-lock.json")).unwrap_or_default();
+    let installed =
+        std::fs::read(bench.join("node_modules/.package-lock.json")).unwrap_or_default();
+    // npm writes node_modules/.package-lock.json; it differs from package-lock.json only in the
+    // root entry, so compare the package versions it lists instead of the whole file.
+    if installed.is_empty() || !same_packages(&lock, &installed) {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&bench))
+        .context("failed to install the bench's npm packages")?;
+    }
+    Ok(())
+}
+
+/// True when every `"node_modules/…"` entry of the lock file is in the installed tree.
+fn same_packages(lock: &[u8], installed: &[u8]) -> bool {
+    let lock = String::from_utf8_lossy(lock);
+    let installed = String::from_utf8_lossy(installed);
+    lock.split("\"node_modules/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .all(|name| installed.contains(&format!("\"node_modules/{name}\"")))
+        && lock.contains("\"node_modules/")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine
+// ---------------------------------------------------------------------------------------------
+
+struct Machine {
+    cpus: usize,
+    cpu_model: String,
+    memory: String,
+    load: String,
+    date: String,
+    commit: String,
+    kernel: String,
+}
+
+impl Machine {
+    fn read() -> Machine {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu_model = cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("model name"))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_else(|| "unknown".into());
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let memory = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .map(|kib| format!("{:.1} GiB", kib as f64 / 1024.0 / 1024.0))
+            .unwrap_or_default();
+        let load = std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let shell = |program: &str, args: &[&str]| {
+            output(
+                Command::new(program)
+                    .args(args)
+                    .current_dir(workspace_root()),
+            )
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+        };
+        let dirty = !shell("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty();
+        Machine {
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpu_model,
+            memory,
+            load,
+            date: shell("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+            commit: format!(
+                "{}{}",
+                shell("git", &["rev-parse", "--short", "HEAD"]),
+                if dirty {
+                    " (with uncommitted changes in the work tree)"
+                } else {
+                    ""
+                }
+            ),
+            kernel: shell("uname", &["-r"]),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+// ---------------------------------------------------------------------------------------------
+
+pub(crate) fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+pub(crate) fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / 1024.0 / 1024.0)
+}
+
+pub(crate) fn fmt_ms(ms: f64) -> String {
+    if !ms.is_finite() {
+        "—".to_owned()
+    } else if ms.abs() >= 100.0 {
+        format!("{ms:.0}")
+    } else if ms.abs() >= 10.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.2}")
+    }
+}
+
+pub(crate) fn fmt_rate(rate: f64) -> String {
+    if rate >= 100.0 {
+        format!("{rate:.0}")
+    } else {
+        format!("{rate:.1}")
+    }
+}
+
+/// "met" / "**missed**: why".
+pub(crate) fn verdict(met: bool, missed: &str, met_note: &str) -> String {
+    if met {
+        format!("met{met_note}")
+    } else {
+        format!("**missed**: {missed}")
+    }
+}
+
+fn render(
+    report: &Report,
+    settings: &Settings,
+    before: &Machine,
+    after: &Machine,
+    seconds: f64,
+) -> String {
+    let mut md = String::new();
+    md.push_str("# Benchmarks\n\n");
+    md.push_str(
+        "Generated by `cargo xtask bench` in one run (do not edit by hand: run it again). Every \
+         number below comes from that run; the sandbox (our fake Remote) stands in for Remote, \
+         on loopback, so the backend numbers are our own costs, not Remote's.\n\n",
+    );
+    md.push_str("| machine | |\n|---|---|\n");
+    let _ = writeln!(md, "| CPU | {} × {} |", before.cpus, before.cpu_model);
+    let _ = writeln!(md, "| memory | {} |", before.memory);
+    let _ = writeln!(md, "| kernel | {} |", before.kernel);
+    let _ = writeln!(md, "| date | {} |", before.date);
+    let _ = writeln!(md, "| commit | {} |", before.commit);
+    let _ = writeln!(
+        md,
+        "| load average (1, 5, 15 min) | {} at the start, {} at the end |",
+        before.load, after.load
+    );
+    let _ = writeln!(md, "| run time | {seconds:.0} s |");
+    if !settings.is_default() {
+        md.push_str("| note | **a shortened run** (HWR_BENCH_* settings): not for comparison |\n");
+    }
+    md.push_str(
+        "\nThe machine is shared: other builds and tests ran beside this bench (see the load \
+         average), and load generator, backend, sandbox, nginx, Postgres and Chromium all share \
+         its cores. Treat absolute numbers as a floor for what one small VM does; the \
+         comparisons within a table were measured minutes apart under the same conditions.\n\n",
+    );
+
+    md.push_str("## Budgets\n\n");
+    md.push_str(&summary(report));
+    md.push('\n');
+    md.push_str(&findings(report));
+
+    md.push_str("\n## 1. Widget weight\n\n");
+    md.push_str(&weight::render(&report.weight, &report.wasm_breakdown));
+    md.push_str("\n## 2. Widget start-up in headless Chromium\n\n");
+    md.push_str(&browser::render_startup(&report.browser));
+    md.push_str("\n## 3. Allow → onboarding page\n\n");
+    md.push_str(&browser::render_allow(&report.browser, settings));
+    md.push_str("\n## 4. Backend overhead\n\n");
+    md.push_str(&load::render(&report.loads, settings));
+    md.push_str(&overhead_budget(&report.loads));
+    md.push_str("\n## 5. Refresh storm\n\n");
+    md.push_str(&storm::render(&report.loads.backends, settings));
+    md.push_str("\n## 6. Footprint\n\n");
+    md.push_str(&footprint::render(
+        &report.binary,
+        &report.startups,
+        &report.loads,
+    ));
+    md.push_str("\n## 7. Profile of the hire path\n\n");
+    md.push_str(&breakdown_c1(&report.loads));
+    match (&report.profile, &report.profile_error) {
+        (Some(profile), _) => md.push_str(&profile::render(profile)),
+        (None, Some(error)) => {
+            let _ = writeln!(md, "The profile could not be taken: {error}\n");
+        }
+        (None, None) => {}
+    }
+    md
+}
+
+/// The backend's own work per hire at concurrency 1 (hire p50 − the two upstream calls' p50).
+fn own_work_c1(loads: &load::LoadResults, backend: &load::BackendRun) -> Option<f64> {
+    let hire = backend.hires.iter().find(|l| l.connections == 1)?;
+    let direct = loads.direct.iter().find(|l| l.connections == 1)?;
+    let magic = loads.magic_c1.as_ref()?;
+    Some(hire.p50_ms - direct.p50_ms - magic.p50_ms)
+}
+
+/// Section 4's budget rows.
+fn overhead_budget(loads: &load::LoadResults) -> String {
+    let mut md = String::from("| budget | measured | verdict |\n|---|---|---|\n");
+    let Some(direct) = loads.direct.iter().find(|l| l.connections == 256) else {
+        return String::new();
+    };
+    for backend in &loads.backends {
+        let Some(hire) = backend.hires.iter().find(|l| l.connections == 256) else {
+            continue;
+        };
+        let added = hire.p99_ms - direct.p99_ms;
+        let cpu =
+            |l: &load::Load, i: usize| l.cpu_per_request_ms.get(i).copied().unwrap_or(f64::NAN);
+        let backend_cpu = cpu(hire, 0);
+        let sandbox_cpu = cpu(hire, 1);
+        let direct_cpu = cpu(direct, 0);
+        let why = format!(
+            "by {} ms. This is throughput, not a slow step: the backend burns {} ms of CPU per \
+             hire (and makes the sandbox burn {} ms for its two calls) against {} ms for one \
+             direct employment, so the two cores complete {} hires/s against {} direct; with 256 \
+             requests in flight each one waits ~256 / {} s = {} ms (Little's law), which is the \
+             median and most of the p99",
+            fmt_ms(added - 2.0),
+            fmt_ms(backend_cpu),
+            fmt_ms(sandbox_cpu),
+            fmt_ms(direct_cpu),
+            fmt_rate(hire.rate()),
+            fmt_rate(direct.rate()),
+            fmt_rate(hire.rate()),
+            fmt_ms(256_000.0 / hire.rate()),
+        );
+        let _ = writeln!(
+            md,
+            "| added p99 over direct ≤ 2 ms at 256 concurrency ({}) | {} ms ({} ms vs {} ms direct) | {} |",
+            backend.label,
+            fmt_ms(added),
+            fmt_ms(hire.p99_ms),
+            fmt_ms(direct.p99_ms),
+            verdict(added <= 2.0, &why, "")
+        );
+    }
+    md.push('\n');
+    md
+}
+
+/// The c=1 latency breakdown (no queueing): where one hire's time goes.
+fn breakdown_c1(loads: &load::LoadResults) -> String {
+    let mut md = String::new();
+    let (Some(direct), Some(magic)) = (
+        loads.direct.iter().find(|l| l.connections == 1),
+        loads.magic_c1.as_ref(),
+    ) else {
+        return md;
+    };
+    md.push_str(
+        "One hire at a time (concurrency 1, so no queueing), medians. The backend's own share is \
+         what is left after its two upstream calls, each measured straight against the sandbox:\n\n\
+         | part | SQLite | Postgres |\n|---|---:|---:|\n",
+    );
+    let cell = |i: usize, f: &dyn Fn(&load::BackendRun) -> String| -> String {
+        loads.backends.get(i).map_or("—".to_owned(), f)
+    };
+    let hire_p50 = |b: &load::BackendRun| {
+        b.hires
+            .iter()
+            .find(|l| l.connections == 1)
+            .map_or("—".to_owned(), |l| format!("{} ms", fmt_ms(l.p50_ms)))
+    };
+    let own = |b: &load::BackendRun| {
+        let total = b
+            .hires
+            .iter()
+            .find(|l| l.connections == 1)
+            .map_or(f64::NAN, |l| l.p50_ms);
+        let own = own_work_c1(loads, b).unwrap_or(f64::NAN);
+        format!("**{} ms** ({:.0} %)", fmt_ms(own), 100.0 * own / total)
+    };
+    let _ = writeln!(
+        md,
+        "| hire through the backend | {} | {} |",
+        cell(0, &hire_p50),
+        cell(1, &hire_p50)
+    );
+    let _ = writeln!(
+        md,
+        "| · `POST /v1/employments` at the sandbox | {0} ms | {0} ms |",
+        fmt_ms(direct.p50_ms)
+    );
+    let _ = writeln!(
+        md,
+        "| · `POST /v1/magic-link` at the sandbox | {0} ms | {0} ms |",
+        fmt_ms(magic.p50_ms)
+    );
+    let _ = writeln!(
+        md,
+        "| · **the backend's own work** (site token, idempotency record, token decrypt, database writes, JSON, logging, thread hand-offs) | {} | {} |",
+        cell(0, &own),
+        cell(1, &own)
+    );
+    if let Some(pg) = loads.backends.iter().find_map(|b| b.pg_per_hire) {
+        let _ = writeln!(
+            md,
+            "| Postgres transactions / rows written per hire (pg_stat_database) | — | {:.1} / {:.1} |",
+            pg.0, pg.1
+        );
+    }
+    if let Some((on, off)) = loads.pg_commit_ms {
+        let _ = writeln!(
+            md,
+            "| Postgres: one autocommitted INSERT, `synchronous_commit` on / off | — | {} ms / {} ms |",
+            fmt_ms(on),
+            fmt_ms(off)
+        );
+    }
+    if let Some(sqlite) = loads.backends.first() {
+        let _ = writeln!(
+            md,
+            "\n`POST /v1/employments` calls at the sandbox per successful hire: {:.2} (exactly once).\n",
+            sqlite.posts_per_hire
+        );
+    }
+    md
+}
+
+fn summary(report: &Report) -> String {
+    let mut md = String::from("| budget | measured | verdict |\n|---|---|---|\n");
+    if let Some(gzip) = weight::ours_gzip(&report.weight) {
+        let budget = 50 * 1024;
+        let _ = writeln!(
+            md,
+            "| widget ≤ 50 KiB gzip before the button works | {} | {} |",
+            kib(gzip),
+            verdict(
+                gzip <= budget,
+                &format!("by {} (§1)", kib(gzip.saturating_sub(budget))),
+                ""
+            )
+        );
+    }
+    let startup = browser::render_startup(&report.browser);
+    for line in startup.lines().filter(|l| {
+        l.starts_with("| layout shift caused") || l.starts_with("| click → `window.open`")
+    }) {
+        md.push_str(line);
+        md.push('\n');
+    }
+    let allow = browser::render_allow(&report.browser, &Settings::from_env());
+    for line in allow
+        .lines()
+        .filter(|l| l.starts_with("| 1 browser → backend"))
+    {
+        md.push_str(line);
+        md.push('\n');
+    }
+    for line in overhead_budget(&report.loads)
+        .lines()
+        .skip(2)
+        .filter(|l| !l.is_empty())
+    {
+        md.push_str(line);
+        md.push('\n');
+    }
+    for line in storm::render(&report.loads.backends, &Settings::from_env())
+        .lines()
+        .filter(|l| l.starts_with("| one refresh"))
+    {
+        md.push_str(line);
+        md.push('\n');
+    }
+    for line in footprint::render(&report.binary, &report.startups, &report.loads)
+        .lines()
+        .filter(|l| {
+            l.starts_with("| RSS idle, 1 s")
+                || l.starts_with("| start-up to a ready `/healthz`, SQLite, existing")
+        })
+    {
+        md.push_str(line);
+        md.push('\n');
+    }
+    md
+}
+
+/// What the numbers point to, filled in from this run's numbers.
+fn findings(report: &Report) -> String {
+    let mut md = String::from("## What the numbers point to\n\n");
+    let loads = &report.loads;
+    let browser = &report.browser;
+
+    // Widget.
+    if let Some(gzip) = weight::ours_gzip(&report.weight) {
+        let part = |needle: &str| {
+            report
+                .weight
+                .iter()
+                .find(|r| r.kind == "part" && r.name.contains(needle))
+                .map_or(0, |r| r.gzip)
+        };
+        let (wasm, loader) = (part("wasm"), part("loader"));
+        let _ = writeln!(
+            md,
+            "1. **Widget weight and start-up.** {} gzip must arrive, compile and instantiate before \
+             the button exists; the wasm is {} of it, the loader {}. The wasm is mostly framework \
+             and standard library (table in §1: Leptos's `reactive_graph` and `tachys`, \
+             `core`/`alloc` formatting and collections, the `js-sys`/`web-sys` bindings), not our \
+             code. Start-up (loader → button, median {} ms) is the same cost in time. **Fix:** \
+             let the loader render the idle button itself (plain DOM in the shadow root, same \
+             constructed stylesheet) and fetch the wasm on first hover, focus or idle time, \
+             handing the element over when it arrives: the button is then interactive after the \
+             loader alone ({} plus the button's markup and CSS, a few KiB), with no layout shift, \
+             and a click before the wasm arrives still opens the popup synchronously (the loader \
+             opens it and passes the window on). Shrinking the wasm itself (fewer `format!`s and \
+             panicking paths, `panic_immediate_abort`, fewer web-sys types) would not take {} \
+             down to 50 KiB.",
+            kib(gzip),
+            kib(wasm),
+            kib(loader),
+            browser.startup_median("loader evaluated → first button interactive"),
+            kib(loader),
+            kib(gzip),
+        );
+    }
+
+    // Allow → onboarding.
+    let after = browser.allow_note("0", "typical requests after the callback");
+    let hire0 = browser.allow_median("0", "server: POST /api/v1/hires");
+    let hire100 = browser.allow_median("100", "server: POST /api/v1/hires");
+    let serial = (hire100 - hire0) / 100.0;
+    let _ = writeln!(
+        md,
+        "2. **Allow → onboarding.** After the callback the browser still makes these requests, one \
+         stage after the other: {after}. The flow poll is only there to confirm what the \
+         callback's `postMessage` already said, and every first request to a URL with an \
+         `Authorization` header pays a CORS preflight. **Fix:** pass the candidate and the \
+         idempotency key in `POST /api/v1/connect` in popup mode too (as redirect mode does) and \
+         let the callback complete the hire server-side; the flow status then carries \
+         `redirect_url`, so one poll (or the `postMessage` itself) is the only round trip left. \
+         Server-side, `POST /api/v1/hires` takes {hire100:.0} ms with 100 ms upstream latency \
+         against {hire0:.0} ms without: ~{serial:.1} upstream latencies, because the employment \
+         and the magic link are requested one after the other. **Fix:** request the magic link \
+         concurrently with `POST /v1/employments` (it needs only the connection's user id), \
+         saving one upstream round trip (~100 ms here, Remote's real latency in production)."
+    );
+
+    // Backend.
+    let sqlite_own = loads
+        .backends
+        .first()
+        .and_then(|b| own_work_c1(loads, b))
+        .unwrap_or(f64::NAN);
+    let pg_own = loads
+        .backends
+        .get(1)
+        .and_then(|b| own_work_c1(loads, b))
+        .unwrap_or(f64::NAN);
+    let pg_tx = loads
+        .backends
+        .iter()
+        .find_map(|b| b.pg_per_hire)
+        .map_or(f64::NAN, |p| p.0);
+    let (commit_on, commit_off) = loads.pg_commit_ms.unwrap_or((f64::NAN, f64::NAN));
+    let fsync_bound = commit_on - commit_off > 0.5;
+    let pg_why = if fsync_bound {
+        format!(
+            "each waiting for its WAL flush ({} ms per commit on this disk, {} ms with \
+             `synchronous_commit = off`)",
+            fmt_ms(commit_on),
+            fmt_ms(commit_off)
+        )
+    } else {
+        format!(
+            "each a round trip to the Postgres server process (a commit costs {} ms here, the \
+             disk flush is cheap on this run: {} ms with `synchronous_commit = off`; on a \
+             loaded disk the flush dominates)",
+            fmt_ms(commit_on),
+            fmt_ms(commit_off)
+        )
+    };
+    let _ = writeln!(
+        md,
+        "3. **Backend overhead is database round trips, not CPU in our code.** Alone (c=1), a \
+         hire spends {} ms in the backend on SQLite and {} ms on Postgres, against well under a \
+         millisecond for both upstream calls together. On Postgres that is {pg_tx:.1} \
+         transactions per hire, {pg_why}. **Fix:** write the idempotency record with \
+         `upstream_attempted` already set and the `hire.requested` audit row in one \
+         transaction, and the `created` mark with its audit row in another (2 write \
+         transactions per hire, and the two reads before them in one); audit rows can also be \
+         written with `SET LOCAL synchronous_commit = off`.",
+        fmt_ms(sqlite_own),
+        fmt_ms(pg_own),
+    );
+    if let Some(profile) = &report.profile {
+        let share = |name: &str| -> f64 {
+            profile
+                .by_category
+                .iter()
+                .filter(|(_, n)| n.starts_with(name))
+                .map(|(s, _)| *s)
+                .sum()
+        };
+        let thread = |name: &str| -> f64 {
+            profile
+                .by_thread
+                .iter()
+                .filter(|(_, n)| n.starts_with(name))
+                .map(|(s, _)| *s)
+                .sum()
+        };
+        let calls = |name: &str| -> f64 {
+            profile
+                .syscalls
+                .iter()
+                .filter(|(_, n)| n == name)
+                .map(|(c, _)| *c)
+                .sum()
+        };
+        let db = share("SQLite engine") + share("sqlx driver");
+        let _ = writeln!(
+            md,
+            "4. **Where the CPU goes (SQLite, c=64).** The database path takes {db:.0} % of the \
+             backend's CPU ({:.0} % in the SQLite engine itself, {:.0} % in sqlx: its pool and \
+             the hand-off of every statement to a per-connection worker thread, {:.0} % of all \
+             samples are on those threads), serving HTTP {:.0} %, calling Remote {:.0} %, logging \
+             {:.0} %, crypto {:.0} %, JSON {:.0} %, our own handler code {:.0} %. Per hire: {:.0} \
+             `futex` calls (thread wake-ups), {:.0} `fcntl` (SQLite's file locks, a few per \
+             transaction), {:.0} `pwrite64` and {:.0} `pread64`. Each statement is a round trip \
+             to another thread, so on a busy machine every one of them waits for a core: the \
+             same batching fix (fewer statements and transactions per hire) is the lever, then \
+             the per-request log line and span.",
+            share("SQLite engine"),
+            share("sqlx driver"),
+            thread("SQLite worker"),
+            share("serving HTTP"),
+            share("calls to Remote"),
+            share("logging"),
+            share("crypto"),
+            share("JSON"),
+            share("our handlers"),
+            calls("futex"),
+            calls("fcntl"),
+            calls("pwrite64"),
+            calls("pread64"),
+        );
+    }
+    let storms_ok = loads
+        .backends
+        .iter()
+        .filter_map(|b| b.storm.as_ref())
+        .all(|s| s.refreshes == 1 && s.created() == s.hires);
+    let _ =
+        writeln!(
+        md,
+        "5. **Refresh single-flight {}** on {}, and memory and start-up are well inside budget \
+         (a first start on a new SQLite file is slower: it creates the file and runs the \
+         migrations).",
+        if storms_ok { "holds" } else { "**does not hold**" },
+        loads
+            .backends
+            .iter()
+            .map(|b| b.label)
+            .collect::<Vec<_>>()
+            .join(" and ")
+    );
+    md.push('\n');
+    md
+}
