@@ -15,10 +15,7 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use url::Url;
 
-use crate::{
-    consent_page::ConsentForm,
-    database::{Db, TestDatabase},
-};
+use crate::database::{Db, TestDatabase};
 
 /// The job site's origin the backend allows; tests send it as `Origin`, like the widget would.
 pub const JOB_SITE_ORIGIN: &str = "http://127.0.0.1:9";
@@ -70,6 +67,20 @@ pub struct StartedFlow {
     pub flow_id: String,
     /// Remote's consent page.
     pub authorize_url: Url,
+}
+
+impl StartedFlow {
+    /// Reads `POST /api/v1/connect`'s answer.
+    pub fn from_answer(answer: &Value) -> StartedFlow {
+        StartedFlow {
+            flow_id: answer["flow_id"]
+                .as_str()
+                .expect("a flow_id string")
+                .to_owned(),
+            authorize_url: Url::parse(answer["authorize_url"].as_str().expect("an authorize_url"))
+                .expect("an absolute authorize_url"),
+        }
+    }
 }
 
 /// Starts the sandbox and the backend with the default settings.
@@ -301,35 +312,13 @@ impl TestApp {
             StatusCode::CREATED,
         )
         .await;
-        StartedFlow {
-            flow_id: answer["flow_id"]
-                .as_str()
-                .expect("a flow_id string")
-                .to_owned(),
-            authorize_url: Url::parse(answer["authorize_url"].as_str().expect("an authorize_url"))
-                .expect("an absolute authorize_url"),
-        }
+        StartedFlow::from_answer(&answer)
     }
 
     /// Opens Remote's consent page, picks the first manager and clicks `decision` (`allow` or
     /// `deny`); returns where Remote redirects the browser (the backend's callback).
     pub async fn answer_consent(&self, authorize_url: &Url, decision: &str) -> Url {
-        let page = send(self.client.get(authorize_url.clone())).await;
-        assert_eq!(page.status(), StatusCode::OK, "the consent page opens");
-        let html = page.text().await.expect("the consent page's HTML");
-        let form = ConsentForm::parse(authorize_url, &html);
-        let decided = send(
-            self.client
-                .post(form.action.clone())
-                .form(&form.submission(decision)),
-        )
-        .await;
-        assert_eq!(
-            decided.status(),
-            StatusCode::FOUND,
-            "Remote redirects back after the decision"
-        );
-        location(&decided)
+        crate::consent_page::answer_consent(&self.client, authorize_url, decision).await
     }
 
     /// Follows Remote's redirect to the backend's callback, as the browser would.

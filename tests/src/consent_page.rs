@@ -104,6 +104,35 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
     Some(html_escape::decode_html_entities(&tag[start..end]).into_owned())
 }
 
+/// Opens Remote's consent page like a browser, picks the first manager and clicks `decision`
+/// (`allow` or `deny`); returns where Remote redirects the browser (the backend's callback).
+pub(crate) async fn answer_consent(
+    client: &reqwest::Client,
+    authorize_url: &Url,
+    decision: &str,
+) -> Url {
+    let page = crate::send(client.get(authorize_url.clone())).await;
+    assert_eq!(
+        page.status(),
+        reqwest::StatusCode::OK,
+        "the consent page opens"
+    );
+    let html = page.text().await.expect("the consent page's HTML");
+    let form = ConsentForm::parse(authorize_url, &html);
+    let decided = crate::send(
+        client
+            .post(form.action.clone())
+            .form(&form.submission(decision)),
+    )
+    .await;
+    assert_eq!(
+        decided.status(),
+        reqwest::StatusCode::FOUND,
+        "Remote redirects back after the decision"
+    );
+    crate::location(&decided)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

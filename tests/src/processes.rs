@@ -28,8 +28,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use url::Url;
 
 use crate::{
-    app::{json_body, location, send, StartedFlow, JOB_SITE_ORIGIN},
-    consent_page::ConsentForm,
+    app::{json_body, send, StartedFlow, JOB_SITE_ORIGIN},
     database::{Db, TestDatabase},
 };
 
@@ -518,35 +517,13 @@ impl ClusterClient {
             StatusCode::CREATED,
         )
         .await;
-        StartedFlow {
-            flow_id: answer["flow_id"]
-                .as_str()
-                .expect("a flow_id string")
-                .to_owned(),
-            authorize_url: Url::parse(answer["authorize_url"].as_str().expect("an authorize_url"))
-                .expect("an absolute authorize_url"),
-        }
+        StartedFlow::from_answer(&answer)
     }
 
     /// Opens Remote's consent page like a browser, picks the first manager and clicks
     /// `decision`; returns where Remote redirects the browser.
     pub async fn answer_consent(&self, authorize_url: &Url, decision: &str) -> Url {
-        let page = send(self.http.get(authorize_url.clone())).await;
-        assert_eq!(page.status(), StatusCode::OK, "the consent page opens");
-        let html = page.text().await.expect("the consent page's HTML");
-        let form = ConsentForm::parse(authorize_url, &html);
-        let decided = send(
-            self.http
-                .post(form.action.clone())
-                .form(&form.submission(decision)),
-        )
-        .await;
-        assert_eq!(
-            decided.status(),
-            StatusCode::FOUND,
-            "Remote redirects back after the decision"
-        );
-        location(&decided)
+        crate::consent_page::answer_consent(&self.http, authorize_url, decision).await
     }
 
     /// Sends the callback's path and query to `address`, whichever host the redirect named:
