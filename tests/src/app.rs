@@ -187,10 +187,16 @@ impl TestApp {
     /// Starts another backend with the same settings (database, keys, secrets, sandbox) on its
     /// own port: a second replica.
     pub async fn spawn_replica(&self) -> Replica {
-        let settings = Settings {
+        self.spawn_replica_with(|_| {}).await
+    }
+
+    /// A second replica whose settings `adjust` may change (e.g. rotated encryption keys).
+    pub async fn spawn_replica_with(&self, adjust: impl Fn(&mut Settings)) -> Replica {
+        let mut settings = Settings {
             listen: "127.0.0.1:0".to_owned(),
             ..self.settings.clone()
         };
+        adjust(&mut settings);
         let config = settings
             .validate()
             .expect("the replica's configuration is valid");

@@ -10,6 +10,8 @@ mod hires;
 mod rate_limits;
 mod replicas;
 mod site_token;
+mod environments;
+mod sealed_tokens;
 mod storage;
 mod token_refresh;
 mod upstream_faults;
