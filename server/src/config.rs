@@ -274,6 +274,12 @@ impl Settings {
                     .into(),
             );
         }
+        if self.site_token_max_ttl == 0 || self.site_token_max_ttl > 86_400 {
+            problems.push(
+                "HWR_SITE_TOKEN_MAX_TTL must be between 1 and 86400 seconds (site tokens are short-lived)"
+                    .into(),
+            );
+        }
         if self.upstream_timeout_secs == 0 || self.upstream_connect_timeout_secs == 0 {
             problems.push("upstream timeouts must be at least 1 second".into());
         }

@@ -206,19 +206,48 @@ impl CallbackQuery {
     /// Parses a raw query string; repeated parameters are refused (parameter pollution).
     pub fn parse(raw: &str) -> Result<CallbackQuery, &'static str> {
         let mut query = CallbackQuery::default();
+        let mut seen = [false; 3];
         for (name, value) in url::form_urlencoded::parse(raw.as_bytes()) {
-            let slot = match name.as_ref() {
-                "code" => &mut query.code,
-                "state" => &mut query.state,
-                "error" => &mut query.error,
+            let (index, slot) = match name.as_ref() {
+                "code" => (0, &mut query.code),
+                "state" => (1, &mut query.state),
+                "error" => (2, &mut query.error),
                 _ => continue,
             };
-            if slot.is_some() {
+            // Any second copy is refused, even when the first was empty or too long to keep.
+            if std::mem::replace(&mut seen[index], true) {
                 return Err("a parameter appears twice");
             }
             *slot = Some(value.into_owned()).filter(|v| !v.is_empty() && v.len() <= 4096);
         }
         Ok(query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_parameter_is_refused_even_after_an_empty_first_copy() {
+        for raw in [
+            "code=&code=attacker&state=s",
+            "state=&state=x&code=c",
+            "code=a&code=b",
+        ] {
+            assert!(CallbackQuery::parse(raw).is_err(), "{raw}");
+        }
+        let long = format!("code={}&code=x", "a".repeat(5000));
+        assert!(CallbackQuery::parse(&long).is_err());
+    }
+
+    #[test]
+    fn unknown_parameters_are_ignored_and_known_ones_kept() {
+        let query = CallbackQuery::parse("code=c&state=s&iss=x&scope=y").expect("valid");
+        assert_eq!(
+            (query.code.as_deref(), query.state.as_deref()),
+            (Some("c"), Some("s"))
+        );
     }
 }
 

@@ -59,7 +59,7 @@ impl SiteTokens {
         let now = now_secs();
         let claims = Claims {
             sub: user.to_owned(),
-            exp: now + ttl.min(self.max_ttl).as_secs(),
+            exp: now.saturating_add(ttl.min(self.max_ttl).as_secs()),
             aud: SITE_TOKEN_AUDIENCE.to_owned(),
             iat: Some(now),
         };
@@ -82,7 +82,11 @@ impl SiteTokens {
             )
         })?;
         let claims = data.claims;
-        if claims.exp > now_secs() + self.max_ttl.as_secs() + 5 {
+        if claims.exp
+            > now_secs()
+                .saturating_add(self.max_ttl.as_secs())
+                .saturating_add(5)
+        {
             return Err(ApiError::unauthorized(
                 "The site token lives longer than this backend allows (HWR_SITE_TOKEN_MAX_TTL).",
             ));
