@@ -1,6 +1,6 @@
 //! The OAuth callback's query parser on arbitrary input: it never panics, every value it keeps
-//! is non-empty and at most 4096 bytes, and a parameter given twice with values it would keep
-//! is refused (parameter pollution).
+//! is non-empty and at most 4096 bytes, and a parameter given twice is refused (parameter
+//! pollution), whatever the copies hold.
 
 #![no_main]
 
@@ -17,11 +17,11 @@ fuzz_target!(|input: &[u8]| {
     let parsed = CallbackQuery::parse(&raw);
 
     for name in ["code", "state", "error"] {
-        let keepable = url::form_urlencoded::parse(raw.as_bytes())
-            .filter(|(key, value)| key == name && is_keepable(value))
+        let copies = url::form_urlencoded::parse(raw.as_bytes())
+            .filter(|(key, _)| key == name)
             .count();
         assert!(
-            keepable < 2 || parsed.is_err(),
+            copies < 2 || parsed.is_err(),
             "{raw:?} has `{name}` twice and was accepted"
         );
     }
