@@ -1,7 +1,10 @@
 //! Project automation, so that two commands do everything on a fresh machine:
 //! `cargo xtask demo` (install, build, run the demo) and `cargo xtask test` (every check CI runs).
-//! Also `cargo xtask build` (the release binary with the widget embedded).
+//! Also `cargo xtask build` (the release binary with the widget embedded), `cargo xtask bench`
+//! (BENCHMARKS.md) and `cargo xtask fuzz [--seconds N]` (every fuzz target for N seconds).
 
+mod bench;
+mod fuzz;
 mod process;
 mod test;
 mod tools;
@@ -16,20 +19,35 @@ use crate::process::{cargo, run, target_dir, workspace_root};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("bench") => bench::run_bench(),
         Some("build") => build().map(|_| ()),
+        Some("fuzz") => seconds(&args[1..], 60).and_then(fuzz::run_fuzz),
         Some("demo") => demo(&args[1..]),
         Some("test") => test::run_all(),
         Some("widget") => widget::ensure_widget_tools()
             .and_then(|()| widget::build_widget(true))
             .map(|_| ()),
         _ => {
-            eprintln!("usage: cargo xtask <build | demo [--port 8080] | test | widget>");
+            eprintln!(
+                "usage: cargo xtask <build | demo [--port 8080] | test | widget | bench | fuzz [--seconds 60]>"
+            );
             std::process::exit(2);
         }
     };
     if let Err(error) = result {
         eprintln!("xtask: error: {error:#}");
         std::process::exit(1);
+    }
+}
+
+/// Reads `--seconds N` from `flags`, or `default`.
+fn seconds(flags: &[String], default: u64) -> Result<u64> {
+    match flags {
+        [] => Ok(default),
+        [flag, value] if flag == "--seconds" => value
+            .parse()
+            .with_context(|| format!("--seconds takes a number, not {value:?}")),
+        _ => bail!("unexpected arguments {flags:?}; expected --seconds N"),
     }
 }
 

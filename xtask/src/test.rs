@@ -1,6 +1,7 @@
 //! `cargo xtask test`: everything CI checks, in order, failing on the first problem — formatting,
 //! clippy (native and wasm32), the widget's dependency rule, unit and integration tests (SQLite
-//! and Postgres), the widget's browser tests and the end-to-end suite in headless Chromium.
+//! and Postgres, property tests, multi-replica processes), the widget's browser tests, the
+//! end-to-end suite in headless Chromium, and a short run of every fuzz target.
 
 use std::process::Command;
 
@@ -10,6 +11,9 @@ use crate::{
     process::{cargo, output, run, workspace_root},
     tools, widget,
 };
+
+/// How long `cargo xtask test` runs each fuzz target (`cargo xtask fuzz` runs longer).
+const FUZZ_SECONDS_PER_TARGET: u64 = 5;
 
 /// Crates the wasm widget must never depend on.
 const SERVER_ONLY: [&str; 5] = ["tokio", "axum", "hyper", "reqwest", "sqlx"];
@@ -61,6 +65,8 @@ pub(crate) fn run_all() -> Result<()> {
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
     end_to_end()?;
+    // Last: a short run of every fuzz target (the first instrumented build is slow).
+    crate::fuzz::run_fuzz(FUZZ_SECONDS_PER_TARGET)?;
     eprintln!("xtask: every check passed in {:.0?}", started.elapsed());
     Ok(())
 }
