@@ -30,7 +30,7 @@ pub(crate) enum ApiError {
 }
 
 /// A client for one backend and one site token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Api {
     backend: String,
     token: String,
@@ -40,6 +40,11 @@ impl Api {
     /// `backend` without a trailing slash.
     pub(crate) fn new(backend: String, token: String) -> Self {
         Api { backend, token }
+    }
+
+    /// The backend's base URL, for messages that name it.
+    pub(crate) fn backend(&self) -> &str {
+        &self.backend
     }
 
     /// The backend's origin (scheme, host, port), to check `postMessage` senders against.

@@ -2,7 +2,8 @@
 //! so the flow reads as steps and never handles a missing `window` itself.
 
 use hwr_protocol::CalendarDate;
-use js_sys::{Date, Function, Promise};
+use js_sys::Intl::{DisplayNames, DisplayNamesOptions, DisplayNamesType};
+use js_sys::{Array, Date, Function, Promise};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
@@ -34,6 +35,18 @@ pub(crate) fn new_idempotency_key() -> String {
         }
         key
     })
+}
+
+/// The country's name in `lang` from the browser's own CLDR data (`Intl.DisplayNames`), for an
+/// alpha-2 code; `None` for alpha-3 codes, which it does not take.
+pub(crate) fn country_name(code: &str, lang: &str) -> Option<String> {
+    if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let options = DisplayNamesOptions::new();
+    options.set_type(DisplayNamesType::Region);
+    let names = DisplayNames::new(&Array::of1(&JsValue::from_str(lang)), &options);
+    names.of(code).map(String::from)
 }
 
 /// The address of the page the widget is on (the `return_to` of redirect mode).

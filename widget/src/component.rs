@@ -88,7 +88,7 @@ pub fn HireWithRemote(
         on_error,
         on_exit,
     });
-    flow.watch_connection();
+    flow.watch_page();
 
     let strings = Signal::derive(move || lang.get().strings());
     let busy = Signal::derive(move || phase.with(Phase::is_busy));

@@ -2,18 +2,21 @@
 //! this window when the popup is blocked), post the hire with the attempt's idempotency key, and
 //! hand over to onboarding. Every state change goes through [`Flow`], so the view only renders.
 
-use hwr_protocol::{Candidate, ConnectionStatus, ErrorCode, FieldErrors, HireResponse};
+use hwr_protocol::{
+    Candidate, CandidateField, ConnectionStatus, ErrorCode, FieldErrors, HireResponse,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Window;
 
 use crate::api::{Api, ApiError};
 use crate::attributes::Redirect;
-use crate::browser::{current_url, navigate_top, new_idempotency_key, sleep, today};
+use crate::browser::{country_name, current_url, navigate_top, new_idempotency_key, sleep, today};
 use crate::component::HireError;
 use crate::consent::{open_popup, show_consent_page, wait_for_consent, ConsentOutcome};
 use crate::form::{CountryList, FormState};
-use crate::i18n::{Lang, Strings};
+use crate::i18n::{fill, Lang, Strings, UNSUPPORTED_COUNTRY_FIELD};
+use crate::page::{self, ConnectionCheck};
 use crate::state::{Notice, Phase};
 
 /// How often `409 hire_in_progress` (the same key still running on the server) is waited out.
@@ -37,9 +40,9 @@ pub(crate) struct Flow {
     pub(crate) redirect: Signal<Redirect>,
     pub(crate) lang: Signal<Lang>,
     pub(crate) phase: RwSignal<Phase>,
-    pub(crate) connection: RwSignal<Option<ConnectionStatus>>,
     pub(crate) form: FormState,
-    pub(crate) countries: RwSignal<CountryList>,
+    /// The page's list for this backend and token (shared by every widget on the page).
+    pub(crate) countries: Signal<CountryList>,
     attempt: RwSignal<Option<Attempt>>,
     on_success: Option<Callback<HireResponse>>,
     on_error: Option<Callback<HireError>>,
@@ -68,9 +71,11 @@ impl Flow {
             redirect: props.redirect,
             lang: props.lang,
             phase: props.phase,
-            connection: RwSignal::new(None),
             form: FormState::new(),
-            countries: RwSignal::new(CountryList::NotLoaded),
+            countries: Signal::derive(move || {
+                api_for(&props.backend.get(), &props.token.get())
+                    .map_or(CountryList::Unavailable, |api| page::countries(&api).get())
+            }),
             attempt: RwSignal::new(None),
             on_success: props.on_success,
             on_error: props.on_error,
@@ -78,23 +83,22 @@ impl Flow {
         }
     }
 
-    /// Asks the backend whether the user is connected, again whenever backend or token change,
-    /// so that a connected employer's click needs no popup.
-    pub(crate) fn watch_connection(self) {
+    /// Makes sure the page knows whether the user is connected (so that a connected employer's
+    /// click needs no popup) and, for a complete-looking candidate, which countries Remote can
+    /// hire in (so that an unsupported one is refused before any popup); again whenever backend,
+    /// token or candidate change. The page asks once for all its widgets.
+    pub(crate) fn watch_page(self) {
         Effect::new(move |_| {
-            let (backend, token) = (self.backend.get(), self.token.get());
-            self.connection.set(None);
-            let Some(api) = api_for(&backend, &token) else {
+            let Some(api) = api_for(&self.backend.get(), &self.token.get()) else {
                 return;
             };
-            spawn_local(async move {
-                let answer = api.connection().await;
-                let unchanged = self.backend.try_get_untracked().as_deref() == Some(&backend)
-                    && self.token.try_get_untracked().as_deref() == Some(&token);
-                if let (Ok(status), true) = (answer, unchanged) {
-                    self.connection.try_set(Some(status));
-                }
-            });
+            page::check_connection(&api);
+            if self
+                .candidate
+                .with(|c| c.normalized().validate(today()).is_ok())
+            {
+                page::load_countries(&api);
+            }
         });
     }
 
@@ -118,15 +122,49 @@ impl Flow {
             self.fail("misconfigured", self.strings().misconfigured);
             return;
         };
-        let key = self.key_for(&candidate);
-        if self.connection.get_untracked() == Some(ConnectionStatus::Connected) {
-            self.phase.set(Phase::Submitting);
-            spawn_local(self.hire(api, candidate, key));
-        } else {
-            let popup = open_popup();
-            self.phase.set(Phase::Connecting);
-            spawn_local(self.connect_then_hire(api, candidate, key, popup));
+        if let Some(message) = self.unsupported_country(&api, &candidate.country_code) {
+            let field = CandidateField::CountryCode.as_str().to_owned();
+            let errors = FieldErrors::from([(field, vec![UNSUPPORTED_COUNTRY_FIELD.to_owned()])]);
+            self.show_field_errors(errors, &candidate);
+            self.fail(ErrorCode::UnsupportedCountry.as_str(), &message);
+            return;
         }
+        match page::connection(&api) {
+            ConnectionCheck::Known(ConnectionStatus::Connected) => {
+                let key = self.key_for(&candidate);
+                self.phase.set(Phase::Submitting);
+                spawn_local(self.hire(api, candidate, key));
+            }
+            ConnectionCheck::Failed(ApiError::Network) => {
+                // A popup would only show an error page: say what is wrong instead, and ask
+                // again in the background so that the next click works once it is fixed.
+                self.fail_unreachable(&api);
+                page::check_connection(&api);
+            }
+            _ => {
+                let key = self.key_for(&candidate);
+                let popup = open_popup();
+                self.phase.set(Phase::Connecting);
+                spawn_local(self.connect_then_hire(api, candidate, key, popup));
+            }
+        }
+    }
+
+    /// With the page's country list loaded, a country outside it: the sentence to show. Nothing
+    /// is sent and no popup opens; the server would refuse the hire anyway.
+    fn unsupported_country(self, api: &Api, country: &str) -> Option<String> {
+        let hireable = page::countries(api).with_untracked(|list| match list {
+            CountryList::Loaded(list) => Some(list.iter().any(|c| {
+                c.code.eq_ignore_ascii_case(country) || c.alpha_2_code.eq_ignore_ascii_case(country)
+            })),
+            _ => None,
+        })?;
+        if hireable {
+            return None;
+        }
+        let lang = self.lang.try_get_untracked().unwrap_or_default();
+        let name = country_name(country, lang.tag()).unwrap_or_else(|| country.to_owned());
+        Some(fill(lang.strings().unsupported_country, &name))
     }
 
     async fn connect_then_hire(
@@ -139,17 +177,18 @@ impl Flow {
         let Some(popup) = popup else {
             return self.consent_in_this_window(api, candidate, key).await;
         };
-        if self.connection.get_untracked().is_none() {
-            // The mount-time check has not answered (or failed): ask now, and spare the
-            // employer a consent page they do not need.
-            match api.connection().await {
+        if !matches!(page::connection(&api), ConnectionCheck::Known(_)) {
+            // The page's check has not answered (or failed): wait for it, or ask again, and
+            // spare the employer a consent page they do not need.
+            match page::connection_status(&api).await {
                 Ok(ConnectionStatus::Connected) => {
                     let _ = popup.close();
-                    self.connection.try_set(Some(ConnectionStatus::Connected));
                     return self.hire(api, candidate, key).await;
                 }
-                Ok(status) => {
-                    self.connection.try_set(Some(status));
+                Ok(_) => {}
+                Err(ApiError::Network) => {
+                    let _ = popup.close();
+                    return self.fail_unreachable(&api);
                 }
                 Err(error) => {
                     let _ = popup.close();
@@ -182,7 +221,7 @@ impl Flow {
         let strings = self.strings();
         match outcome {
             Ok(ConsentOutcome::Connected) => {
-                self.connection.set(Some(ConnectionStatus::Connected));
+                page::set_connection(api, ConnectionStatus::Connected);
                 return true;
             }
             Ok(ConsentOutcome::Denied) => self.exit(Notice::ConsentDenied),
@@ -240,7 +279,7 @@ impl Flow {
             } else {
                 return self.fail_api(ApiError::Server(error));
             };
-            self.connection.set(Some(lost_connection));
+            page::set_connection(&api, lost_connection);
             if consented_again {
                 return self.fail_api(ApiError::Server(error));
             }
@@ -302,6 +341,13 @@ impl Flow {
         }
     }
 
+    /// The backend did not answer at all: down, or (most often, on a new site) refusing this
+    /// page's origin, which the browser reports as a failed request.
+    fn fail_unreachable(self, api: &Api) {
+        let message = fill(self.strings().unreachable, api.backend());
+        self.fail("backend_unreachable", &message);
+    }
+
     fn fail(self, code: &str, message: &str) {
         if !self.alive() {
             return;
@@ -330,24 +376,11 @@ impl Flow {
 
     fn show_field_errors(self, errors: FieldErrors, current: &Candidate) {
         self.form.show_errors(errors, current);
-        if self.form.shows_country() && self.countries.get_untracked() == CountryList::NotLoaded {
-            self.load_countries();
+        if self.form.shows_country() {
+            if let Some(api) = api_for(&self.backend.get_untracked(), &self.token.get_untracked()) {
+                page::load_countries(&api);
+            }
         }
-    }
-
-    fn load_countries(self) {
-        let Some(api) = api_for(&self.backend.get_untracked(), &self.token.get_untracked()) else {
-            self.countries.set(CountryList::Unavailable);
-            return;
-        };
-        self.countries.set(CountryList::Loading);
-        spawn_local(async move {
-            let list = match api.countries().await {
-                Ok(list) if !list.is_empty() => CountryList::Loaded(list),
-                _ => CountryList::Unavailable,
-            };
-            self.countries.try_set(list);
-        });
     }
 
     /// The attempt's key: kept while the candidate is unchanged, new otherwise (the server
@@ -373,10 +406,10 @@ impl Flow {
         self.lang.try_get_untracked().unwrap_or_default().strings()
     }
 
-    /// False once the widget was unmounted while a request was in flight (the connection
-    /// signal is the flow's own, so it goes with the component's owner).
+    /// False once the widget was unmounted while a request was in flight (the attempt signal
+    /// is the flow's own, so it goes with the component's owner).
     fn alive(self) -> bool {
-        !self.connection.is_disposed()
+        !self.attempt.is_disposed()
     }
 
     fn set_phase(self, phase: Phase) {

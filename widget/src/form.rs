@@ -87,7 +87,7 @@ pub(crate) enum CountryList {
 /// when several widgets share a document, `disabled` is true while a request is in flight.
 pub(crate) fn inline_form(
     form: FormState,
-    countries: RwSignal<CountryList>,
+    countries: Signal<CountryList>,
     strings: Signal<&'static Strings>,
     id_prefix: String,
     disabled: Signal<bool>,
@@ -116,7 +116,7 @@ pub(crate) fn inline_form(
 fn field_view(
     field: CandidateField,
     form: FormState,
-    countries: RwSignal<CountryList>,
+    countries: Signal<CountryList>,
     strings: Signal<&'static Strings>,
     id_prefix: &str,
 ) -> impl IntoView {
@@ -220,7 +220,7 @@ fn input_control(control: Control, kind: &'static str, min: Option<String>) -> i
 
 fn country_control(
     control: Control,
-    countries: RwSignal<CountryList>,
+    countries: Signal<CountryList>,
     strings: Signal<&'static Strings>,
 ) -> AnyView {
     let CountryList::Loaded(list) = countries.get() else {

@@ -45,6 +45,15 @@ impl Lang {
     }
 }
 
+/// `template` (one of the strings with a `{}`) with `value` in its place.
+pub(crate) fn fill(template: &str, value: &str) -> String {
+    template.replacen("{}", value, 1)
+}
+
+/// The server's field message for a country Remote cannot hire in; the widget's own check says
+/// the same.
+pub(crate) const UNSUPPORTED_COUNTRY_FIELD: &str = "is not a country Remote can hire in";
+
 /// One language's strings.
 pub(crate) struct Strings {
     pub(crate) button: &'static str,
@@ -62,6 +71,10 @@ pub(crate) struct Strings {
     pub(crate) consent_failed: &'static str,
     pub(crate) misconfigured: &'static str,
     pub(crate) unexpected_answer: &'static str,
+    /// `{}`: the country's name, or its code when the browser has no name for it.
+    pub(crate) unsupported_country: &'static str,
+    /// `{}`: the backend's URL.
+    pub(crate) unreachable: &'static str,
     pub(crate) form_legend: &'static str,
     pub(crate) choose_country: &'static str,
     labels: [&'static str; 5],
@@ -77,6 +90,7 @@ struct FieldMessages {
     date_format: &'static str,
     date_past: &'static str,
     country: &'static str,
+    country_unsupported: &'static str,
 }
 
 impl Strings {
@@ -101,6 +115,7 @@ impl Strings {
             "must be a date in YYYY-MM-DD format" => m.date_format,
             "must not be in the past" => m.date_past,
             "must be an ISO 3166-1 alpha-2 or alpha-3 code" => m.country,
+            UNSUPPORTED_COUNTRY_FIELD => m.country_unsupported,
             other => other,
         }
     }
@@ -122,6 +137,9 @@ static EN: Strings = Strings {
     consent_failed: "Connecting to Remote failed. Please try again.",
     misconfigured: "This button is not set up correctly: its backend or token is missing.",
     unexpected_answer: "The server gave an unexpected answer. Please try again.",
+    unsupported_country: "Remote cannot hire in {} yet. Choose another country or contact Remote.",
+    unreachable: "Can't reach hire-with-remote at {}. Check that this page's origin is listed in \
+        HWR_ALLOWED_ORIGINS and that the backend is running.",
     form_legend: "Remote needs a few more details",
     choose_country: "Choose a country",
     labels: [
@@ -139,6 +157,7 @@ static EN: Strings = Strings {
         date_format: "Enter a date.",
         date_past: "Choose today or a later date.",
         country: "Choose a country.",
+        country_unsupported: "Choose a country Remote can hire in.",
     },
 };
 
@@ -158,6 +177,11 @@ static PT: Strings = Strings {
     consent_failed: "A ligação à Remote falhou. Tente novamente.",
     misconfigured: "Este botão não está bem configurado: falta o backend ou o token.",
     unexpected_answer: "O servidor deu uma resposta inesperada. Tente novamente.",
+    unsupported_country: "A Remote ainda não pode contratar neste país ({}). Escolha outro país \
+        ou contacte a Remote.",
+    unreachable:
+        "Não foi possível contactar o hire-with-remote em {}. Verifique se a origem desta \
+        página está em HWR_ALLOWED_ORIGINS e se o backend está a funcionar.",
     form_legend: "A Remote precisa de mais alguns dados",
     choose_country: "Escolha um país",
     labels: [
@@ -175,6 +199,7 @@ static PT: Strings = Strings {
         date_format: "Introduza uma data.",
         date_past: "Escolha hoje ou uma data posterior.",
         country: "Escolha um país.",
+        country_unsupported: "Escolha um país onde a Remote possa contratar.",
     },
 };
 
@@ -195,6 +220,10 @@ static DE: Strings = Strings {
     consent_failed: "Die Verbindung mit Remote ist fehlgeschlagen. Bitte erneut versuchen.",
     misconfigured: "Diese Schaltfläche ist falsch eingerichtet: Backend oder Token fehlt.",
     unexpected_answer: "Unerwartete Antwort vom Server. Bitte erneut versuchen.",
+    unsupported_country: "Remote kann in diesem Land ({}) noch nicht einstellen. Wählen Sie ein \
+        anderes Land oder wenden Sie sich an Remote.",
+    unreachable: "hire-with-remote unter {} ist nicht erreichbar. Prüfen Sie, ob der Ursprung \
+        dieser Seite in HWR_ALLOWED_ORIGINS steht und ob das Backend läuft.",
     form_legend: "Remote braucht noch ein paar Angaben",
     choose_country: "Land wählen",
     labels: [
@@ -212,5 +241,6 @@ static DE: Strings = Strings {
         date_format: "Bitte ein Datum eingeben.",
         date_past: "Bitte heute oder ein späteres Datum wählen.",
         country: "Bitte ein Land wählen.",
+        country_unsupported: "Bitte ein Land wählen, in dem Remote einstellen kann.",
     },
 };

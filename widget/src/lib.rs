@@ -15,6 +15,7 @@ pub mod events;
 mod flow;
 mod form;
 mod i18n;
+mod page;
 mod state;
 mod style;
 mod wire;

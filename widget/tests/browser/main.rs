@@ -15,5 +15,6 @@ mod attributes;
 mod element;
 mod events;
 mod form;
+mod page;
 mod states;
 mod support;

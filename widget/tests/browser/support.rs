@@ -1,11 +1,16 @@
 //! Mounting widgets into the test page and reading what they render.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use hwr_widget::{mount, WidgetHandle};
-use js_sys::Promise;
-use wasm_bindgen::JsCast;
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Document, Element, HtmlButtonElement, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode,
+    CustomEvent, Document, Element, HtmlButtonElement, HtmlElement, ShadowRoot, ShadowRootInit,
+    ShadowRootMode,
 };
 
 pub(crate) fn document() -> Document {
@@ -130,4 +135,136 @@ pub(crate) fn accessible_name(button: &HtmlButtonElement) -> String {
         "the name comes from the text"
     );
     button.text_content().unwrap_or_default().trim().to_owned()
+}
+
+/// A stand-in backend: `window.fetch` and `window.open` replaced for one test, restored when
+/// dropped. Answers `GET /api/v1/connection` and `GET /api/v1/countries` as configured, 404
+/// `not_found` to anything else, and records every call.
+pub(crate) struct FakeBackend {
+    fake: JsValue,
+    saved_fetch: JsValue,
+    saved_open: JsValue,
+}
+
+impl FakeBackend {
+    /// `countries`: `(alpha-3, alpha-2, name)` triples. `reachable: false` makes every request
+    /// fail the way a CORS refusal does (a rejected `fetch`).
+    pub(crate) fn install(
+        connection: &str,
+        countries: &[(&str, &str, &str)],
+        reachable: bool,
+    ) -> Self {
+        let window = web_sys::window().expect("window");
+        let get = |name: &str| Reflect::get(&window, &name.into()).expect("window property");
+        let (saved_fetch, saved_open) = (get("fetch"), get("open"));
+        let list: Vec<String> = countries
+            .iter()
+            .map(|(code, alpha_2, name)| {
+                format!(r#"{{"code":"{code}","alpha_2_code":"{alpha_2}","name":"{name}"}}"#)
+            })
+            .collect();
+        let routes = format!(
+            r#"{{"GET /api/v1/connection":{{"status":"{connection}"}},"GET /api/v1/countries":{{"countries":[{}]}}}}"#,
+            list.join(",")
+        );
+        let install = Function::new_with_args(
+            "routes, reachable",
+            "const fake = { calls: [], opened: 0 };
+             window.fetch = (request) => {
+               const call = request.method + ' ' + new URL(request.url).pathname;
+               fake.calls.push(call);
+               if (!reachable) return Promise.reject(new TypeError('Failed to fetch'));
+               const body = JSON.parse(routes)[call];
+               if (body === undefined) {
+                 return Promise.resolve(new Response(
+                   '{\"error\":{\"code\":\"not_found\",\"message\":\"Not found.\"}}', { status: 404 }));
+               }
+               return Promise.resolve(new Response(JSON.stringify(body), { status: 200 }));
+             };
+             window.open = () => { fake.opened += 1; return null; };
+             return fake;",
+        );
+        let fake = install
+            .call2(&JsValue::NULL, &routes.into(), &reachable.into())
+            .expect("install the fake backend");
+        FakeBackend {
+            fake,
+            saved_fetch,
+            saved_open,
+        }
+    }
+
+    /// Calls so far, as `"GET /api/v1/connection"`.
+    pub(crate) fn calls(&self) -> Vec<String> {
+        let calls = Reflect::get(&self.fake, &"calls".into()).expect("calls");
+        Array::from(&calls)
+            .iter()
+            .filter_map(|call| call.as_string())
+            .collect()
+    }
+
+    pub(crate) fn count(&self, call: &str) -> usize {
+        self.calls().iter().filter(|c| *c == call).count()
+    }
+
+    /// How often `window.open` was called.
+    pub(crate) fn popups_opened(&self) -> u32 {
+        Reflect::get(&self.fake, &"opened".into())
+            .ok()
+            .and_then(|n| n.as_f64())
+            .unwrap_or_default() as u32
+    }
+}
+
+impl Drop for FakeBackend {
+    fn drop(&mut self) {
+        let window = web_sys::window().expect("window");
+        let _ = Reflect::set(&window, &"fetch".into(), &self.saved_fetch);
+        let _ = Reflect::set(&window, &"open".into(), &self.saved_open);
+    }
+}
+
+/// The `hwr:*` events that reach the document while it lives, as `(type, code, message)`.
+pub(crate) struct EventLog {
+    heard: Rc<RefCell<Vec<(String, String, String)>>>,
+    listener: Closure<dyn FnMut(CustomEvent)>,
+}
+
+const EVENT_NAMES: [&str; 3] = ["hwr:success", "hwr:error", "hwr:exit"];
+
+impl EventLog {
+    pub(crate) fn start() -> Self {
+        let heard = Rc::new(RefCell::new(Vec::new()));
+        let sink = heard.clone();
+        let listener = Closure::<dyn FnMut(CustomEvent)>::new(move |event: CustomEvent| {
+            let detail = event.detail();
+            let field = |name: &str| {
+                Reflect::get(&detail, &name.into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default()
+            };
+            sink.borrow_mut()
+                .push((event.type_(), field("code"), field("message")));
+        });
+        for name in EVENT_NAMES {
+            document()
+                .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+                .expect("listen");
+        }
+        EventLog { heard, listener }
+    }
+
+    pub(crate) fn heard(&self) -> Vec<(String, String, String)> {
+        self.heard.borrow().clone()
+    }
+}
+
+impl Drop for EventLog {
+    fn drop(&mut self) {
+        for name in EVENT_NAMES {
+            let _ = document()
+                .remove_event_listener_with_callback(name, self.listener.as_ref().unchecked_ref());
+        }
+    }
 }
