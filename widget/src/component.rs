@@ -89,6 +89,7 @@ pub fn HireWithRemote(
         on_exit,
     });
     flow.watch_page();
+    flow.show_redirect_outcome();
 
     let strings = Signal::derive(move || lang.get().strings());
     let busy = Signal::derive(move || phase.with(Phase::is_busy));

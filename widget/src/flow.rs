@@ -17,6 +17,7 @@ use crate::consent::{open_popup, show_consent_page, wait_for_consent, ConsentOut
 use crate::form::{CountryList, FormState};
 use crate::i18n::{fill, Lang, Strings, UNSUPPORTED_COUNTRY_FIELD};
 use crate::page::{self, ConnectionCheck};
+use crate::redirect_return::{self, Outcome};
 use crate::state::{Notice, Phase};
 
 /// How often `409 hire_in_progress` (the same key still running on the server) is waited out.
@@ -98,6 +99,27 @@ impl Flow {
                 .with(|c| c.normalized().validate(today()).is_ok())
             {
                 page::load_countries(&api);
+            }
+        });
+    }
+
+    /// Shows how a redirect-mode consent this widget started ended, when the backend sent the
+    /// person back here instead of to onboarding.
+    pub(crate) fn show_redirect_outcome(self) {
+        let Some(returned) = redirect_return::claim(&self.candidate.get_untracked()) else {
+            return;
+        };
+        if let Some((candidate, key)) = returned.attempt {
+            self.attempt.set(Some(Attempt { candidate, key }));
+        }
+        // Once mounted, so that listeners on the element hear the events.
+        queue_microtask(move || {
+            let strings = self.strings();
+            match returned.outcome {
+                Outcome::Denied => self.exit(Notice::ConsentDenied),
+                Outcome::Expired => self.fail("consent_expired", strings.consent_expired),
+                Outcome::Failed => self.fail("consent_failed", strings.consent_failed),
+                Outcome::Error(code) => self.fail(&code, strings.redirect_failed),
             }
         });
     }
@@ -244,7 +266,10 @@ impl Flow {
     async fn consent_in_this_window(self, api: Api, candidate: Candidate, key: String) {
         self.set_phase(Phase::ConsentInThisWindow);
         match api.connect_redirect(&current_url(), &candidate, &key).await {
-            Ok(started) if self.alive() => navigate_top(&started.authorize_url),
+            Ok(started) if self.alive() => {
+                redirect_return::remember(&self.candidate.get_untracked(), &candidate, &key);
+                navigate_top(&started.authorize_url);
+            }
             Ok(_) => {}
             Err(error) => self.fail_api(error),
         }

@@ -75,6 +75,8 @@ pub(crate) struct Strings {
     pub(crate) unsupported_country: &'static str,
     /// `{}`: the backend's URL.
     pub(crate) unreachable: &'static str,
+    /// A redirect-mode hire that came back with an error code instead of onboarding.
+    pub(crate) redirect_failed: &'static str,
     pub(crate) form_legend: &'static str,
     pub(crate) choose_country: &'static str,
     labels: [&'static str; 5],
@@ -140,6 +142,7 @@ static EN: Strings = Strings {
     unsupported_country: "Remote cannot hire in {} yet. Choose another country or contact Remote.",
     unreachable: "Can't reach hire-with-remote at {}. Check that this page's origin is listed in \
         HWR_ALLOWED_ORIGINS and that the backend is running.",
+    redirect_failed: "Remote could not complete the hire. Please try again.",
     form_legend: "Remote needs a few more details",
     choose_country: "Choose a country",
     labels: [
@@ -182,6 +185,7 @@ static PT: Strings = Strings {
     unreachable:
         "Não foi possível contactar o hire-with-remote em {}. Verifique se a origem desta \
         página está em HWR_ALLOWED_ORIGINS e se o backend está a funcionar.",
+    redirect_failed: "A Remote não conseguiu concluir a contratação. Tente novamente.",
     form_legend: "A Remote precisa de mais alguns dados",
     choose_country: "Escolha um país",
     labels: [
@@ -224,6 +228,7 @@ static DE: Strings = Strings {
         anderes Land oder wenden Sie sich an Remote.",
     unreachable: "hire-with-remote unter {} ist nicht erreichbar. Prüfen Sie, ob der Ursprung \
         dieser Seite in HWR_ALLOWED_ORIGINS steht und ob das Backend läuft.",
+    redirect_failed: "Remote konnte die Einstellung nicht abschließen. Bitte erneut versuchen.",
     form_legend: "Remote braucht noch ein paar Angaben",
     choose_country: "Land wählen",
     labels: [

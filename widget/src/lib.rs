@@ -16,6 +16,7 @@ mod flow;
 mod form;
 mod i18n;
 mod page;
+mod redirect_return;
 mod state;
 mod style;
 mod wire;

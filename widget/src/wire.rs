@@ -139,6 +139,17 @@ pub(crate) fn candidate_object(candidate: &Candidate) -> Object {
     object
 }
 
+/// A candidate object back from JSON; `None` unless every field is a string.
+pub(crate) fn candidate_from(value: &JsValue) -> Option<Candidate> {
+    Some(Candidate {
+        full_name: text_field(value, "full_name")?,
+        job_title: text_field(value, "job_title")?,
+        personal_email: text_field(value, "personal_email")?,
+        provisional_start_date: text_field(value, "provisional_start_date")?,
+        country_code: text_field(value, "country_code")?,
+    })
+}
+
 /// `{"mode": "popup"}`.
 pub(crate) fn connect_popup_body() -> Option<String> {
     let object = Object::new();

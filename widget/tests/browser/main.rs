@@ -16,5 +16,6 @@ mod element;
 mod events;
 mod form;
 mod page;
+mod redirect;
 mod states;
 mod support;
