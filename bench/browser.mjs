@@ -207,6 +207,8 @@ function probe() {
     shifts: [],
     click: null,
     open: null,
+    clickTaskOver: false,
+    openInClickTask: null,
     fetches: [],
   };
   window.__bench = m;
@@ -262,12 +264,22 @@ function probe() {
   }
 
   // The click (capture on window: before the widget's own handler) and window.open.
+  // The click's task ends when a timer queued from its first listener runs: a window.open
+  // before that is inside the click's task (no await on the network in between).
   window.addEventListener('click', () => {
-    if (m.click === null) m.click = now();
+    if (m.click === null) {
+      m.click = now();
+      setTimeout(() => {
+        m.clickTaskOver = true;
+      }, 0);
+    }
   }, true);
   const open = window.open;
   window.open = function benchOpen(...args) {
-    if (m.open === null) m.open = now();
+    if (m.open === null) {
+      m.open = now();
+      m.openInClickTask = m.click !== null && !m.clickTaskOver;
+    }
     return open.apply(this, args);
   };
   const fetchOriginal = window.fetch;
@@ -399,6 +411,7 @@ async function coldLoad(browser, demo, { click }) {
         popup: popup !== null,
         delay: after.click !== null && after.open !== null ? after.open - after.click : NaN,
         network: inBetween.length + resources.length,
+        sameTask: after.openInClickTask === true,
         requestsBeforePopupEvent: backendRequests.length - before,
       };
       if (popup) await popup.close().catch(() => {});
@@ -421,7 +434,9 @@ async function startup(browser, demo) {
   summary('loader evaluated → all 3 buttons interactive', t.map((x) => x.allButtons - x.defined));
   summary('navigation start → first button interactive', t.map((x) => x.firstButton));
   summary('navigation start → loader evaluated', t.map((x) => x.defined));
-  summary('wasm download (request start → response end)', t.map((x) => x.wasmEnd - x.wasmStart));
+  summary('· loader evaluated → wasm request starts (glue module fetched and run)', t.map((x) => x.wasmStart - x.defined));
+  summary('· wasm download (request start → response end)', t.map((x) => x.wasmEnd - x.wasmStart));
+  summary('· wasm response end → first button (compile, instantiate, mount)', t.map((x) => x.firstButton - x.wasmEnd));
   summary('DOMContentLoaded → first button interactive', t.map((x) => x.firstButton - x.domContentLoaded));
   const shifts = t.map((x) => x.shifts.reduce((sum, s) => sum + s.value, 0));
   out(
@@ -439,6 +454,11 @@ async function startup(browser, demo) {
   const clicks = loads.map((l) => l.clickResult);
   summary('click → window.open', clicks.map((c) => c.delay));
   out('startup-note', 'popups opened', `${clicks.filter((c) => c.popup).length}/${clicks.length}`);
+  out(
+    'startup-note',
+    'window.open inside the click task',
+    `${clicks.filter((c) => c.sameTask).length}/${clicks.length}`,
+  );
   out(
     'startup-note',
     'loads with a request between click and window.open',

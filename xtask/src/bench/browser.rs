@@ -124,11 +124,13 @@ pub(crate) fn render_startup(browser: &Browser) -> String {
     md.push_str("| measure | median | p95 | min | max |\n|---|---:|---:|---:|---:|\n");
     for name in [
         "loader evaluated → first button interactive",
+        "· loader evaluated → wasm request starts (glue module fetched and run)",
+        "· wasm download (request start → response end)",
+        "· wasm response end → first button (compile, instantiate, mount)",
         "loader evaluated → all 3 buttons interactive",
         "navigation start → loader evaluated",
         "navigation start → first button interactive",
         "DOMContentLoaded → first button interactive",
-        "wasm download (request start → response end)",
         "layout shift (CLS sum per load)",
         "click → window.open",
     ] {
@@ -166,13 +168,18 @@ pub(crate) fn render_startup(browser: &Browser) -> String {
         browser.note("startup-note", "shift sources"),
         verdict(cls_max == 0.0, &format!("missed by {cls_max:.4}"), "")
     );
+    let same_task = browser.note("startup-note", "window.open inside the click task");
+    let all = |text: &str| {
+        let mut parts = text.split('/');
+        matches!((parts.next(), parts.next()), (Some(a), Some(b)) if a == b && a != "0")
+    };
     let _ = writeln!(
         md,
-        "| click → `window.open` synchronous, no network before it | popup opened in {popups} loads; a request between click and `window.open` in {with_network} loads; p95 {click_p95:.1} ms between the click event and the call | {} |",
+        "| click → `window.open` synchronous, no network before it | called inside the click's task in {same_task} loads; a request between click and `window.open` in {with_network} loads; popup opened (popup blocker on) in {popups} loads; p95 {click_p95:.1} ms from the click event to the call | {} |",
         verdict(
-            network_free && popups.split('/').next() == popups.split('/').nth(1),
-            "missed: a request went out first",
-            " (the call is made inside the click handler, before any await; the time is the handler's own work)"
+            network_free && all(&popups) && all(&same_task),
+            "a request went out first, or the popup was opened after the click's task",
+            " (the time is the click handler's own work before the call)"
         )
     );
     md.push('\n');

@@ -505,7 +505,10 @@ pub(crate) fn render(results: &LoadResults, settings: &Settings) -> String {
          row starts from a reset sandbox (empty employment list). Backend = `POST /api/v1/hires` \
          (site token → idempotency record → `POST /v1/employments` → `POST /v1/magic-link` → \
          answer); direct and nginx = the same `POST /v1/employments` body with an access token \
-         from consent.\n",
+         from consent. CPU per request is the process's user + system time (all threads) over \
+         the row divided by its requests. On this shared 2-core machine, differences of tens of \
+         milliseconds at concurrency 64 and 256 (even negative ones) are noise; the \
+         concurrency-1 rows are the clean per-request costs.\n",
         settings.seconds
     );
     md.push_str(

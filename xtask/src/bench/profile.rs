@@ -17,6 +17,8 @@ use crate::process::{cargo, output, run, target_dir};
 
 /// The profile's findings.
 pub(crate) struct Profile {
+    /// Seconds spent building the symbolized binary.
+    pub(crate) build_seconds: f64,
     pub(crate) hires_per_s: f64,
     pub(crate) concurrency: u32,
     pub(crate) samples: usize,
@@ -55,7 +57,9 @@ fn symbolized_binary() -> Result<PathBuf> {
 
 pub(crate) fn measure(stack: &Stack, settings: &Settings, date: &str) -> Result<Profile> {
     say!("profile of the hire path");
+    let build_started = std::time::Instant::now();
     let binary = symbolized_binary()?;
+    let build_seconds = build_started.elapsed().as_secs_f64();
     let data_dir = stack.dir.join("profile-data");
     let (mut backend, _) =
         stack.start_backend("backend-profile", &binary, &Database::Sqlite(data_dir))?;
@@ -163,6 +167,7 @@ pub(crate) fn measure(stack: &Stack, settings: &Settings, date: &str) -> Result<
     );
     backend.stop();
     Ok(Profile {
+        build_seconds,
         hires_per_s: profiled.rate(),
         concurrency,
         samples: samples.len(),
