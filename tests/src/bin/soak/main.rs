@@ -1,0 +1,402 @@
+//! The soak: the release backend as a child process against the in-process sandbox with 5%
+//! injected faults, `--concurrency` workers hiring for `--seconds` with the widget's retries, a
+//! `kill -9` of the backend halfway and a restart on the same port and database; then every
+//! unresolved hire is retried to an outcome, the sandbox's employments are compared with what
+//! the clients were told, and every secret the run produced is searched for in the backend's log,
+//! its database file, its audit trail and every HTML page it served.
+//!
+//! ```text
+//! soak --backend target/release/hire-with-remote [--seconds 60] [--concurrency 200]
+//!      [--users 20] [--report target/soak-report.md] [--work-dir target/soak]
+//! ```
+//!
+//! Prints a markdown report (also written to `--report`) ending in `soak: N passed, M failed`;
+//! exits non-zero when duplicates, lost hires, 5xx of our own or leaks are not all zero.
+
+mod backend;
+mod consent;
+mod faults;
+mod hires;
+mod leaks;
+mod observe;
+mod report;
+
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context, Result};
+use hwr_sandbox::{Sandbox, SandboxConfig};
+use reqwest::Client;
+
+use crate::{
+    backend::{Backend, BackendSpec},
+    hires::{HireRecord, Shared},
+    observe::Observer,
+};
+
+/// The OAuth client registered with the sandbox (its defaults).
+const CLIENT_ID: &str = "demo-client";
+const CLIENT_SECRET: &str = "demo-secret";
+/// The job site's origin the backend allows; every API call carries it, like the widget's.
+const ORIGIN: &str = "http://127.0.0.1:9";
+
+/// Command-line options.
+#[derive(Debug, Clone)]
+struct Options {
+    backend: PathBuf,
+    seconds: u64,
+    concurrency: usize,
+    users: usize,
+    report: PathBuf,
+    work_dir: PathBuf,
+}
+
+fn usage() -> &'static str {
+    "usage: soak --backend <path to hire-with-remote> [--seconds 60] [--concurrency 200] \
+     [--users 20] [--report <file.md>] [--work-dir <folder>]"
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Options> {
+        let mut backend = None;
+        let mut seconds = 60u64;
+        let mut concurrency = 200usize;
+        let mut users = 20usize;
+        let mut report = None;
+        let mut work_dir = None;
+        let mut rest = args.iter();
+        while let Some(flag) = rest.next() {
+            if flag == "--help" || flag == "-h" {
+                bail!("{}", usage());
+            }
+            let value = rest
+                .next()
+                .with_context(|| format!("{flag} needs a value; {}", usage()))?;
+            match flag.as_str() {
+                "--backend" => backend = Some(PathBuf::from(value)),
+                "--seconds" => seconds = value.parse().context("--seconds takes a number")?,
+                "--concurrency" => {
+                    concurrency = value.parse().context("--concurrency takes a number")?;
+                }
+                "--users" => users = value.parse().context("--users takes a number")?,
+                "--report" => report = Some(PathBuf::from(value)),
+                "--work-dir" => work_dir = Some(PathBuf::from(value)),
+                other => bail!("unknown flag {other}; {}", usage()),
+            }
+        }
+        let backend = backend.with_context(|| format!("--backend is required; {}", usage()))?;
+        if !backend.is_file() {
+            bail!("--backend {} is not a file", backend.display());
+        }
+        if !(1..=2400).contains(&seconds) {
+            bail!("--seconds must be between 1 and 2400 (the site tokens live 50 minutes)");
+        }
+        if !(1..=2000).contains(&concurrency) {
+            bail!("--concurrency must be between 1 and 2000");
+        }
+        if !(1..=500).contains(&users) {
+            bail!("--users must be between 1 and 500");
+        }
+        // Default: beside the backend's build folder (target/release/x -> target/).
+        let target = backend
+            .parent()
+            .and_then(Path::parent)
+            .map_or_else(std::env::temp_dir, Path::to_path_buf);
+        Ok(Options {
+            report: report.unwrap_or_else(|| target.join("soak-report.md")),
+            work_dir: work_dir.unwrap_or_else(|| target.join("soak")),
+            backend,
+            seconds,
+            concurrency,
+            users,
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match Options::parse(&args) {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("soak: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("soak: no tokio runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(soak(options)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("soak: error: {error:#}");
+            println!("soak: 0 passed, 1 failed");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The secrets the backend is configured with.
+struct Secrets {
+    site_secret: String,
+    encryption_keys: String,
+}
+
+/// Runs everything; true when every must-be-zero number is zero.
+async fn soak(options: Options) -> Result<bool> {
+    let started = Instant::now();
+    if options.work_dir.exists() {
+        // Only ever clear a folder an earlier soak left (or an empty one).
+        let ours = options.work_dir.join("backend.log").exists()
+            || options.work_dir.join("data").exists()
+            || std::fs::read_dir(&options.work_dir)
+                .map(|mut entries| entries.next().is_none())
+                .unwrap_or(false);
+        if !ours {
+            bail!(
+                "--work-dir {} exists and is not an earlier soak's folder; pick another",
+                options.work_dir.display()
+            );
+        }
+        std::fs::remove_dir_all(&options.work_dir).with_context(|| {
+            format!(
+                "failed to clear the work folder {}",
+                options.work_dir.display()
+            )
+        })?;
+    }
+    std::fs::create_dir_all(&options.work_dir)
+        .with_context(|| format!("failed to create {}", options.work_dir.display()))?;
+    let secrets = Secrets {
+        site_secret: random_hex_64(),
+        encryption_keys: encryption_keys(&options.backend).await,
+    };
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(20))
+        .build()
+        .context("failed to build the HTTP client")?;
+    let observer = Arc::new(Observer::default());
+
+    let (sandbox, mut backend) = start_both(&options, &secrets, &client).await?;
+    let backend_url = backend.url();
+    eprintln!(
+        "soak: sandbox at {}, backend at {backend_url} (log {}), {} s with {} workers",
+        sandbox.base_url(),
+        backend.log_path().display(),
+        options.seconds,
+        options.concurrency
+    );
+
+    // Consent for every site user, before any fault is on.
+    let tokens = consent::site_tokens(&secrets.site_secret, options.users)?;
+    let evidence = consent::connect_all(&client, &backend_url, &tokens, &observer).await?;
+    eprintln!("soak: {} site users connected", tokens.len());
+
+    // The run: faults, workers, the kill and the restart.
+    let shared = Arc::new(Shared::new(
+        client.clone(),
+        backend_url.clone(),
+        tokens.clone(),
+        Arc::clone(&observer),
+    ));
+    let run_started = Instant::now();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(options.seconds);
+    let fault_task = tokio::spawn(faults::cycle(client.clone(), sandbox.base_url(), deadline));
+    let kill_at = Duration::from_millis(options.seconds * 500);
+    let watched = Arc::clone(&shared);
+    let kill_task = tokio::spawn(async move {
+        tokio::time::sleep(kill_at).await;
+        let offset = run_started.elapsed();
+        let in_flight = watched.in_flight();
+        let outcome = backend
+            .kill_and_restart(Duration::from_secs(1))
+            .await
+            .map(|kill| backend::KillReport {
+                killed_after: offset,
+                in_flight,
+                ..kill
+            });
+        (backend, outcome)
+    });
+    let mut workers = tokio::task::JoinSet::new();
+    for worker in 0..options.concurrency {
+        let shared = Arc::clone(&shared);
+        workers.spawn(async move { hires::worker(shared, worker, deadline).await });
+    }
+    let mut records: Vec<HireRecord> = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        records.extend(done.context("a worker panicked")?);
+    }
+    let run_elapsed = run_started.elapsed();
+    let fault_log = fault_task.await.context("the fault task panicked")??;
+    let (mut backend, kill) = kill_task.await.context("the kill task panicked")?;
+    let kill = kill?;
+    let requests_in_run = shared.requests();
+    eprintln!(
+        "soak: run over: {} hires in {:.1} s; reconciling",
+        records.len(),
+        run_elapsed.as_secs_f64()
+    );
+
+    // Reconciliation: no faults, every unresolved hire retried with its key.
+    faults::clear(&client, &sandbox.base_url()).await?;
+    let unresolved_at_deadline = records.iter().filter(|r| !r.outcome.is_final()).count();
+    let reconcile_started = Instant::now();
+    let records = hires::resolve(Arc::clone(&shared), records).await;
+    let reconcile_elapsed = reconcile_started.elapsed();
+
+    let state = faults::sandbox_state(&client, &sandbox.base_url()).await?;
+    let verdict = report::judge(&records, &state, &observer)?;
+
+    // Stop the backend (gracefully: SIGTERM) before reading its files.
+    let stopped = backend.stop().await;
+    let needles = leaks::needles(&state, &evidence, &secrets, &records, &tokens);
+    let scan = leaks::scan(
+        &needles,
+        backend.log_path(),
+        &backend.database_path(),
+        &evidence,
+    )
+    .await?;
+    sandbox.stop().await;
+
+    let context = report::RunContext {
+        seconds: options.seconds,
+        concurrency: options.concurrency,
+        users: tokens.len(),
+        run_elapsed,
+        reconcile_elapsed,
+        total_elapsed: started.elapsed(),
+        requests_in_run,
+        unresolved_at_deadline,
+        kill,
+        stopped,
+        fault_log,
+        log_path: backend.log_path().to_path_buf(),
+        database_path: backend.database_path(),
+    };
+    let failed = verdict.failed() + scan.hits.len() + usize::from(scan.blind());
+    let summary = format!("soak: {} passed, {failed} failed", verdict.passed());
+    let text = report::render(&context, &records, &verdict, &scan, &observer);
+    if let Some(folder) = options.report.parent() {
+        let _ = std::fs::create_dir_all(folder);
+    }
+    let written = std::fs::write(&options.report, format!("{text}\n{summary}\n"));
+    println!("{text}");
+    match written {
+        Ok(()) => eprintln!("soak: report written to {}", options.report.display()),
+        Err(error) => eprintln!(
+            "soak: failed to write the report to {}: {error}",
+            options.report.display()
+        ),
+    }
+    println!("{summary}");
+    Ok(failed == 0)
+}
+
+/// Starts the sandbox (registering the backend's redirect URI on a port picked up front) and the
+/// backend; another process may take the port in between, so this tries a few ports.
+async fn start_both(
+    options: &Options,
+    secrets: &Secrets,
+    client: &Client,
+) -> Result<(Sandbox, Backend)> {
+    let mut last_error = None;
+    for attempt in 1..=4 {
+        let port = free_port()?;
+        let sandbox = Sandbox::start(SandboxConfig {
+            port: 0,
+            redirect_uris: vec![format!("http://127.0.0.1:{port}/oauth/callback")],
+            rate_limit_per_minute: 0,
+            ..Default::default()
+        })
+        .await
+        .context("the sandbox did not start")?;
+        let data_dir = options.work_dir.join("data");
+        let spec = BackendSpec {
+            binary: options.backend.clone(),
+            port,
+            log: options.work_dir.join("backend.log"),
+            database: data_dir.join("soak.db"),
+            env: vec![
+                ("RUST_LOG", "info".to_owned()),
+                ("HWR_LISTEN", format!("127.0.0.1:{port}")),
+                ("HWR_PUBLIC_URL", format!("http://127.0.0.1:{port}")),
+                ("HWR_ALLOWED_ORIGINS", ORIGIN.to_owned()),
+                ("HWR_SITE_SECRET", secrets.site_secret.clone()),
+                ("HWR_ENCRYPTION_KEYS", secrets.encryption_keys.clone()),
+                ("HWR_DATA_DIR", data_dir.display().to_string()),
+                (
+                    "HWR_DATABASE_URL",
+                    format!("sqlite://{}", data_dir.join("soak.db").display()),
+                ),
+                ("HWR_REMOTE_BASE_URL", sandbox.base_url()),
+                ("HWR_REMOTE_CLIENT_ID", CLIENT_ID.to_owned()),
+                ("HWR_REMOTE_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+                ("HWR_UPSTREAM_TIMEOUT_SECS", "2".to_owned()),
+                ("HWR_RATE_LIMIT_USER_PER_MIN", "0".to_owned()),
+                ("HWR_RATE_LIMIT_ORIGIN_PER_MIN", "0".to_owned()),
+            ],
+        };
+        match Backend::start(spec, client.clone()).await {
+            Ok(backend) => return Ok((sandbox, backend)),
+            Err(error) => {
+                eprintln!(
+                    "soak: the backend did not start on port {port} (try {attempt}): {error:#}"
+                );
+                last_error = Some(error);
+                sandbox.stop().await;
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| anyhow::anyhow!("the backend did not start")))
+}
+
+fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("no free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// 64 random hex digits (256 bits).
+fn random_hex_64() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// `hire-with-remote keygen`'s output, or a key generated here when that fails.
+async fn encryption_keys(binary: &Path) -> String {
+    let generated = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::process::Command::new(binary)
+            .args(["keygen", "--id", "k1"])
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await;
+    if let Ok(Ok(output)) = generated {
+        let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        if output.status.success() && text.starts_with("k1:") && !text.contains(char::is_whitespace)
+        {
+            return text;
+        }
+    }
+    eprintln!("soak: `hire-with-remote keygen` gave no key; generating one here");
+    hire_with_remote::crypto::KeyRing::generate_entry("k1")
+}
