@@ -103,8 +103,8 @@ pub async fn hire(
     let list = countries::all(state, Some(&token.access_token)).await?;
     let country = countries::resolve(&list, &candidate.country_code)?.clone();
 
-    let record = match acquire(state, ctx, &request_hash).await? {
-        Acquired::Owned(record) => record,
+    let (record, fresh) = match acquire(state, ctx, &request_hash).await? {
+        Acquired::Owned { record, fresh } => (record, fresh),
         Acquired::Finished(record) => return answer(state, &token, &record).await,
     };
     store
@@ -113,7 +113,16 @@ pub async fn hire(
             ctx.audit(Some(format!("hire {}", record.hire_id))),
         )
         .await;
-    match create(state, ctx, token, &candidate, &country, &record).await {
+    // The onboarding link does not depend on the employment: ask Remote for both at once.
+    let (early_token, remote_user_id) = (
+        token.access_token.clone(),
+        token.connection.remote_user_id.clone(),
+    );
+    let (outcome, early_link) = tokio::join!(
+        create(state, ctx, token, &candidate, &country, &record, fresh),
+        remote_link(state, &early_token, &remote_user_id),
+    );
+    match outcome {
         Ok((token, employment_id)) => {
             store
                 .mark_hire_created(
@@ -132,12 +141,19 @@ pub async fn hire(
                     ))),
                 )
                 .await;
-            let created = HireRow {
-                state: HireState::Created,
-                employment_id: Some(employment_id),
-                ..record
+            let redirect_url = match early_link {
+                Some(url) => url,
+                // Refused, perhaps because the token was refreshed meanwhile: ask once more.
+                None => {
+                    onboarding_link(state, &token.access_token, &token.connection.remote_user_id)
+                        .await
+                }
             };
-            answer(state, &token, &created).await
+            Ok(HireResponse {
+                hire_id: record.hire_id,
+                employment_id,
+                redirect_url,
+            })
         }
         Err(Failure { error, attempted }) => {
             store
@@ -167,8 +183,9 @@ fn check_same_request(existing: &HireRow, request_hash: &str) -> ApiResult<()> {
 }
 
 enum Acquired {
-    /// We hold the lease and must do the work.
-    Owned(HireRow),
+    /// We hold the lease and must do the work; `fresh` records were just created, already
+    /// marked as attempted (the POST follows at once).
+    Owned { record: HireRow, fresh: bool },
     /// Another request finished it while we waited.
     Finished(HireRow),
 }
@@ -190,15 +207,18 @@ async fn acquire(state: &AppState, ctx: &HireContext, request_hash: &str) -> Api
         )
         .await?
     {
-        return Ok(Acquired::Owned(HireRow {
-            hire_id,
-            request_hash: request_hash.to_owned(),
-            state: HireState::Pending,
-            upstream_attempted: false,
-            employment_id: None,
-            company_id: None,
-            lease_until: started + lease,
-        }));
+        return Ok(Acquired::Owned {
+            record: HireRow {
+                hire_id,
+                request_hash: request_hash.to_owned(),
+                state: HireState::Pending,
+                upstream_attempted: false,
+                employment_id: None,
+                company_id: None,
+                lease_until: started + lease,
+            },
+            fresh: true,
+        });
     }
     let deadline = tokio::time::Instant::now() + WAIT_FOR_OTHER;
     loop {
@@ -208,7 +228,10 @@ async fn acquire(state: &AppState, ctx: &HireContext, request_hash: &str) -> Api
             .await?
         {
             check_same_request(&record, request_hash)?;
-            return Ok(Acquired::Owned(record));
+            return Ok(Acquired::Owned {
+                record,
+                fresh: false,
+            });
         }
         let current = store
             .hire(&ctx.site_user, &ctx.idempotency_key)
@@ -248,6 +271,7 @@ async fn create(
     candidate: &Candidate,
     country: &RemoteCountry,
     record: &HireRow,
+    fresh: bool,
 ) -> Result<(UsableToken, String), Failure> {
     let api = &state.api;
     if record.upstream_attempted {
@@ -285,11 +309,13 @@ async fn create(
         &token.connection.company_id,
         &record.hire_id,
     );
-    state
-        .store
-        .mark_hire_attempted(&record.hire_id, now())
-        .await
-        .map_err(|e| Failure::certain(e.into()))?;
+    if !fresh && !record.upstream_attempted {
+        state
+            .store
+            .mark_hire_attempted(&record.hire_id, now())
+            .await
+            .map_err(|e| Failure::certain(e.into()))?;
+    }
     let mut refreshed = false;
     loop {
         match api.create_employment(&token.access_token, &body).await {
@@ -486,25 +512,33 @@ async fn answer(
 
 /// Magic link or SSO URL as configured; a plain link to Remote's app when Remote refuses.
 async fn onboarding_link(state: &AppState, token: &SecretString, remote_user_id: &str) -> String {
+    match remote_link(state, token, remote_user_id).await {
+        Some(url) => url,
+        None => state.config.remote_app_url.to_string(),
+    }
+}
+
+/// The configured one-time link from Remote; `None` when configured `plain` or Remote refuses.
+async fn remote_link(
+    state: &AppState,
+    token: &SecretString,
+    remote_user_id: &str,
+) -> Option<String> {
     let config = &state.config;
     let link = match config.onboarding_link {
-        OnboardingLink::MagicLink => Some(
+        OnboardingLink::MagicLink => {
             state
                 .api
                 .magic_link(token, remote_user_id, &config.onboarding_path)
-                .await,
-        ),
-        OnboardingLink::SsoUrl => Some(state.api.sso_url(token, remote_user_id).await),
-        OnboardingLink::Plain => None,
-    };
-    match link {
-        Some(Ok(url)) => url,
-        Some(Err(error)) => {
-            tracing::warn!(%error, "no onboarding link from Remote; sending a plain link");
-            config.remote_app_url.to_string()
+                .await
         }
-        None => config.remote_app_url.to_string(),
-    }
+        OnboardingLink::SsoUrl => state.api.sso_url(token, remote_user_id).await,
+        OnboardingLink::Plain => return None,
+    };
+    link.map_err(
+        |error| tracing::warn!(%error, "no onboarding link from Remote; a plain link will do"),
+    )
+    .ok()
 }
 
 /// SHA-256 over the normalised candidate's fields.

@@ -60,7 +60,8 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<HireRow, sqlx::Error> {
 }
 
 impl Store {
-    /// Creates the record, leased to the caller; false when the key was already used.
+    /// Creates the record, leased to the caller and already marked as attempted (the caller
+    /// posts at once); false when the key was already used.
     pub async fn insert_hire(
         &self,
         site_user: &str,
@@ -72,7 +73,7 @@ impl Store {
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
             "INSERT INTO hires (site_user, idempotency_key, hire_id, request_hash, status, upstream_attempted, lease_until, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $7) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, 'pending', 1, $5, $6, $7) ON CONFLICT DO NOTHING",
         )
         .bind(site_user)
         .bind(key)
