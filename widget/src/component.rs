@@ -5,9 +5,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use hwr_protocol::{Candidate, HireResponse};
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
+use web_sys::Element;
 
 use crate::attributes::Redirect;
+use crate::dom::{self, Scope};
 use crate::flow::{Flow, FlowProps};
 use crate::form::inline_form;
 use crate::i18n::Lang;
@@ -91,66 +94,87 @@ pub fn HireWithRemote(
     flow.watch_page();
     flow.show_redirect_outcome();
 
-    let strings = Signal::derive(move || lang.get().strings());
-    let busy = Signal::derive(move || phase.with(Phase::is_busy));
-    let failed = move || phase.with(|p| matches!(p, Phase::Failed { .. }));
-    let form_ref = NodeRef::<leptos::html::Form>::new();
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
+    view! { <form use:render=flow></form> }
+}
+
+/// Fills the `<form>` Leptos created: the inline form (while it has fields to ask for), the
+/// button, and the status line with its retry button.
+fn render(root: Element, flow: Flow) {
+    let mut scope = Scope::default();
+    let (phase, lang) = (flow.phase, flow.lang);
+    dom::attributes(&root, &[("novalidate", "")]);
+    let form = root.clone();
+    scope.effect(move || {
+        let mut class = String::from("hwr hwr--");
+        class.push_str(phase.with(Phase::modifier));
+        form.set_class_name(&class);
+        let _ = form.set_attribute("lang", lang.get().tag());
+    });
+
+    // Busy is aria-disabled rather than disabled: a disabled button drops keyboard focus to the
+    // page. Double submits are refused by the flow instead.
+    let button = dom::child(&root, "button", "hwr-button");
+    dom::attributes(&button, &[("type", "submit")]);
+    let busy_button = button.clone();
+    scope.effect(move || {
+        let busy = dom::aria(phase.with(Phase::is_busy));
+        dom::attributes(
+            &busy_button,
+            &[("aria-disabled", busy), ("aria-busy", busy)],
+        );
+    });
+    let spinner = dom::child(&button, "span", "hwr-button__spinner");
+    dom::attributes(&spinner, &[("aria-hidden", "true")]);
+    let label = dom::child(&button, "span", "hwr-button__label");
+    scope.effect(move || label.set_text_content(Some(lang.get().strings().button)));
+    inline_form(&mut scope, &root, &button, flow, next_id_prefix());
+
+    let status = dom::child(&root, "div", "hwr-status");
+    let text = dom::child(&status, "p", "hwr-status__text");
+    dom::attributes(&text, &[("role", "status"), ("aria-live", "polite")]);
+    scope.effect(move || {
+        let announcement = phase.with(|p| p.announcement(lang.get().strings()));
+        text.set_text_content(Some(&announcement));
+    });
+    let retry = dom::create("button", "hwr-status__retry");
+    dom::attributes(&retry, &[("type", "submit")]);
+    scope.effect(move || {
+        if phase.with(|p| matches!(p, Phase::Failed { .. })) {
+            retry.set_text_content(Some(lang.get().strings().retry));
+            let _ = status.append_child(&retry);
+        } else {
+            retry.remove();
+        }
+    });
+
+    let form = root.clone();
+    scope.listen(&root, &["submit"], false, move |event| {
         event.prevent_default();
         flow.submit();
         if flow.form.errors.with_untracked(|errors| !errors.is_empty()) {
-            focus_first_invalid(form_ref);
+            focus_first_invalid(form.clone());
         }
-    };
-
-    view! {
-        <form
-            node_ref=form_ref
-            class=move || format!("hwr hwr--{}", phase.with(Phase::modifier))
-            lang=move || lang.get().tag()
-            novalidate=true
-            on:submit=on_submit
-        >
-            {inline_form(flow.form, flow.countries, strings, next_id_prefix(), busy)}
-            // Busy is aria-disabled rather than disabled: a disabled button drops keyboard
-            // focus to the page. Double submits are refused by the flow instead.
-            <button
-                type="submit"
-                class="hwr-button"
-                aria-disabled=move || busy.get().to_string()
-                aria-busy=move || busy.get().to_string()
-            >
-                <span class="hwr-button__spinner" aria-hidden="true"></span>
-                <span class="hwr-button__label">{move || strings.get().button}</span>
-            </button>
-            <div class="hwr-status">
-                <p class="hwr-status__text" role="status" aria-live="polite">
-                    {move || phase.with(|p| p.announcement(strings.get()))}
-                </p>
-                <Show when=failed>
-                    <button type="submit" class="hwr-status__retry">
-                        {move || strings.get().retry}
-                    </button>
-                </Show>
-            </div>
-        </form>
-    }
+    });
+    let scope = SendWrapper::new(scope);
+    on_cleanup(move || drop(scope));
 }
 
 /// Ids must be unique per document when the component is used without a shadow root.
 fn next_id_prefix() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(1);
-    format!("hwr-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+    let mut prefix = String::from("hwr-");
+    prefix.push_str(&NEXT.fetch_add(1, Ordering::Relaxed).to_string());
+    prefix
 }
 
 /// Moves focus to the first field with an error once the form has rendered, so keyboard and
 /// screen-reader users land where the fix is needed.
-fn focus_first_invalid(form_ref: NodeRef<leptos::html::Form>) {
+fn focus_first_invalid(form: Element) {
     request_animation_frame(move || {
         // The widget may have been unmounted before the frame.
-        let Some(Some(form)) = form_ref.try_get_untracked() else {
+        if !form.is_connected() {
             return;
-        };
+        }
         if let Ok(Some(field)) = form.query_selector("[aria-invalid='true']") {
             if let Ok(field) = field.dyn_into::<web_sys::HtmlElement>() {
                 let _ = field.focus();

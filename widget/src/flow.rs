@@ -42,8 +42,6 @@ pub(crate) struct Flow {
     pub(crate) lang: Signal<Lang>,
     pub(crate) phase: RwSignal<Phase>,
     pub(crate) form: FormState,
-    /// The page's list for this backend and token (shared by every widget on the page).
-    pub(crate) countries: Signal<CountryList>,
     attempt: RwSignal<Option<Attempt>>,
     on_success: Option<Callback<HireResponse>>,
     on_error: Option<Callback<HireError>>,
@@ -73,15 +71,18 @@ impl Flow {
             lang: props.lang,
             phase: props.phase,
             form: FormState::new(),
-            countries: Signal::derive(move || {
-                api_for(&props.backend.get(), &props.token.get())
-                    .map_or(CountryList::Unavailable, |api| page::countries(&api).get())
-            }),
             attempt: RwSignal::new(None),
             on_success: props.on_success,
             on_error: props.on_error,
             on_exit: props.on_exit,
         }
+    }
+
+    /// The page's hireable countries for this backend and token (shared by every widget on the
+    /// page), tracked.
+    pub(crate) fn countries(self) -> CountryList {
+        api_for(&self.backend.get(), &self.token.get())
+            .map_or(CountryList::Unavailable, |api| page::countries(&api).get())
     }
 
     /// Makes sure the page knows whether the user is connected (so that a connected employer's

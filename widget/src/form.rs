@@ -2,11 +2,17 @@
 //! sent, and shows the server's field errors next to their fields.
 
 use hwr_protocol::{Candidate, CandidateField, Country, FieldErrors};
+use js_sys::Reflect;
 use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
 use crate::attributes::set_field;
 use crate::browser::today;
-use crate::i18n::Strings;
+use crate::dom::{self, Scope};
+use crate::flow::Flow;
+use crate::i18n::Lang;
+use crate::state::Phase;
 
 /// The form's state: which fields it shows, what the employer typed, and the messages per field.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +68,19 @@ impl FormState {
         self.errors.set(errors);
     }
 
+    /// Stores what was typed into `field` and clears its message: it is about the old value.
+    pub(crate) fn typed(&self, field: CandidateField, value: String) {
+        self.values.update(|c| set_field(c, field, value));
+        if self
+            .errors
+            .with_untracked(|e| e.contains_key(field.as_str()))
+        {
+            self.errors.update(|e| {
+                e.remove(field.as_str());
+            });
+        }
+    }
+
     /// True when the country field is on display (the country list is then worth fetching).
     pub(crate) fn shows_country(&self) -> bool {
         self.shown
@@ -83,82 +102,149 @@ pub(crate) enum CountryList {
     Unavailable,
 }
 
-/// The fieldset with one labelled control per shown field; `id_prefix` keeps element ids unique
-/// when several widgets share a document, `disabled` is true while a request is in flight.
+/// The fieldset with one labelled control per shown field, in `root` before `before` (the
+/// button) while there is something to ask. `id_prefix` keeps element ids unique when several
+/// widgets share a document; the fieldset is disabled while a request is in flight.
 pub(crate) fn inline_form(
-    form: FormState,
-    countries: Signal<CountryList>,
-    strings: Signal<&'static Strings>,
+    scope: &mut Scope,
+    root: &Element,
+    before: &Element,
+    flow: Flow,
     id_prefix: String,
-    disabled: Signal<bool>,
-) -> impl IntoView {
-    view! {
-        <Show when=move || form.shown.with(|shown| !shown.is_empty())>
-            <fieldset class="hwr-form" disabled=disabled>
-                <legend class="hwr-form__legend">{move || strings.get().form_legend}</legend>
-                {
-                    let id_prefix = id_prefix.clone();
-                    move || {
-                        form.shown
-                            .get()
-                            .into_iter()
-                            .map(|field| {
-                                field_view(field, form, countries, strings, &id_prefix)
-                            })
-                            .collect_view()
-                    }
-                }
-            </fieldset>
-        </Show>
-    }
+) {
+    let (form, phase, lang) = (flow.form, flow.phase, flow.lang);
+    let fieldset = dom::create("fieldset", "hwr-form");
+    let legend = dom::child(&fieldset, "legend", "hwr-form__legend");
+    scope.effect(move || legend.set_text_content(Some(lang.get().strings().form_legend)));
+    let disabled = fieldset.clone();
+    scope.effect(move || dom::flag(&disabled, "disabled", phase.with(Phase::is_busy)));
+    // One listener for every control; capture, because `input` from a script need not bubble.
+    scope.listen(&fieldset, &["input", "change"], true, move |event| {
+        if let Some((field, value)) = event.target().and_then(|target| typed_value(&target)) {
+            form.typed(field, value);
+        }
+    });
+
+    let (root, before) = (root.clone(), before.clone());
+    let mut fields = Scope::default();
+    let mut field_elements: Vec<Element> = Vec::new();
+    scope.effect(move || {
+        let shown = form.shown.get();
+        for element in field_elements.drain(..) {
+            element.remove();
+        }
+        fields.clear();
+        if shown.is_empty() {
+            fieldset.remove();
+            return;
+        }
+        // The fields track their own signals; this effect only follows which are shown.
+        untrack(|| {
+            for field in shown {
+                let element = field_view(&mut fields, &fieldset, field, flow, &id_prefix);
+                field_elements.push(element);
+            }
+        });
+        if fieldset.parent_node().is_none() {
+            let _ = root.insert_before(&fieldset, Some(&before));
+        }
+    });
 }
 
-fn field_view(
-    field: CandidateField,
-    form: FormState,
-    countries: Signal<CountryList>,
-    strings: Signal<&'static Strings>,
-    id_prefix: &str,
-) -> impl IntoView {
-    let id = format!("{id_prefix}-{}", field.as_str());
-    let error_id = format!("{id}-error");
-    let error = move || {
-        form.errors
-            .with(|errors| errors.get(field.as_str()).and_then(|m| m.first().cloned()))
+/// The field and value of an `input` or `change` event from one of the form's controls.
+fn typed_value(target: &web_sys::EventTarget) -> Option<(CandidateField, String)> {
+    let text = |name: &str| {
+        Reflect::get(target, &JsValue::from_str(name))
+            .ok()?
+            .as_string()
     };
+    let name = text("name")?;
+    let field = CandidateField::ALL
+        .into_iter()
+        .find(|field| field.as_str() == name)?;
+    Some((field, text("value")?))
+}
+
+/// One field: label, control (a `<select>` of hireable countries once loaded) and message.
+fn field_view(
+    scope: &mut Scope,
+    fieldset: &Element,
+    field: CandidateField,
+    flow: Flow,
+    id_prefix: &str,
+) -> Element {
+    let (form, lang) = (flow.form, flow.lang);
+    let name = field.as_str();
+    let id = [id_prefix, "-", name].concat();
+    let error_id = [id.as_str(), "-error"].concat();
+    let wrapper = dom::child(fieldset, "div", "hwr-field");
+    let label = dom::child(&wrapper, "label", "hwr-field__label");
+    dom::attributes(&label, &[("for", &id)]);
+    scope.effect(move || label.set_text_content(Some(lang.get().strings().label(field))));
+    let message = dom::child(&wrapper, "p", "hwr-field__error");
+    dom::attributes(&message, &[("id", &error_id)]);
+    let (shown_on, text) = (wrapper.clone(), message.clone());
+    scope.effect(move || {
+        let error = form
+            .errors
+            .with(|errors| errors.get(name).and_then(|m| m.first().cloned()));
+        shown_on.set_class_name(if error.is_some() {
+            "hwr-field hwr-field--invalid"
+        } else {
+            "hwr-field"
+        });
+        dom::flag(&text, "hidden", error.is_none());
+        text.set_text_content(
+            error
+                .as_deref()
+                .map(|m| lang.get().strings().field_message(m)),
+        );
+    });
+
     let control = Control {
         field,
         form,
-        id: id.clone(),
-        error_id: error_id.clone(),
+        id,
+        error_id,
     };
-    let input = match field {
+    match field {
         CandidateField::CountryCode => {
-            (move || country_control(control.clone(), countries, strings)).into_any()
+            // No list (yet): the ISO code by hand still works, the server checks it.
+            let (wrapper, mut controls, mut current) = (wrapper.clone(), Scope::default(), None);
+            scope.effect(move || {
+                let countries = flow.countries();
+                controls.clear();
+                let element = untrack(|| match countries {
+                    CountryList::Loaded(list) => {
+                        country_select(&mut controls, &control, list, lang)
+                    }
+                    _ => input_control(&mut controls, &control, "text", None),
+                });
+                let _ = match current.replace(element.clone()) {
+                    Some(old) => old.replace_with_with_node_1(&element),
+                    None => wrapper.insert_before(&element, Some(&message)).map(drop),
+                };
+            });
         }
         CandidateField::ProvisionalStartDate => {
-            input_control(control, "date", Some(today().to_string())).into_any()
+            let min = today().to_string();
+            let input = input_control(scope, &control, "date", Some(&min));
+            let _ = wrapper.insert_before(&input, Some(&message));
         }
-        CandidateField::PersonalEmail => input_control(control, "email", None).into_any(),
-        CandidateField::FullName | CandidateField::JobTitle => {
-            input_control(control, "text", None).into_any()
+        CandidateField::PersonalEmail | CandidateField::FullName | CandidateField::JobTitle => {
+            let kind = if field == CandidateField::PersonalEmail {
+                "email"
+            } else {
+                "text"
+            };
+            let input = input_control(scope, &control, kind, None);
+            let _ = wrapper.insert_before(&input, Some(&message));
         }
-    };
-    view! {
-        <div class="hwr-field" class:hwr-field--invalid=move || error().is_some()>
-            <label class="hwr-field__label" for=id>
-                {move || strings.get().label(field)}
-            </label>
-            {input}
-            <p class="hwr-field__error" id=error_id hidden=move || error().is_none()>
-                {move || error().map(|m| strings.get().field_message(&m).to_owned())}
-            </p>
-        </div>
     }
+    wrapper
 }
 
 /// What every control of one field shares.
-#[derive(Clone)]
 struct Control {
     field: CandidateField,
     form: FormState,
@@ -167,98 +253,63 @@ struct Control {
 }
 
 impl Control {
-    fn invalid(&self) -> impl Fn() -> &'static str + Send + Sync + Copy + 'static {
-        let (errors, name) = (self.form.errors, self.field.as_str());
-        move || {
-            if errors.with(|e| e.contains_key(name)) {
-                "true"
-            } else {
-                "false"
-            }
-        }
-    }
-
-    fn value(&self) -> impl Fn() -> String + Send + Sync + Copy + 'static {
-        let (values, field) = (self.form.values, self.field);
-        move || values.with(|c| c.get(field).to_owned())
-    }
-
-    /// Stores what was typed and clears the field's message: it is about the old value.
-    fn on_input(&self) -> impl Fn(String) + Send + Sync + Copy + 'static {
-        let (form, field) = (self.form, self.field);
-        move |value: String| {
-            form.values.update(|c| set_field(c, field, value));
-            if form
-                .errors
-                .with_untracked(|e| e.contains_key(field.as_str()))
-            {
-                form.errors.update(|e| {
-                    e.remove(field.as_str());
-                });
-            }
-        }
+    /// The control element with its id, name and accessibility attributes.
+    fn element(&self, scope: &mut Scope, tag: &str, class: &str) -> Element {
+        let element = dom::create(tag, class);
+        dom::attributes(
+            &element,
+            &[
+                ("id", &self.id),
+                ("name", self.field.as_str()),
+                ("required", ""),
+                ("aria-describedby", &self.error_id),
+            ],
+        );
+        let (errors, name, invalid) = (self.form.errors, self.field.as_str(), element.clone());
+        scope.effect(move || {
+            let on = errors.with(|e| e.contains_key(name));
+            let _ = invalid.set_attribute("aria-invalid", dom::aria(on));
+        });
+        element
     }
 }
 
-fn input_control(control: Control, kind: &'static str, min: Option<String>) -> impl IntoView {
-    let on_input = control.on_input();
-    view! {
-        <input
-            class="hwr-field__input"
-            id=control.id.clone()
-            name=control.field.as_str()
-            type=kind
-            min=min
-            required=true
-            aria-invalid=control.invalid()
-            aria-describedby=control.error_id.clone()
-            prop:value=control.value()
-            on:input=move |ev| on_input(event_target_value(&ev))
-        />
+fn input_control(scope: &mut Scope, control: &Control, kind: &str, min: Option<&str>) -> Element {
+    let input = control.element(scope, "input", "hwr-field__input");
+    dom::attributes(&input, &[("type", kind)]);
+    if let Some(min) = min {
+        dom::attributes(&input, &[("min", min)]);
     }
+    let (values, field) = (control.form.values, control.field);
+    let typed: HtmlInputElement = input.clone().unchecked_into();
+    scope.effect(move || values.with(|c| typed.set_value(c.get(field))));
+    input
 }
 
-fn country_control(
-    control: Control,
-    countries: Signal<CountryList>,
-    strings: Signal<&'static Strings>,
-) -> AnyView {
-    let CountryList::Loaded(list) = countries.get() else {
-        // No list (yet): the ISO code by hand still works, the server checks it.
-        return input_control(control, "text", None).into_any();
-    };
-    let on_input = control.on_input();
-    let value = control.value();
-    let options = list
-        .into_iter()
-        .map(
-            |Country {
-                 code,
-                 alpha_2_code,
-                 name,
-             }| {
-                let option_value = alpha_2_code.clone();
-                let selected = move || {
-                    let current = value().trim().to_ascii_uppercase();
-                    current == alpha_2_code || current == code
-                };
-                view! { <option value=option_value selected=selected>{name}</option> }
-            },
-        )
-        .collect_view();
-    view! {
-        <select
-            class="hwr-field__input hwr-field__select"
-            id=control.id.clone()
-            name=control.field.as_str()
-            required=true
-            aria-invalid=control.invalid()
-            aria-describedby=control.error_id.clone()
-            on:change=move |ev| on_input(event_target_value(&ev))
-        >
-            <option value="">{move || strings.get().choose_country}</option>
-            {options}
-        </select>
+fn country_select(
+    scope: &mut Scope,
+    control: &Control,
+    list: Vec<Country>,
+    lang: Signal<Lang>,
+) -> Element {
+    let select = control.element(scope, "select", "hwr-field__input hwr-field__select");
+    let placeholder = dom::child(&select, "option", "");
+    dom::attributes(&placeholder, &[("value", "")]);
+    scope.effect(move || placeholder.set_text_content(Some(lang.get().strings().choose_country)));
+    for country in &list {
+        let option = dom::child(&select, "option", "");
+        dom::attributes(&option, &[("value", &country.alpha_2_code)]);
+        option.set_text_content(Some(&country.name));
     }
-    .into_any()
+    let (values, field) = (control.form.values, control.field);
+    let chosen: HtmlSelectElement = select.clone().unchecked_into();
+    scope.effect(move || {
+        let current = values.with(|c| c.get(field).trim().to_ascii_uppercase());
+        let option = list
+            .iter()
+            .find(|c| c.alpha_2_code == current || c.code == current)
+            .map_or("", |c| c.alpha_2_code.as_str());
+        chosen.set_value(option);
+    });
+    select
 }

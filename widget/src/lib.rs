@@ -10,6 +10,7 @@ pub mod attributes;
 mod browser;
 pub mod component;
 mod consent;
+mod dom;
 mod element;
 pub mod events;
 mod flow;
