@@ -130,17 +130,12 @@ pub async fn hire(
                     &employment_id,
                     &token.connection.company_id,
                     now(),
-                )
-                .await?;
-            store
-                .audit(
-                    AuditKind::HireCreated,
                     ctx.audit(Some(format!(
                         "hire {} employment {employment_id}",
                         record.hire_id
                     ))),
                 )
-                .await;
+                .await?;
             let redirect_url = match early_link {
                 Some(url) => url,
                 // Refused, perhaps because the token was refreshed meanwhile: ask once more.

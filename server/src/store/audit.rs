@@ -72,20 +72,7 @@ pub struct AuditEvent {
 impl Store {
     /// Appends an event; failures are logged, never surfaced, so auditing cannot break a hire.
     pub async fn audit(&self, kind: AuditKind, event: AuditEvent) {
-        let result = sqlx::query(
-            "INSERT INTO audit_events (id, at, kind, site_user, origin, request_id, idempotency_key, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(now())
-        .bind(kind.as_str())
-        .bind(event.site_user)
-        .bind(event.origin)
-        .bind(event.request_id)
-        .bind(event.idempotency_key)
-        .bind(event.detail)
-        .execute(self.pool())
-        .await;
-        if let Err(error) = result {
+        if let Err(error) = audit_insert(kind, event).execute(self.pool()).await {
             tracing::warn!(%error, kind = kind.as_str(), "failed to write an audit event");
         }
     }
@@ -114,4 +101,22 @@ impl Store {
         events.reverse();
         Ok(events)
     }
+}
+
+/// The `INSERT` for one event, to run on the pool or inside a transaction.
+pub(super) fn audit_insert(
+    kind: AuditKind,
+    event: AuditEvent,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, at, kind, site_user, origin, request_id, idempotency_key, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(now())
+    .bind(kind.as_str())
+    .bind(event.site_user)
+    .bind(event.origin)
+    .bind(event.request_id)
+    .bind(event.idempotency_key)
+    .bind(event.detail)
 }

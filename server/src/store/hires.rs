@@ -4,7 +4,10 @@
 
 use sqlx::Row;
 
-use super::Store;
+use super::{
+    audit::{audit_insert, AuditEvent, AuditKind},
+    Store,
+};
 
 /// Where a hire stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,14 +135,17 @@ impl Store {
         Ok(())
     }
 
-    /// Records the created employment and releases the lease.
+    /// Records the created employment, releases the lease and writes `event` to the audit trail,
+    /// in one transaction: a crash cannot leave a created hire without its `hire.created` event.
     pub async fn mark_hire_created(
         &self,
         hire_id: &str,
         employment_id: &str,
         company_id: &str,
         now: i64,
+        event: AuditEvent,
     ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
         sqlx::query(
             "UPDATE hires SET status = 'created', employment_id = $1, company_id = $2, lease_until = 0, updated_at = $3 WHERE hire_id = $4",
         )
@@ -147,9 +153,12 @@ impl Store {
         .bind(company_id)
         .bind(now)
         .bind(hire_id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        audit_insert(AuditKind::HireCreated, event)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
     }
 
     /// Releases the lease without a result, so a retry with the same key can take over.
