@@ -1,11 +1,13 @@
 //! Project automation, so that two commands do everything on a fresh machine:
 //! `cargo xtask demo` (install, build, run the demo) and `cargo xtask test` (every check CI runs).
 //! Also `cargo xtask build` (the release binary with the widget embedded), `cargo xtask bench`
-//! (BENCHMARKS.md) and `cargo xtask fuzz [--seconds N]` (every fuzz target for N seconds).
+//! (BENCHMARKS.md), `cargo xtask fuzz [--seconds N]` (every fuzz target for N seconds) and
+//! `cargo xtask soak` (200 concurrent hires for 60 s under faults and a kill -9, with a leak scan).
 
 mod bench;
 mod fuzz;
 mod process;
+mod soak;
 mod test;
 mod tools;
 mod widget;
@@ -23,13 +25,14 @@ fn main() {
         Some("build") => build().map(|_| ()),
         Some("fuzz") => seconds(&args[1..], 60).and_then(fuzz::run_fuzz),
         Some("demo") => demo(&args[1..]),
+        Some("soak") => soak::run_soak(60, 200),
         Some("test") => test::run_all(),
         Some("widget") => widget::ensure_widget_tools()
             .and_then(|()| widget::build_widget(true))
             .map(|_| ()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <build | demo [--port 8080] | test | widget | bench | fuzz [--seconds 60]>"
+                "usage: cargo xtask <build | demo [--port 8080] | test | widget | bench | fuzz [--seconds 60] | soak>"
             );
             std::process::exit(2);
         }

@@ -1,7 +1,8 @@
 //! `cargo xtask test`: everything CI checks, in order, failing on the first problem — formatting,
 //! clippy (native and wasm32), the widget's dependency rule, unit and integration tests (SQLite
 //! and Postgres, property tests, multi-replica processes), the widget's browser tests, the
-//! end-to-end suite in headless Chromium, and a short run of every fuzz target.
+//! end-to-end suite in headless Chromium, a short soak with a leak scan, and a short run of every
+//! fuzz target.
 
 use std::process::Command;
 
@@ -65,6 +66,8 @@ pub(crate) fn run_all() -> Result<()> {
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
     end_to_end()?;
+    // A short soak: faults, a kill -9 and a leak scan; zero duplicates, lost hires, own 5xx, leaks.
+    crate::soak::run_soak(15, 50)?;
     // Last: a short run of every fuzz target (the first instrumented build is slow).
     crate::fuzz::run_fuzz(FUZZ_SECONDS_PER_TARGET)?;
     eprintln!("xtask: every check passed in {:.0?}", started.elapsed());
