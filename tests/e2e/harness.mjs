@@ -320,6 +320,8 @@ export function scenario(id, name, body, { timeout = 90_000 } = {}) {
     try {
       await body(session, t);
       t.diagnostic(`${name}: ${Date.now() - started} ms`);
+      const scanned = await leakScan(session, demo);
+      t.diagnostic(`leak scan: ${scanned.secrets} secrets, ${scanned.places} places, 0 hits`);
     } catch (error) {
       const dump = await session.dump();
       fs.mkdirSync(RESULTS, { recursive: true });
@@ -365,6 +367,8 @@ export class Session {
     this.console = [];
     this.api = [];
     this.pages = [];
+    this.consentStates = [];
+    this.backendBodies = [];
     this.shots = 0;
     this.closed = false;
   }
@@ -386,8 +390,21 @@ export class Session {
       page.on('pageerror', (error) => this.console.push(`[pageerror] ${page.url()}: ${error}`));
     };
     this.context.on('page', watch);
+    this.context.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin === this.demo.sandbox && url.pathname === '/auth/oauth2/authorize') {
+        const state = url.searchParams.get('state');
+        if (state) this.consentStates.push(state);
+      }
+    });
     this.context.on('response', (response) => {
       const url = new URL(response.url());
+      if (url.origin === this.demo.backend && !url.pathname.startsWith('/widget/')) {
+        // Every page and answer the backend served, for the leak scan.
+        this.backendBodies.push(
+          response.text().then((body) => ({ url: url.pathname, body }), () => null),
+        );
+      }
       if (url.origin === this.demo.backend && url.pathname.startsWith('/api/')) {
         this.api.push(`${response.request().method()} ${url.pathname} → ${response.status()}`);
       }
@@ -425,12 +442,13 @@ export class Session {
         throw new Error(`the widget failed to load on ${failed.url}: ${failed.detail.message} (see the browser console below)`);
       }
       const visible = await Promise.all(buttons.map((button) => button.isVisible()));
-      // Each widget asks GET /api/v1/connection on mount; wait for the answers (or failures), so
-      // that a click sees what a person's click would see a moment after the page loaded.
+      // The widgets on a page share one GET /api/v1/connection (same backend and token); wait
+      // for its answer (or failure), so that a click sees what a person's click would see a
+      // moment after the page loaded.
       const checks = this.api
         .slice(firstCall)
         .filter((call) => call.startsWith('GET /api/v1/connection ')).length;
-      if (visible.every(Boolean) && checks >= buttons.length) return page;
+      if (visible.every(Boolean) && checks >= 1) return page;
       if (Date.now() > deadline) {
         throw new Error(`the widgets did not render their buttons and check the connection within 15 s on ${page.url()}`);
       }
@@ -632,4 +650,49 @@ export async function serveElsewhere(html, siteUrl) {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
+}
+
+/**
+ * The leak scan: every code, access token and refresh token the sandbox issued, every consent
+ * `state`, the OAuth client secret and the demo's generated secrets must appear nowhere in the
+ * backend's logs, its database files, or any page or answer it served. Throws on a hit.
+ */
+export async function leakScan(session, demo) {
+  const state = await demo.state();
+  const secrets = [];
+  for (const kind of ['codes', 'access_tokens', 'refresh_tokens']) {
+    for (const issued of state.issued?.[kind] ?? []) {
+      if (issued?.value) secrets.push([`issued ${kind}`, issued.value]);
+    }
+  }
+  for (const value of session.consentStates) secrets.push(['consent state', value]);
+  secrets.push(['client secret', 'demo-secret']);
+  const generated = JSON.parse(fs.readFileSync(path.join(demo.dataDir, 'demo-secrets.json'), 'utf8'));
+  secrets.push(['site secret', generated.site_secret]);
+  for (const entry of String(generated.encryption_keys).split(',')) {
+    secrets.push(['encryption key', entry.split(':')[1]]);
+  }
+
+  const places = [['backend log', demo.lines.join('\n')]];
+  for (const file of fs.readdirSync(demo.dataDir)) {
+    if (file.startsWith('demo.db')) {
+      places.push([`database file ${file}`, fs.readFileSync(path.join(demo.dataDir, file)).toString('latin1')]);
+    }
+  }
+  for (const served of await Promise.all(session.backendBodies)) {
+    if (served) places.push([`backend answer ${served.url}`, served.body]);
+  }
+
+  const hits = [];
+  for (const [what, secret] of secrets) {
+    if (!secret || secret.length < 8) continue;
+    for (const [where, text] of places) {
+      // The consent URL itself carries `state` to Remote: that one answer is where it belongs.
+      if (what === 'consent state' && where === 'backend answer /api/v1/connect') continue;
+      if (text.includes(secret)) hits.push(`${what} found in ${where}`);
+    }
+  }
+  if (hits.length > 0) throw new Error(`leak scan: ${hits.length} hit(s):\n${hits.join('\n')}`);
+  if (secrets.length < 3) throw new Error('leak scan: too few secrets collected; the scan would prove nothing');
+  return { secrets: secrets.length, places: places.length };
 }
