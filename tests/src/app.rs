@@ -184,6 +184,14 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Tells the backend to stop, as SIGTERM would: it refuses new connections and finishes the
+    /// requests in flight.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+
     /// Starts another backend with the same settings (database, keys, secrets, sandbox) on its
     /// own port: a second replica.
     pub async fn spawn_replica(&self) -> Replica {

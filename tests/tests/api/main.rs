@@ -3,6 +3,7 @@
 //! a browser would. Store-related tests run on SQLite and on Postgres.
 
 mod callback;
+mod circuit_breaker;
 mod connect;
 mod connection;
 mod cors_and_origin;
@@ -11,6 +12,7 @@ mod hires;
 mod rate_limits;
 mod replicas;
 mod sealed_tokens;
+mod shutdown;
 mod site_token;
 mod storage;
 mod token_refresh;

@@ -46,3 +46,73 @@ async fn a_burst_beyond_a_users_allowance_is_rate_limited_with_retry_after() {
         "another user is not limited"
     );
 }
+
+#[tokio::test]
+async fn a_spoofed_x_forwarded_for_does_not_reset_the_limit_for_requests_without_an_origin() {
+    // Arrange: no trusted proxy, so requests without an `Origin` are limited per peer address.
+    let app = spawn_app_with(Db::Sqlite, |settings| {
+        settings.rate_limit_user_per_min = 0;
+        settings.rate_limit_origin_per_min = 40;
+    })
+    .await;
+    let user = unique_user();
+
+    // Act: every request claims another client address.
+    let mut served = 0;
+    let mut limited = false;
+    for n in 0..25 {
+        let response = app
+            .client
+            .get(app.url("/api/v1/connection"))
+            .bearer_auth(app.token(&user))
+            .header("x-forwarded-for", format!("203.0.113.{n}"))
+            .send()
+            .await
+            .expect("the backend answers");
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+        assert_eq!(response.status(), StatusCode::OK);
+        served += 1;
+    }
+
+    // Assert
+    assert!(limited, "X-Forwarded-For reset the limit: {served} served");
+    assert!(
+        (10..20).contains(&served),
+        "{served} served before the limit"
+    );
+}
+
+#[tokio::test]
+async fn x_forwarded_for_from_a_trusted_proxy_limits_each_client_separately() {
+    // Arrange: the test client (127.0.0.1) is the trusted proxy.
+    let app = spawn_app_with(Db::Sqlite, |settings| {
+        settings.rate_limit_user_per_min = 0;
+        settings.rate_limit_origin_per_min = 40;
+        settings.trusted_proxies = vec!["127.0.0.1".parse().expect("an address")];
+    })
+    .await;
+    let user = unique_user();
+
+    // Act: 25 requests, each for a different client behind the proxy.
+    let mut statuses = Vec::new();
+    for n in 0..25 {
+        let response = app
+            .client
+            .get(app.url("/api/v1/connection"))
+            .bearer_auth(app.token(&user))
+            .header("x-forwarded-for", format!("203.0.113.{n}, 127.0.0.1"))
+            .send()
+            .await
+            .expect("the backend answers");
+        statuses.push(response.status());
+    }
+
+    // Assert
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+}
