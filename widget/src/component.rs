@@ -91,7 +91,6 @@ pub fn HireWithRemote(
         on_error,
         on_exit,
     });
-    flow.watch_page();
     flow.show_redirect_outcome();
 
     view! { <form use:render=flow></form> }
@@ -101,6 +100,7 @@ pub fn HireWithRemote(
 /// button, and the status line with its retry button.
 fn render(root: Element, flow: Flow) {
     let mut scope = Scope::default();
+    scope.effect(move || flow.prepare_page());
     let (phase, lang) = (flow.phase, flow.lang);
     dom::attributes(&root, &[("novalidate", "")]);
     let form = root.clone();
@@ -151,7 +151,7 @@ fn render(root: Element, flow: Flow) {
     scope.listen(&root, &["submit"], false, move |event| {
         event.prevent_default();
         flow.submit();
-        if flow.form.errors.with_untracked(|errors| !errors.is_empty()) {
+        if flow.form.has_errors() {
             focus_first_invalid(form.clone());
         }
     });

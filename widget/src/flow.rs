@@ -87,21 +87,19 @@ impl Flow {
 
     /// Makes sure the page knows whether the user is connected (so that a connected employer's
     /// click needs no popup) and, for a complete-looking candidate, which countries Remote can
-    /// hire in (so that an unsupported one is refused before any popup); again whenever backend,
-    /// token or candidate change. The page asks once for all its widgets.
-    pub(crate) fn watch_page(self) {
-        Effect::new(move |_| {
-            let Some(api) = api_for(&self.backend.get(), &self.token.get()) else {
-                return;
-            };
-            page::check_connection(&api);
-            if self
-                .candidate
-                .with(|c| c.normalized().validate(today()).is_ok())
-            {
-                page::load_countries(&api);
-            }
-        });
+    /// hire in (so that an unsupported one is refused before any popup). Run in an effect, so
+    /// again whenever backend, token or candidate change. The page asks once for all its widgets.
+    pub(crate) fn prepare_page(self) {
+        let Some(api) = api_for(&self.backend.get(), &self.token.get()) else {
+            return;
+        };
+        page::check_connection(&api);
+        if self
+            .candidate
+            .with(|c| c.normalized().validate(today()).is_ok())
+        {
+            page::load_countries(&api);
+        }
     }
 
     /// Shows how a redirect-mode consent this widget started ended, when the backend sent the

@@ -69,16 +69,28 @@ impl FormState {
     }
 
     /// Stores what was typed into `field` and clears its message: it is about the old value.
+    /// (Emptied rather than removed: `BTreeMap::remove` alone costs the bundle about 3 KB.)
     pub(crate) fn typed(&self, field: CandidateField, value: String) {
         self.values.update(|c| set_field(c, field, value));
-        if self
-            .errors
-            .with_untracked(|e| e.contains_key(field.as_str()))
-        {
+        if self.has_error(field) {
             self.errors.update(|e| {
-                e.remove(field.as_str());
+                if let Some(messages) = e.get_mut(field.as_str()) {
+                    messages.clear();
+                }
             });
         }
+    }
+
+    /// True when the field has a message (untracked).
+    fn has_error(&self, field: CandidateField) -> bool {
+        self.errors
+            .with_untracked(|e| first_message(e, field).is_some())
+    }
+
+    /// True when some field has a message (untracked).
+    pub(crate) fn has_errors(&self) -> bool {
+        self.errors
+            .with_untracked(|e| e.values().any(|messages| !messages.is_empty()))
     }
 
     /// True when the country field is on display (the country list is then worth fetching).
@@ -86,6 +98,11 @@ impl FormState {
         self.shown
             .with_untracked(|shown| shown.contains(&CandidateField::CountryCode))
     }
+}
+
+/// The field's first message, if it has one.
+fn first_message(errors: &FieldErrors, field: CandidateField) -> Option<&String> {
+    errors.get(field.as_str())?.first()
 }
 
 /// The hireable countries for the country `<select>`.
@@ -185,9 +202,7 @@ fn field_view(
     dom::attributes(&message, &[("id", &error_id)]);
     let (shown_on, text) = (wrapper.clone(), message.clone());
     scope.effect(move || {
-        let error = form
-            .errors
-            .with(|errors| errors.get(name).and_then(|m| m.first().cloned()));
+        let error = form.errors.with(|e| first_message(e, field).cloned());
         shown_on.set_class_name(if error.is_some() {
             "hwr-field hwr-field--invalid"
         } else {
@@ -265,9 +280,9 @@ impl Control {
                 ("aria-describedby", &self.error_id),
             ],
         );
-        let (errors, name, invalid) = (self.form.errors, self.field.as_str(), element.clone());
+        let (errors, field, invalid) = (self.form.errors, self.field, element.clone());
         scope.effect(move || {
-            let on = errors.with(|e| e.contains_key(name));
+            let on = errors.with(|e| first_message(e, field).is_some());
             let _ = invalid.set_attribute("aria-invalid", dom::aria(on));
         });
         element

@@ -4,13 +4,14 @@
 //! for all of them.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use hwr_protocol::ConnectionStatus;
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::api::{Api, ApiError};
 use crate::form::CountryList;
@@ -34,60 +35,69 @@ pub(crate) enum ConnectionCheck {
 struct Entry {
     api: Api,
     connection: ConnectionCheck,
-    /// Resolves when the check in flight ends; every widget that needs the answer waits on it.
-    in_flight: Option<Promise>,
+    /// The `resolve` of each widget waiting for the check in flight.
+    waiting: Vec<Function>,
     /// Bumped whenever the connection is set, so a slower, older answer cannot overwrite it.
     generation: u32,
     countries: ArcRwSignal<CountryList>,
 }
 
-thread_local! {
-    static ENTRIES: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+impl Entry {
+    /// Wakes the widgets waiting for an answer; they read it from the entry.
+    fn wake(&mut self) {
+        for resolve in self.waiting.drain(..) {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
 }
 
-fn with_entry<R>(api: &Api, read: impl FnOnce(&mut Entry) -> R) -> R {
+type SharedEntry = Rc<RefCell<Entry>>;
+
+thread_local! {
+    static ENTRIES: RefCell<Vec<SharedEntry>> = const { RefCell::new(Vec::new()) };
+}
+
+fn entry(api: &Api) -> SharedEntry {
     ENTRIES.with_borrow_mut(|entries| {
-        if !entries.iter().any(|entry| entry.api == *api) {
-            entries.push(Entry {
-                api: api.clone(),
-                connection: ConnectionCheck::Unknown,
-                in_flight: None,
-                generation: 0,
-                countries: ArcRwSignal::new(CountryList::NotLoaded),
-            });
+        if let Some(entry) = entries.iter().find(|entry| entry.borrow().api == *api) {
+            return entry.clone();
         }
-        let entry = entries.iter_mut().rev().find(|entry| entry.api == *api);
-        // Found: it was pushed above if it was missing.
-        read(entry.expect("the entry exists"))
+        let entry = Rc::new(RefCell::new(Entry {
+            api: api.clone(),
+            connection: ConnectionCheck::Unknown,
+            waiting: Vec::new(),
+            generation: 0,
+            countries: ArcRwSignal::new(CountryList::NotLoaded),
+        }));
+        entries.push(entry.clone());
+        entry
     })
 }
 
 /// The connection as the page knows it right now, without asking (the click must decide about
 /// the popup synchronously).
 pub(crate) fn connection(api: &Api) -> ConnectionCheck {
-    with_entry(api, |entry| entry.connection.clone())
+    entry(api).borrow().connection.clone()
 }
 
 /// Asks the backend unless the page has its answer or a request in flight: what a widget does
 /// on mount. A failed earlier check is asked again.
 pub(crate) fn check_connection(api: &Api) {
-    with_entry(api, |entry| {
-        if !matches!(entry.connection, ConnectionCheck::Known(_)) {
-            let _ = start_check(entry);
-        }
-    });
+    start_check(&entry(api));
 }
 
 /// The connection, waiting for the check in flight or starting one unless the page knows it.
 pub(crate) async fn connection_status(api: &Api) -> Result<ConnectionStatus, ApiError> {
-    let pending = with_entry(api, |entry| match entry.connection {
-        ConnectionCheck::Known(status) => Ok(status),
-        _ => Err(start_check(entry)),
-    });
-    if let Err(promise) = pending {
-        let _ = JsFuture::from(promise).await;
+    let entry = entry(api);
+    start_check(&entry);
+    if entry.borrow().connection == ConnectionCheck::Checking {
+        let answered = Promise::new(&mut |resolve, _reject| {
+            entry.borrow_mut().waiting.push(resolve);
+        });
+        let _ = JsFuture::from(answered).await;
     }
-    match connection(api) {
+    let check = entry.borrow().connection.clone();
+    match check {
         ConnectionCheck::Known(status) => Ok(status),
         ConnectionCheck::Failed(error) => Err(error),
         ConnectionCheck::Unknown | ConnectionCheck::Checking => Err(ApiError::Unexpected),
@@ -97,42 +107,44 @@ pub(crate) async fn connection_status(api: &Api) -> Result<ConnectionStatus, Api
 /// What a widget learned for everyone: consent given, or a hire answered 409 `not_connected` or
 /// `reconsent_required`.
 pub(crate) fn set_connection(api: &Api, status: ConnectionStatus) {
-    with_entry(api, |entry| {
-        entry.generation = entry.generation.wrapping_add(1);
-        entry.connection = ConnectionCheck::Known(status);
-        // Widgets waiting on an older request still wake up when it ends, and read this.
-        entry.in_flight = None;
-    });
+    let entry = entry(api);
+    let mut entry = entry.borrow_mut();
+    entry.generation = entry.generation.wrapping_add(1);
+    entry.connection = ConnectionCheck::Known(status);
+    entry.wake();
 }
 
-fn start_check(entry: &mut Entry) -> Promise {
-    if let Some(promise) = &entry.in_flight {
-        return promise.clone();
-    }
-    entry.generation = entry.generation.wrapping_add(1);
-    entry.connection = ConnectionCheck::Checking;
-    let (api, generation) = (entry.api.clone(), entry.generation);
-    // Runs from the microtask queue, after this borrow of the entries has ended.
-    let promise = future_to_promise(async move {
+/// Starts a check unless the page knows the answer or one is in flight.
+fn start_check(entry: &SharedEntry) {
+    let (api, generation) = {
+        let mut entry = entry.borrow_mut();
+        if matches!(
+            entry.connection,
+            ConnectionCheck::Known(_) | ConnectionCheck::Checking
+        ) {
+            return;
+        }
+        entry.generation = entry.generation.wrapping_add(1);
+        entry.connection = ConnectionCheck::Checking;
+        (entry.api.clone(), entry.generation)
+    };
+    let entry = entry.clone();
+    spawn_local(async move {
         let answer = api.connection().await;
-        with_entry(&api, |entry| {
-            if entry.generation == generation {
-                entry.connection = match answer {
-                    Ok(status) => ConnectionCheck::Known(status),
-                    Err(error) => ConnectionCheck::Failed(error),
-                };
-                entry.in_flight = None;
-            }
-        });
-        Ok(JsValue::UNDEFINED)
+        let mut entry = entry.borrow_mut();
+        if entry.generation == generation {
+            entry.connection = match answer {
+                Ok(status) => ConnectionCheck::Known(status),
+                Err(error) => ConnectionCheck::Failed(error),
+            };
+        }
+        entry.wake();
     });
-    entry.in_flight = Some(promise.clone());
-    promise
 }
 
 /// The page's hireable countries: for every widget's country list, and the click's check.
 pub(crate) fn countries(api: &Api) -> ArcRwSignal<CountryList> {
-    with_entry(api, |entry| entry.countries.clone())
+    entry(api).borrow().countries.clone()
 }
 
 /// Fetches the hireable countries, once per page: the widgets mount with a complete-looking
