@@ -106,7 +106,7 @@ fn render(root: Element, flow: Flow) {
     let form = root.clone();
     scope.effect(move || {
         let mut class = String::from("hwr hwr--");
-        class.push_str(phase.with(Phase::modifier));
+        class.push_str(phase.get().modifier());
         form.set_class_name(&class);
         let _ = form.set_attribute("lang", lang.get().tag());
     });
@@ -117,7 +117,7 @@ fn render(root: Element, flow: Flow) {
     dom::attributes(&button, &[("type", "submit")]);
     let busy_button = button.clone();
     scope.effect(move || {
-        let busy = dom::aria(phase.with(Phase::is_busy));
+        let busy = dom::aria(phase.get().is_busy());
         dom::attributes(
             &busy_button,
             &[("aria-disabled", busy), ("aria-busy", busy)],
@@ -133,13 +133,13 @@ fn render(root: Element, flow: Flow) {
     let text = dom::child(&status, "p", "hwr-status__text");
     dom::attributes(&text, &[("role", "status"), ("aria-live", "polite")]);
     scope.effect(move || {
-        let announcement = phase.with(|p| p.announcement(lang.get().strings()));
+        let announcement = phase.get().announcement(lang.get().strings());
         text.set_text_content(Some(&announcement));
     });
     let retry = dom::create("button", "hwr-status__retry");
     dom::attributes(&retry, &[("type", "submit")]);
     scope.effect(move || {
-        if phase.with(|p| matches!(p, Phase::Failed { .. })) {
+        if matches!(phase.get(), Phase::Failed { .. }) {
             retry.set_text_content(Some(lang.get().strings().retry));
             let _ = status.append_child(&retry);
         } else {

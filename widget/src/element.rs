@@ -140,7 +140,7 @@ fn set_if_changed<T: PartialEq + Clone + Send + Sync + 'static>(
     signal: &ArcRwSignal<T>,
     value: &T,
 ) {
-    if signal.with_untracked(|current| current != value) {
+    if signal.get_untracked() != *value {
         signal.set(value.clone());
     }
 }

@@ -94,10 +94,7 @@ impl Flow {
             return;
         };
         page::check_connection(&api);
-        if self
-            .candidate
-            .with(|c| c.normalized().validate(today()).is_ok())
-        {
+        if self.candidate.get().normalized().validate(today()).is_ok() {
             page::load_countries(&api);
         }
     }
@@ -174,12 +171,12 @@ impl Flow {
     /// With the page's country list loaded, a country outside it: the sentence to show. Nothing
     /// is sent and no popup opens; the server would refuse the hire anyway.
     fn unsupported_country(self, api: &Api, country: &str) -> Option<String> {
-        let hireable = page::countries(api).with_untracked(|list| match list {
+        let hireable = match page::countries(api).get_untracked() {
             CountryList::Loaded(list) => Some(list.iter().any(|c| {
                 c.code.eq_ignore_ascii_case(country) || c.alpha_2_code.eq_ignore_ascii_case(country)
             })),
             _ => None,
-        })?;
+        }?;
         if hireable {
             return None;
         }
@@ -410,12 +407,11 @@ impl Flow {
     /// The attempt's key: kept while the candidate is unchanged, new otherwise (the server
     /// refuses one key with two different bodies).
     fn key_for(self, candidate: &Candidate) -> String {
-        let kept = self.attempt.with_untracked(|attempt| {
-            attempt
-                .as_ref()
-                .filter(|a| a.candidate == *candidate)
-                .map(|a| a.key.clone())
-        });
+        let kept = self
+            .attempt
+            .get_untracked()
+            .filter(|a| a.candidate == *candidate)
+            .map(|a| a.key);
         kept.unwrap_or_else(|| {
             let key = new_idempotency_key();
             self.attempt.set(Some(Attempt {

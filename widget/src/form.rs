@@ -12,7 +12,6 @@ use crate::browser::today;
 use crate::dom::{self, Scope};
 use crate::flow::Flow;
 use crate::i18n::Lang;
-use crate::state::Phase;
 
 /// The form's state: which fields it shows, what the employer typed, and the messages per field.
 #[derive(Debug, Clone, Copy)]
@@ -53,11 +52,11 @@ impl FormState {
             .filter(|field| errors.contains_key(field.as_str()))
             .collect();
         let already = self.shown.get_untracked();
-        self.values.update(|values| {
-            for field in named.iter().filter(|f| !already.contains(f)) {
-                set_field(values, *field, current.get(*field).to_owned());
-            }
-        });
+        let mut values = self.values.get_untracked();
+        for field in named.iter().filter(|f| !already.contains(f)) {
+            set_field(&mut values, *field, current.get(*field).to_owned());
+        }
+        self.values.set(values);
         let shown: Vec<CandidateField> = CandidateField::ALL
             .into_iter()
             .filter(|field| already.contains(field) || named.contains(field))
@@ -71,32 +70,29 @@ impl FormState {
     /// Stores what was typed into `field` and clears its message: it is about the old value.
     /// (Emptied rather than removed: `BTreeMap::remove` alone costs the bundle about 3 KB.)
     pub(crate) fn typed(&self, field: CandidateField, value: String) {
-        self.values.update(|c| set_field(c, field, value));
-        if self.has_error(field) {
-            self.errors.update(|e| {
-                if let Some(messages) = e.get_mut(field.as_str()) {
-                    messages.clear();
-                }
-            });
+        let mut values = self.values.get_untracked();
+        set_field(&mut values, field, value);
+        self.values.set(values);
+        let mut errors = self.errors.get_untracked();
+        if let Some(messages) = errors.get_mut(field.as_str()).filter(|m| !m.is_empty()) {
+            messages.clear();
+            self.errors.set(errors);
         }
-    }
-
-    /// True when the field has a message (untracked).
-    fn has_error(&self, field: CandidateField) -> bool {
-        self.errors
-            .with_untracked(|e| first_message(e, field).is_some())
     }
 
     /// True when some field has a message (untracked).
     pub(crate) fn has_errors(&self) -> bool {
         self.errors
-            .with_untracked(|e| e.values().any(|messages| !messages.is_empty()))
+            .get_untracked()
+            .values()
+            .any(|messages| !messages.is_empty())
     }
 
     /// True when the country field is on display (the country list is then worth fetching).
     pub(crate) fn shows_country(&self) -> bool {
         self.shown
-            .with_untracked(|shown| shown.contains(&CandidateField::CountryCode))
+            .get_untracked()
+            .contains(&CandidateField::CountryCode)
     }
 }
 
@@ -134,7 +130,7 @@ pub(crate) fn inline_form(
     let legend = dom::child(&fieldset, "legend", "hwr-form__legend");
     scope.effect(move || legend.set_text_content(Some(lang.get().strings().form_legend)));
     let disabled = fieldset.clone();
-    scope.effect(move || dom::flag(&disabled, "disabled", phase.with(Phase::is_busy)));
+    scope.effect(move || dom::flag(&disabled, "disabled", phase.get().is_busy()));
     // One listener for every control; capture, because `input` from a script need not bubble.
     scope.listen(&fieldset, &["input", "change"], true, move |event| {
         if let Some((field, value)) = event.target().and_then(|target| typed_value(&target)) {
@@ -202,7 +198,7 @@ fn field_view(
     dom::attributes(&message, &[("id", &error_id)]);
     let (shown_on, text) = (wrapper.clone(), message.clone());
     scope.effect(move || {
-        let error = form.errors.with(|e| first_message(e, field).cloned());
+        let error = first_message(&form.errors.get(), field).cloned();
         shown_on.set_class_name(if error.is_some() {
             "hwr-field hwr-field--invalid"
         } else {
@@ -282,7 +278,7 @@ impl Control {
         );
         let (errors, field, invalid) = (self.form.errors, self.field, element.clone());
         scope.effect(move || {
-            let on = errors.with(|e| first_message(e, field).is_some());
+            let on = first_message(&errors.get(), field).is_some();
             let _ = invalid.set_attribute("aria-invalid", dom::aria(on));
         });
         element
@@ -297,7 +293,7 @@ fn input_control(scope: &mut Scope, control: &Control, kind: &str, min: Option<&
     }
     let (values, field) = (control.form.values, control.field);
     let typed: HtmlInputElement = input.clone().unchecked_into();
-    scope.effect(move || values.with(|c| typed.set_value(c.get(field))));
+    scope.effect(move || typed.set_value(values.get().get(field)));
     input
 }
 
@@ -319,7 +315,7 @@ fn country_select(
     let (values, field) = (control.form.values, control.field);
     let chosen: HtmlSelectElement = select.clone().unchecked_into();
     scope.effect(move || {
-        let current = values.with(|c| c.get(field).trim().to_ascii_uppercase());
+        let current = values.get().get(field).trim().to_ascii_uppercase();
         let option = list
             .iter()
             .find(|c| c.alpha_2_code == current || c.code == current)

@@ -151,7 +151,7 @@ pub(crate) fn countries(api: &Api) -> ArcRwSignal<CountryList> {
 /// candidate, or a form asks for the country.
 pub(crate) fn load_countries(api: &Api) {
     let countries = countries(api);
-    if countries.with_untracked(|list| *list != CountryList::NotLoaded) {
+    if countries.get_untracked() != CountryList::NotLoaded {
         return;
     }
     countries.set(CountryList::Loading);
