@@ -19,8 +19,8 @@ use crate::state::Phase;
 /// What `on_error` receives: the same `{code, message}` as the `hwr:error` event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HireError {
-    /// Stable code: one of the backend's error codes, or `network_error`, `unexpected_response`,
-    /// `consent_expired`, `consent_failed`, `misconfigured`.
+    /// Stable code: one of the backend's error codes, or `backend_unreachable`, `network_error`,
+    /// `unexpected_response`, `consent_expired`, `consent_failed`, `misconfigured`.
     pub code: String,
     /// A sentence for people.
     pub message: String,
