@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use hwr_protocol::{Candidate, HireResponse};
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
@@ -99,7 +98,10 @@ pub fn HireWithRemote(
 /// Fills the `<form>` Leptos created: the inline form (while it has fields to ask for), the
 /// button, and the status line with its retry button.
 fn render(root: Element, flow: Flow) {
-    let mut scope = Scope::default();
+    dom::render_root(root.clone(), |scope| render_widget(scope, root, flow));
+}
+
+fn render_widget(scope: &mut Scope, root: Element, flow: Flow) {
     scope.effect(move || flow.prepare_page());
     let (phase, lang) = (flow.phase, flow.lang);
     dom::attributes(&root, &[("novalidate", "")]);
@@ -127,7 +129,7 @@ fn render(root: Element, flow: Flow) {
     dom::attributes(&spinner, &[("aria-hidden", "true")]);
     let label = dom::child(&button, "span", "hwr-button__label");
     scope.effect(move || label.set_text_content(Some(lang.get().strings().button)));
-    inline_form(&mut scope, &root, &button, flow, next_id_prefix());
+    inline_form(scope, &root, &button, flow, next_id_prefix());
 
     let status = dom::child(&root, "div", "hwr-status");
     let text = dom::child(&status, "p", "hwr-status__text");
@@ -155,8 +157,6 @@ fn render(root: Element, flow: Flow) {
             focus_first_invalid(form.clone());
         }
     });
-    let scope = SendWrapper::new(scope);
-    on_cleanup(move || drop(scope));
 }
 
 /// Ids must be unique per document when the component is used without a shadow root.

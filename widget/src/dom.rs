@@ -4,7 +4,10 @@
 //! type; for this small form that came to about 30 KB of the bundle's gzip size. Here a binding is
 //! one boxed closure in a `RenderEffect<()>`, and the markup stays in one readable place per part.
 
-use leptos::prelude::{document, RenderEffect};
+use std::cell::RefCell;
+
+use leptos::prelude::{document, on_cleanup, RenderEffect};
+use send_wrapper::SendWrapper;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::{Element, Event, EventTarget};
@@ -13,7 +16,54 @@ use web_sys::{Element, Event, EventTarget};
 #[derive(Default)]
 pub(crate) struct Scope {
     effects: Vec<RenderEffect<()>>,
-    listeners: Vec<Closure<dyn FnMut(Event)>>,
+    listeners: Vec<Listener>,
+}
+
+struct Listener {
+    target: EventTarget,
+    events: &'static [&'static str],
+    capture: bool,
+    closure: Closure<dyn FnMut(Event)>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        for event in self.events {
+            let _ = self.target.remove_event_listener_with_callback_and_bool(
+                event,
+                self.closure.as_ref().unchecked_ref(),
+                self.capture,
+            );
+        }
+    }
+}
+
+thread_local! {
+    /// The scope of every rendered root element.
+    static ROOTS: RefCell<Vec<(Element, Scope)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Renders into `root` with `build`, replacing what an earlier render of the same element put
+/// there: Leptos rebuilds a view of the same type in place (a parent's closure that re-runs), and
+/// the element's old bindings and listeners must not outlive it. Everything stops when the
+/// current reactive owner is cleaned up.
+pub(crate) fn render_root(root: Element, build: impl FnOnce(&mut Scope)) {
+    forget_root(&root);
+    root.set_text_content(None);
+    let mut scope = Scope::default();
+    build(&mut scope);
+    ROOTS.with_borrow_mut(|roots| roots.push((root.clone(), scope)));
+    let root = SendWrapper::new(root);
+    on_cleanup(move || forget_root(&root));
+}
+
+fn forget_root(root: &Element) {
+    let scope = ROOTS.with_borrow_mut(|roots| {
+        let index = roots.iter().position(|(element, _)| element == root)?;
+        Some(roots.swap_remove(index))
+    });
+    // Dropped once the borrow has ended.
+    drop(scope);
 }
 
 impl Scope {
@@ -33,7 +83,7 @@ impl Scope {
     pub(crate) fn listen(
         &mut self,
         target: &EventTarget,
-        events: &[&str],
+        events: &'static [&'static str],
         capture: bool,
         handler: impl FnMut(Event) + 'static,
     ) {
@@ -45,7 +95,12 @@ impl Scope {
                 capture,
             );
         }
-        self.listeners.push(closure);
+        self.listeners.push(Listener {
+            target: target.clone(),
+            events,
+            capture,
+            closure,
+        });
     }
 }
 

@@ -186,3 +186,64 @@ async fn pressing_while_busy_sends_nothing_and_changes_nothing() {
     assert_eq!(widget.phase.get_untracked(), Phase::Submitting);
     assert!(widget.find(".hwr-form").is_none(), "no validation ran");
 }
+
+#[wasm_bindgen_test]
+async fn a_parent_that_re_renders_the_component_leaves_one_widget_with_one_submit_listener() {
+    let root: HtmlElement = document()
+        .create_element("div")
+        .expect("div")
+        .unchecked_into();
+    document()
+        .body()
+        .expect("body")
+        .append_child(&root)
+        .expect("append");
+    let rerender = RwSignal::new(0);
+    let errors_seen = RwSignal::new(0);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        move || {
+            rerender.get();
+            view! {
+                <HireWithRemote
+                    backend=String::new()
+                    token=String::new()
+                    candidate=Candidate::default()
+                    on_error=Callback::new(move |_| errors_seen.update(|n| *n += 1))
+                />
+            }
+        }
+    });
+    settle().await;
+
+    rerender.set(1);
+    settle().await;
+    let button: HtmlElement = root
+        .query_selector(".hwr-button")
+        .expect("selector")
+        .expect("a button")
+        .unchecked_into();
+    button.click();
+    settle().await;
+
+    assert_eq!(
+        root.query_selector_all(".hwr-button")
+            .expect("selector")
+            .length(),
+        1
+    );
+    assert_eq!(
+        root.query_selector_all(".hwr-form")
+            .expect("selector")
+            .length(),
+        1
+    );
+    assert_eq!(
+        root.query_selector_all(".hwr-field")
+            .expect("selector")
+            .length(),
+        5,
+        "every field of the empty candidate, once"
+    );
+    assert_eq!(errors_seen.get_untracked(), 0, "validation, not a request");
+    root.remove();
+}
