@@ -1,0 +1,203 @@
+//! Hiring a candidate: validate, check the country, keep one idempotency record per key (written
+//! before Remote is called), post the employment with our hire id as `external_id`, and never post
+//! blindly again after an ambiguous failure — look the employment up first. Then fetch a fresh
+//! onboarding link, and answer with everything in one response.
+
+use hwr_protocol::{CalendarDate, Candidate, ErrorCode, HireResponse};
+use sha2::{Digest, Sha256};
+
+mod onboarding;
+mod record;
+mod upstream;
+
+use crate::{
+    countries,
+    error::{ApiError, ApiResult},
+    state::AppState,
+    store::{now, AuditEvent, AuditKind, HireRow, HireState},
+    tokens::{access_token, UsableToken},
+};
+
+use self::{
+    onboarding::{onboarding_link, remote_link},
+    record::{acquire, check_same_request, Acquired},
+    upstream::{create, Failure},
+};
+
+/// Who is hiring, under which key, from where.
+#[derive(Debug, Clone)]
+pub struct HireContext {
+    /// The site user.
+    pub site_user: String,
+    /// The attempt's idempotency key.
+    pub idempotency_key: String,
+    /// The request's origin.
+    pub origin: Option<String>,
+    /// The request id.
+    pub request_id: Option<String>,
+}
+
+impl HireContext {
+    fn audit(&self, detail: Option<String>) -> AuditEvent {
+        AuditEvent {
+            kind: String::new(),
+            site_user: Some(self.site_user.clone()),
+            origin: self.origin.clone(),
+            request_id: self.request_id.clone(),
+            idempotency_key: Some(self.idempotency_key.clone()),
+            detail,
+        }
+    }
+}
+
+/// Checks an `Idempotency-Key`: 1 to 255 visible ASCII characters.
+pub fn check_idempotency_key(key: Option<&str>) -> ApiResult<String> {
+    let key = key.map(str::trim).unwrap_or_default();
+    if key.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::IdempotencyKeyRequired,
+            "Send an Idempotency-Key header: one random value per hire attempt, reused on retries.",
+        ));
+    }
+    if key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::new(
+            ErrorCode::IdempotencyKeyRequired,
+            "The Idempotency-Key must be 1 to 255 visible ASCII characters.",
+        )
+        .with_status(axum::http::StatusCode::BAD_REQUEST));
+    }
+    Ok(key.to_owned())
+}
+
+/// Today's date (UTC), for start-date checks.
+pub fn today() -> CalendarDate {
+    let text = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    CalendarDate::parse(&text).unwrap_or(CalendarDate {
+        year: 1970,
+        month: 1,
+        day: 1,
+    })
+}
+
+/// Hires `candidate` for the context's site user; safe to call again with the same key.
+pub async fn hire(
+    state: &AppState,
+    ctx: &HireContext,
+    candidate: &Candidate,
+) -> ApiResult<HireResponse> {
+    let candidate = candidate.normalized();
+    candidate.validate(today()).map_err(ApiError::validation)?;
+    let request_hash = request_hash(&candidate);
+    let store = &state.store;
+
+    if let Some(existing) = store.hire(&ctx.site_user, &ctx.idempotency_key).await? {
+        check_same_request(&existing, &request_hash)?;
+        if existing.state == HireState::Created {
+            let token = access_token(state, &ctx.site_user, None).await?;
+            return answer(state, &token, &existing).await;
+        }
+    }
+    let token = access_token(state, &ctx.site_user, None).await?;
+    let list = countries::all(state, Some(&token.access_token)).await?;
+    let country = countries::resolve(&list, &candidate.country_code)?.clone();
+
+    let (record, fresh) = match acquire(state, ctx, &request_hash).await? {
+        Acquired::Owned { record, fresh } => (record, fresh),
+        Acquired::Finished(record) => return answer(state, &token, &record).await,
+    };
+    store
+        .audit(
+            AuditKind::HireRequested,
+            ctx.audit(Some(format!("hire {}", record.hire_id))),
+        )
+        .await;
+    // The onboarding link does not depend on the employment: ask Remote for both at once.
+    let (early_token, remote_user_id) = (
+        token.access_token.clone(),
+        token.connection.remote_user_id.clone(),
+    );
+    let (outcome, early_link) = tokio::join!(
+        create(state, ctx, token, &candidate, &country, &record, fresh),
+        remote_link(state, &early_token, &remote_user_id),
+    );
+    match outcome {
+        Ok((token, employment_id)) => {
+            store
+                .mark_hire_created(
+                    &record.hire_id,
+                    &employment_id,
+                    &token.connection.company_id,
+                    now(),
+                    ctx.audit(Some(format!(
+                        "hire {} employment {employment_id}",
+                        record.hire_id
+                    ))),
+                )
+                .await?;
+            let redirect_url = match early_link {
+                Some(url) => url,
+                // Refused, perhaps because the token was refreshed meanwhile: ask once more.
+                None => {
+                    onboarding_link(state, &token.access_token, &token.connection.remote_user_id)
+                        .await
+                }
+            };
+            Ok(HireResponse {
+                hire_id: record.hire_id,
+                employment_id,
+                redirect_url,
+            })
+        }
+        Err(Failure { error, attempted }) => {
+            store
+                .release_hire(&record.hire_id, attempted, now())
+                .await?;
+            store
+                .audit(
+                    AuditKind::HireFailed,
+                    ctx.audit(Some(format!(
+                        "hire {}: {}",
+                        record.hire_id,
+                        error.code().as_str()
+                    ))),
+                )
+                .await;
+            Err(error)
+        }
+    }
+}
+
+/// The 201 body, with a fresh onboarding link (links are one-time).
+async fn answer(
+    state: &AppState,
+    token: &UsableToken,
+    record: &HireRow,
+) -> ApiResult<HireResponse> {
+    let employment_id = record
+        .employment_id
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("a created hire has no employment id"))?;
+    Ok(HireResponse {
+        hire_id: record.hire_id.clone(),
+        employment_id,
+        redirect_url: onboarding_link(state, &token.access_token, &token.connection.remote_user_id)
+            .await,
+    })
+}
+
+/// SHA-256 over the normalised candidate's fields.
+fn request_hash(candidate: &Candidate) -> String {
+    let mut hasher = Sha256::new();
+    for field in hwr_protocol::CandidateField::ALL {
+        hasher.update(candidate.get(field).as_bytes());
+        hasher.update([0u8]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

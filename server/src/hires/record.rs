@@ -1,0 +1,94 @@
+//! The idempotency record of a hire: created and leased to one request, taken over when its
+//! lease lapses, or waited on while another request holds it.
+
+use std::time::Duration;
+
+use hwr_protocol::ErrorCode;
+
+use super::HireContext;
+use crate::{
+    error::{ApiError, ApiResult},
+    state::AppState,
+    store::{now, HireRow, HireState},
+};
+
+/// How long a second request with the same key waits for the first to finish.
+const WAIT_FOR_OTHER: Duration = Duration::from_secs(10);
+
+pub(super) fn check_same_request(existing: &HireRow, request_hash: &str) -> ApiResult<()> {
+    if existing.request_hash == request_hash {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::IdempotencyKeyReused, "This Idempotency-Key was already used for a different candidate. Use a new key for a new hire."))
+    }
+}
+
+pub(super) enum Acquired {
+    /// We hold the lease and must do the work; `fresh` records were just created, already
+    /// marked as attempted (the POST follows at once).
+    Owned { record: HireRow, fresh: bool },
+    /// Another request finished it while we waited.
+    Finished(HireRow),
+}
+
+/// Creates the record, or takes over a lapsed one, or waits for the request that holds it.
+pub(super) async fn acquire(
+    state: &AppState,
+    ctx: &HireContext,
+    request_hash: &str,
+) -> ApiResult<Acquired> {
+    let store = &state.store;
+    let lease = i64::try_from(state.config.upstream_timeout.as_secs() * 4 + 10).unwrap_or(70);
+    let hire_id = uuid::Uuid::new_v4().to_string();
+    let started = now();
+    if store
+        .insert_hire(
+            &ctx.site_user,
+            &ctx.idempotency_key,
+            &hire_id,
+            request_hash,
+            started + lease,
+            started,
+        )
+        .await?
+    {
+        return Ok(Acquired::Owned {
+            record: HireRow {
+                hire_id,
+                request_hash: request_hash.to_owned(),
+                state: HireState::Pending,
+                upstream_attempted: false,
+                employment_id: None,
+                company_id: None,
+                lease_until: started + lease,
+            },
+            fresh: true,
+        });
+    }
+    let deadline = tokio::time::Instant::now() + WAIT_FOR_OTHER;
+    loop {
+        let t = now();
+        if let Some(record) = store
+            .lease_hire(&ctx.site_user, &ctx.idempotency_key, t + lease, t)
+            .await?
+        {
+            check_same_request(&record, request_hash)?;
+            return Ok(Acquired::Owned {
+                record,
+                fresh: false,
+            });
+        }
+        let current = store
+            .hire(&ctx.site_user, &ctx.idempotency_key)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the hire record vanished"))?;
+        check_same_request(&current, request_hash)?;
+        if current.state == HireState::Created {
+            return Ok(Acquired::Finished(current));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ApiError::new(ErrorCode::HireInProgress, "This hire is already being submitted. Retry with the same Idempotency-Key in a moment.").with_retry_after(2));
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
