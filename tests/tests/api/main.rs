@@ -12,6 +12,7 @@ mod hires;
 mod rate_limits;
 mod replicas;
 mod sealed_tokens;
+mod security_headers;
 mod shutdown;
 mod site_token;
 mod storage;
