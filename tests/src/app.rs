@@ -375,48 +375,27 @@ impl TestApp {
 
     /// `GET /__sandbox/state`.
     pub async fn sandbox_state(&self) -> Value {
-        json_body(
-            send(self.client.get(self.sandbox_url("/__sandbox/state"))).await,
-            StatusCode::OK,
-        )
-        .await
+        crate::sandbox_control::state(&self.client, &self.sandbox.base_url()).await
     }
 
     /// Registers a fault at the sandbox (`POST /__sandbox/faults`).
     pub async fn fault(&self, fault: Value) {
-        let response = send(
-            self.client
-                .post(self.sandbox_url("/__sandbox/faults"))
-                .json(&fault),
-        )
-        .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "the fault is accepted"
-        );
+        crate::sandbox_control::add_fault(&self.client, &self.sandbox.base_url(), &fault).await;
     }
 
     /// Removes every fault.
     pub async fn clear_faults(&self) {
-        let response = send(self.client.delete(self.sandbox_url("/__sandbox/faults"))).await;
-        assert!(response.status().is_success(), "faults cleared");
+        crate::sandbox_control::clear_faults(&self.client, &self.sandbox.base_url()).await;
     }
 
     /// `POST /__sandbox/expire-tokens`: every issued access token stops working.
     pub async fn expire_remote_tokens(&self) {
-        let response = send(
-            self.client
-                .post(self.sandbox_url("/__sandbox/expire-tokens")),
-        )
-        .await;
-        assert_eq!(response.status(), StatusCode::OK, "tokens expired");
+        crate::sandbox_control::expire_tokens(&self.client, &self.sandbox.base_url()).await;
     }
 
     /// `POST /__sandbox/revoke` with an empty body: every company's grant is revoked.
     pub async fn revoke_remote_consent(&self) {
-        let response = send(self.client.post(self.sandbox_url("/__sandbox/revoke"))).await;
-        assert_eq!(response.status(), StatusCode::OK, "consent revoked");
+        crate::sandbox_control::revoke_all(&self.client, &self.sandbox.base_url()).await;
     }
 
     /// Makes the stored access token of `user` look expired to the backend, so that it

@@ -8,6 +8,7 @@ mod candidate;
 mod consent_page;
 mod database;
 mod processes;
+mod sandbox_control;
 
 pub use app::{
     json_body, location, send, spawn_app, spawn_app_configured, spawn_app_with, Replica,

@@ -653,37 +653,21 @@ impl ClusterClient {
 
     /// `GET /__sandbox/state`.
     pub async fn sandbox_state(&self) -> Value {
-        json_body(
-            send(self.http.get(self.sandbox_url("/__sandbox/state"))).await,
-            StatusCode::OK,
-        )
-        .await
+        crate::sandbox_control::state(&self.http, &self.sandbox_url).await
     }
 
     /// Registers a fault at the sandbox (`POST /__sandbox/faults`).
     pub async fn fault(&self, fault: Value) {
-        let response = send(
-            self.http
-                .post(self.sandbox_url("/__sandbox/faults"))
-                .json(&fault),
-        )
-        .await;
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "the fault is accepted"
-        );
+        crate::sandbox_control::add_fault(&self.http, &self.sandbox_url, &fault).await;
     }
 
     /// Removes every fault (`DELETE /__sandbox/faults`).
     pub async fn clear_faults(&self) {
-        let response = send(self.http.delete(self.sandbox_url("/__sandbox/faults"))).await;
-        assert!(response.status().is_success(), "faults cleared");
+        crate::sandbox_control::clear_faults(&self.http, &self.sandbox_url).await;
     }
 
     /// `POST /__sandbox/expire-tokens`: every issued access token stops working.
     pub async fn expire_remote_tokens(&self) {
-        let response = send(self.http.post(self.sandbox_url("/__sandbox/expire-tokens"))).await;
-        assert_eq!(response.status(), StatusCode::OK, "tokens expired");
+        crate::sandbox_control::expire_tokens(&self.http, &self.sandbox_url).await;
     }
 }
