@@ -1,8 +1,9 @@
 // Browser measurements for `cargo xtask bench`, in headless Chromium (playwright-core) against
 // `hire-with-remote demo`, measured from outside the widget (init scripts and the server's log):
 //
-//   startup  cold loads of the demo page: loader evaluation → button interactive, layout shift,
-//            click → window.open and whether anything went on the network in between
+//   startup  cold loads of the demo page: loader evaluation → button interactive (the loader's
+//            early button) and → widget code mounted, layout shift, click → window.open and
+//            whether anything went on the network in between; clicks before the widget code
 //   allow    Allow in the consent popup → the onboarding page loaded in the main window, with 0 ms
 //            and with added upstream latency, and the browser → backend requests after the callback
 //
@@ -35,6 +36,8 @@ if (!options.binary) {
 const LOADS = Number(options.loads);
 const FLOWS = Number(options.flows);
 const LATENCY = Number(options.latency);
+/** Loads whose first button is clicked as soon as it is there (before the widget code). */
+const EARLY_CLICKS = 10;
 const BUTTON_NAME = 'Hire with Remote';
 /** The upstream routes the backend calls on the way from Allow to onboarding. */
 const UPSTREAM_ROUTES = [
@@ -204,6 +207,7 @@ function probe() {
     defined: null,
     firstButton: null,
     allButtons: null,
+    allMounted: null,
     shifts: [],
     click: null,
     open: null,
@@ -221,17 +225,22 @@ function probe() {
     return define(name, ...rest);
   };
 
-  // A button in a widget's shadow root: watched on every shadow root as it is attached.
+  // A button in a widget's shadow root (the loader's early one counts: it takes clicks), and the
+  // widget code mounted (the wasm's root replaced the loader's): watched on every shadow root as
+  // it is attached.
   const shadows = [];
   const check = () => {
     const hosts = document.querySelectorAll('hire-with-remote');
     let ready = 0;
+    let mounted = 0;
     for (const host of hosts) {
       const button = host.shadowRoot?.querySelector('button');
       if (button && button.getAttribute('aria-disabled') !== 'true' && !button.disabled) ready += 1;
+      if (host.shadowRoot?.querySelector('.hwr-root:not(.hwr-root--early) button')) mounted += 1;
     }
     if (ready > 0 && m.firstButton === null) m.firstButton = now();
     if (hosts.length > 0 && ready === hosts.length && m.allButtons === null) m.allButtons = now();
+    if (hosts.length > 0 && mounted === hosts.length && m.allMounted === null) m.allMounted = now();
   };
   const attach = Element.prototype.attachShadow;
   Element.prototype.attachShadow = function attachShadow(init) {
@@ -351,7 +360,7 @@ function summary(name, values, unit = 'ms') {
 // Start-up: cold loads
 // ---------------------------------------------------------------------------------------------
 
-async function coldLoad(browser, demo, { click }) {
+async function coldLoad(browser, demo, { click, early = false }) {
   const context = await newContext(browser);
   try {
     const page = await context.newPage();
@@ -364,8 +373,9 @@ async function coldLoad(browser, demo, { click }) {
         backendRequests.push({ url: request.url(), method: request.method(), at: Date.now() });
       }
     });
-    await page.goto(`${demo.site}/`, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.__bench?.allButtons !== null, null, { timeout: 15_000 });
+    await page.goto(`${demo.site}/`, { waitUntil: early ? 'commit' : 'load' });
+    if (early) return { earlyClick: await clickEarly(page) };
+    await page.waitForFunction(() => window.__bench?.allMounted !== null, null, { timeout: 15_000 });
     // Let the mount-time connection checks answer and anything late move the layout.
     await sleep(500);
     const timing = await page.evaluate(() => {
@@ -382,6 +392,7 @@ async function coldLoad(browser, demo, { click }) {
         wasmStart: wasm?.startTime ?? null,
         wasmEnd: wasm?.responseEnd ?? null,
         domContentLoaded: nav?.domContentLoadedEventEnd ?? null,
+        loadEvent: nav?.loadEventEnd ?? null,
       };
     });
     let clickResult = null;
@@ -422,6 +433,26 @@ async function coldLoad(browser, demo, { click }) {
   }
 }
 
+/** Clicks the first button as soon as it is there (the loader's early button, before the widget
+ *  code): does the consent popup still open, and how long after the click? */
+async function clickEarly(page) {
+  await page.waitForFunction(() => window.__bench?.firstButton !== null, null, { timeout: 15_000 });
+  const popupPromise = page.waitForEvent('popup', { timeout: 10_000 }).catch(() => null);
+  await page
+    .locator('hire-with-remote')
+    .first()
+    .getByRole('button', { name: BUTTON_NAME, exact: true })
+    .click();
+  const popup = await popupPromise;
+  const m = await page.evaluate(() => window.__bench);
+  if (popup) await popup.close().catch(() => {});
+  return {
+    popup: popup !== null,
+    beforeCode: m.allMounted === null || m.allMounted > m.click,
+    delay: m.click !== null && m.open !== null ? m.open - m.click : NaN,
+  };
+}
+
 async function startup(browser, demo) {
   // One unrecorded load: Chromium's own first-use costs (processes, fonts) are not the widget's.
   await coldLoad(browser, demo, { click: false });
@@ -434,10 +465,18 @@ async function startup(browser, demo) {
   summary('loader evaluated → all 3 buttons interactive', t.map((x) => x.allButtons - x.defined));
   summary('navigation start → first button interactive', t.map((x) => x.firstButton));
   summary('navigation start → loader evaluated', t.map((x) => x.defined));
-  summary('· loader evaluated → wasm request starts (glue module fetched and run)', t.map((x) => x.wasmStart - x.defined));
-  summary('· wasm download (request start → response end)', t.map((x) => x.wasmEnd - x.wasmStart));
-  summary('· wasm response end → first button (compile, instantiate, mount)', t.map((x) => x.firstButton - x.wasmEnd));
   summary('DOMContentLoaded → first button interactive', t.map((x) => x.firstButton - x.domContentLoaded));
+  summary('loader evaluated → widget code mounted in all 3', t.map((x) => x.allMounted - x.defined));
+  summary('· load event → wasm request starts (idle time, nobody touching the page)', t.map((x) => x.wasmStart - x.loadEvent));
+  summary('· wasm download (request start → response end)', t.map((x) => x.wasmEnd - x.wasmStart));
+  summary('· wasm response end → all 3 mounted (compile, instantiate, mount)', t.map((x) => x.allMounted - x.wasmEnd));
+  const early = [];
+  for (let i = 0; i < EARLY_CLICKS; i++) {
+    early.push((await coldLoad(browser, demo, { click: false, early: true })).earlyClick);
+  }
+  summary('click on the early button (before the widget code) → window.open', early.map((c) => c.delay));
+  out('startup-note', 'early clicks before the widget code', `${early.filter((c) => c.beforeCode).length}/${early.length}`);
+  out('startup-note', 'early clicks that opened the popup', `${early.filter((c) => c.popup).length}/${early.length}`);
   const shifts = t.map((x) => x.shifts.reduce((sum, s) => sum + s.value, 0));
   out(
     'startup',
@@ -479,7 +518,7 @@ async function allowFlow(browser, demo) {
   try {
     const page = await context.newPage();
     await page.goto(`${demo.site}/`, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.__bench?.allButtons !== null, null, { timeout: 15_000 });
+    await page.waitForFunction(() => window.__bench?.allMounted !== null, null, { timeout: 15_000 });
     await page.waitForLoadState('networkidle');
     const popupPromise = page.waitForEvent('popup', { timeout: 10_000 });
     await page
@@ -538,8 +577,8 @@ async function allowSeries(browser, demo, latency) {
   };
   row('Allow → onboarding loaded', warm, 'total');
   row('Allow → job-site page starts leaving', warm, 'leave');
-  row('server: GET /oauth/callback (code exchange)', warm, 'callbackMs');
-  row('server: POST /api/v1/hires', warm, 'hireMs');
+  row('server: GET /oauth/callback (code exchange, then the hire)', warm, 'callbackMs');
+  if (warm.some((r) => Number.isFinite(r.hireMs))) row('server: POST /api/v1/hires', warm, 'hireMs');
   const lists = warm.map((r) => r.afterCallback.join(', '));
   const counts = warm.map((r) => r.afterCallback.length);
   out('allow', latency, 'requests to the backend after the callback', counts.length, percentile(counts, 50), Math.max(...counts));

@@ -1,6 +1,7 @@
 // Transfer sizes (gzip level 9 and brotli quality 11, as a CDN serves static files) of what a
-// page downloads before a "connect" button works: our widget's loader + glue + wasm, and the
-// npm entry files (with their own relative imports) of the alternatives' loaders.
+// page downloads before a "connect" button works: our widget's loader (then, apart, the glue and
+// wasm it fetches on intent or idle), and the npm entry files (with their own relative imports)
+// of the alternatives' loaders.
 //
 //   node weight.mjs <widget dist folder>
 //
@@ -127,7 +128,8 @@ if (!dist) {
   process.exit(2);
 }
 
-// Ours: the loader (stable name), the hashed glue and the hashed wasm (styles inside it).
+// Ours: the loader (stable name; it draws the idle button, its stylesheet inside), then the
+// hashed glue and wasm, fetched on intent or when the page is idle.
 const names = fs.readdirSync(dist);
 const loader = names.find((n) => n === 'hire-with-remote.js');
 const glue = names.find((n) => /^hwr-widget-[0-9a-f]+\.js$/.test(n));
@@ -137,16 +139,19 @@ if (!loader || !glue || !wasm) {
   process.exit(1);
 }
 const ours = [loader, glue, wasm].map((n) => fs.readFileSync(path.join(dist, n)));
+const first = perFileSizes(ours.slice(0, 1));
+line(['ours', 'hire-with-remote.js (loader: the idle button and its CSS)', 1, first.raw, first.gzip, first.brotli, '', 'none']);
 for (const [label, buffer] of [
-  ['hire-with-remote.js (loader)', ours[0]],
   [`${glue} (glue)`, ours[1]],
-  [`${wasm} (wasm + CSS)`, ours[2]],
+  [`${wasm} (wasm)`, ours[2]],
 ]) {
   const s = sizes([buffer]);
   line(['part', label, 1, s.raw, s.gzip, s.brotli, '', '']);
 }
+const later = perFileSizes(ours.slice(1));
+line(['later', 'hire-with-remote, the widget code (on intent or when the page is idle)', 2, later.raw, later.gzip, later.brotli, '', '']);
 const total = perFileSizes(ours);
-line(['ours', 'hire-with-remote', 3, total.raw, total.gzip, total.brotli, '', 'none (everything above)']);
+line(['all', 'hire-with-remote, everything', 3, total.raw, total.gzip, total.brotli, '', '']);
 
 for (const { name, pkg } of COMPETITORS) {
   const dir = path.join(MODULES, pkg);

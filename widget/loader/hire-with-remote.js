@@ -3,13 +3,25 @@
 //   <script type="module" src="https://BACKEND/widget/hire-with-remote.js"></script>
 //
 // This file keeps a stable name; the build replaces __HWR_HASH__ with the content hash of the
-// wasm build it belongs to, so the large files are cached forever and this one stays small.
+// wasm build it belongs to (so the large files are cached forever and this one stays small) and
+// __HWR_CSS__ with the widget's stylesheet (widget/src/style.css).
+//
+// It draws the idle button itself, at once, with the widget's own markup and stylesheet: the
+// button is there and clickable after this one small file. The widget's code (wasm-bindgen glue
+// and wasm, ~100 KB gzip) is fetched once per page when a person shows intent (pointer over,
+// focus, touch) or when the page has loaded and the browser is idle, whichever comes first; each
+// element then hands its shadow root to the wasm, which renders the same markup in the same task
+// (no layout shift). A click that comes before the code shows the busy state and is replayed on
+// the real button as soon as it arrives, inside the browser's user-activation window, so the
+// consent popup still opens (a browser that refuses it gets redirect mode).
+//
 // No inline styles, no eval: it runs under a CSP without 'unsafe-inline' (the wasm itself needs
 // 'wasm-unsafe-eval').
 
 const TAG = 'hire-with-remote';
 const GLUE_URL = new URL('./hwr-widget-__HWR_HASH__.js', import.meta.url);
 const WASM_URL = new URL('./hwr-widget-__HWR_HASH___bg.wasm', import.meta.url);
+const CSS = '__HWR_CSS__';
 
 // Attribute names mirror the component's props (kept in sync with attributes.rs).
 const OBSERVED = [
@@ -24,20 +36,91 @@ const OBSERVED = [
   'lang',
 ];
 
-let widget = null;
+// The idle button's label and the load failure, per language: the same labels as
+// widget/src/i18n.rs (a widget test checks that they match).
+const STRINGS = {
+  en: { button: 'Hire with Remote', failed: 'The Hire with Remote button failed to load. Try again.' },
+  pt: { button: 'Contratar com a Remote', failed: 'O botão Contratar com a Remote não carregou. Tente de novo.' },
+  de: { button: 'Mit Remote einstellen', failed: 'Die Schaltfläche „Mit Remote einstellen“ wurde nicht geladen. Bitte erneut versuchen.' },
+};
 
-// The wasm is fetched and compiled once per page, on first use, however many buttons there are.
-function loadWidget() {
-  if (!widget) {
-    widget = import(GLUE_URL).then(async (glue) => {
-      await glue.default({ module_or_path: WASM_URL });
-      return glue;
+// What makes the page fetch the widget's code early: signs that a person is about to click.
+const INTENT_EVENTS = ['pointerover', 'pointerdown', 'touchstart', 'focusin'];
+
+let sheet = null;
+let glue = null; // the loaded module, once it is there
+let loading = null; // the load in flight
+let idleLoadScheduled = false;
+const waiting = new Set(); // elements showing the early button
+
+// The widget's code, fetched and compiled once per page however many buttons there are. The
+// wasm download starts together with the glue's, not after it.
+function load() {
+  if (glue) return Promise.resolve(glue);
+  if (!loading) {
+    const wasm = fetch(WASM_URL);
+    wasm.catch(() => {}); // reported through the glue's init below
+    loading = import(GLUE_URL).then(async (module) => {
+      await module.default({ module_or_path: wasm });
+      return module;
     });
-    widget.catch(() => {
-      widget = null; // let a later element try again (flaky network)
-    });
+    loading.then(
+      (module) => {
+        glue = module;
+        loading = null;
+        for (const element of [...waiting]) element.mountWidget(module);
+      },
+      (error) => {
+        loading = null; // a later intent or click tries again (flaky network)
+        console.error('hire-with-remote: the widget failed to load', error);
+        for (const element of [...waiting]) element.loadFailed();
+      },
+    );
   }
-  return widget;
+  return loading;
+}
+
+// Without intent, the code still comes once the page is loaded and the browser has time; a page
+// coming back from redirect-mode consent shows its outcome at once.
+function scheduleIdleLoad() {
+  if (idleLoadScheduled) return;
+  idleLoadScheduled = true;
+  if (/[?&]hwr_status=/.test(window.location.search)) {
+    load();
+    return;
+  }
+  const whenIdle = () =>
+    'requestIdleCallback' in window
+      ? window.requestIdleCallback(() => load(), { timeout: 2000 })
+      : window.setTimeout(load, 200);
+  if (document.readyState === 'complete') whenIdle();
+  else window.addEventListener('load', whenIdle, { once: true });
+}
+
+function stylesheet() {
+  if (!sheet) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+  }
+  return sheet;
+}
+
+// The `lang` attribute, else the nearest one up the page (as HTML does), as i18n.rs reads it.
+function language(element) {
+  const tag = element.getAttribute('lang') ?? element.closest('[lang]')?.getAttribute('lang') ?? '';
+  const primary = tag.trim().split(/[-_]/)[0].toLowerCase();
+  return primary in STRINGS ? primary : 'en';
+}
+
+function strings(element) {
+  return STRINGS[language(element)];
+}
+
+function create(tag, className, parent) {
+  const element = document.createElement(tag);
+  element.className = className;
+  parent?.append(element);
+  return element;
 }
 
 class HireWithRemoteElement extends HTMLElement {
@@ -46,42 +129,126 @@ class HireWithRemoteElement extends HTMLElement {
   }
 
   #handle = null;
-  #mounting = false;
+  #early = null; // { root, form, button, label, status }
+  #pressed = false;
 
   connectedCallback() {
-    if (this.#handle || this.#mounting) return;
+    if (this.#handle) return;
     const shadow = this.shadowRoot ?? this.attachShadow({ mode: 'open' });
-    this.#mounting = true;
-    loadWidget()
-      .then((glue) => {
-        this.#mounting = false;
-        // Removed while loading, or mounted by a concurrent call: nothing to do.
-        if (!this.isConnected || this.#handle) return;
-        this.#handle = glue.mount(shadow, this);
-      })
-      .catch((error) => {
-        this.#mounting = false;
-        console.error('hire-with-remote: the widget failed to load', error);
-        this.dispatchEvent(
-          new CustomEvent('hwr:error', {
-            bubbles: true,
-            composed: true,
-            detail: { code: 'load_failed', message: 'The Hire with Remote button failed to load.' },
-          }),
-        );
-      });
-  }
-
-  attributeChangedCallback(name, oldValue, newValue) {
-    if (this.#handle && oldValue !== newValue) {
-      this.#handle.set_attribute(name, newValue);
+    if (glue) {
+      this.mountWidget(glue);
+      return;
     }
+    if (!this.#early) this.#renderEarly(shadow);
+    waiting.add(this);
+    scheduleIdleLoad();
   }
 
   disconnectedCallback() {
+    waiting.delete(this);
+    // A click from before the removal is not replayed if the element comes back later.
+    if (this.#pressed && this.#early) this.#unpress();
     const handle = this.#handle;
     this.#handle = null;
     if (handle) handle.unmount();
+  }
+
+  attributeChangedCallback(name, oldValue, newValue) {
+    if (oldValue === newValue) return;
+    if (this.#handle) this.#handle.set_attribute(name, newValue);
+    else if (name === 'lang' && this.#early) {
+      this.#early.form.setAttribute('lang', language(this));
+      this.#early.label.textContent = strings(this).button;
+    }
+  }
+
+  // The idle button, as the wasm renders it (component.rs), so that the hand-over moves nothing.
+  #renderEarly(shadow) {
+    if (!shadow.adoptedStyleSheets.includes(stylesheet())) {
+      shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, stylesheet()];
+    }
+    const root = create('div', 'hwr-root hwr-root--early', shadow);
+    const form = create('form', 'hwr hwr--idle', root);
+    form.noValidate = true;
+    form.setAttribute('lang', language(this));
+    const button = create('button', 'hwr-button', form);
+    button.type = 'submit';
+    button.setAttribute('aria-disabled', 'false');
+    button.setAttribute('aria-busy', 'false');
+    create('span', 'hwr-button__spinner', button).setAttribute('aria-hidden', 'true');
+    const label = create('span', 'hwr-button__label', button);
+    label.textContent = strings(this).button;
+    const status = create('div', 'hwr-status', form);
+    const text = create('p', 'hwr-status__text', status);
+    text.setAttribute('role', 'status');
+    text.setAttribute('aria-live', 'polite');
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.#press();
+    });
+    for (const type of INTENT_EVENTS) {
+      root.addEventListener(type, () => load(), { passive: true, once: true });
+    }
+    this.#early = { root, form, button, label, text };
+  }
+
+  // A click before the code is here: busy until it arrives, then the real button is pressed.
+  #press() {
+    if (this.#pressed) return;
+    this.#pressed = true;
+    const { form, button, text } = this.#early;
+    form.className = 'hwr hwr--connecting';
+    button.setAttribute('aria-disabled', 'true');
+    button.setAttribute('aria-busy', 'true');
+    text.textContent = '';
+    load();
+  }
+
+  // Called by load() for every waiting element once the code is here.
+  mountWidget(module) {
+    waiting.delete(this);
+    if (this.#handle || !this.isConnected) return;
+    const shadow = this.shadowRoot;
+    const early = this.#early;
+    const hadFocus = early !== null && early.root.contains(shadow.activeElement);
+    this.#handle = module.mount(shadow, this);
+    this.#early = null;
+    early?.root.remove();
+    const pressed = this.#pressed;
+    this.#pressed = false;
+    if (!hadFocus && !pressed) return;
+    const button = shadow.querySelector('.hwr-root:not(.hwr-root--early) .hwr-button');
+    button?.focus();
+    if (pressed) button?.click();
+  }
+
+  // The early button back to idle (or to `state`), takes clicks again.
+  #unpress(state = 'idle') {
+    const { form, button } = this.#early;
+    this.#pressed = false;
+    form.className = `hwr hwr--${state}`;
+    button.setAttribute('aria-disabled', 'false');
+    button.setAttribute('aria-busy', 'false');
+  }
+
+  // Called by load() for every waiting element when the code could not be fetched.
+  loadFailed() {
+    const early = this.#early;
+    if (early) {
+      this.#unpress('error');
+      early.text.textContent = strings(this).failed;
+      // Intent listeners were one-shot: the next click (or intent) tries again.
+      for (const type of INTENT_EVENTS) {
+        early.root.addEventListener(type, () => load(), { passive: true, once: true });
+      }
+    }
+    this.dispatchEvent(
+      new CustomEvent('hwr:error', {
+        bubbles: true,
+        composed: true,
+        detail: { code: 'load_failed', message: 'The Hire with Remote button failed to load.' },
+      }),
+    );
   }
 }
 

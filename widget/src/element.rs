@@ -39,7 +39,10 @@ struct ConfigSignals {
 #[wasm_bindgen]
 pub fn mount(shadow: ShadowRoot, host: HtmlElement) -> Result<WidgetHandle, JsValue> {
     console_error_panic_hook::set_once();
-    adopt_into_shadow(&shadow)?;
+    // The loader adopted the same stylesheet for its early button; one copy is enough.
+    if shadow.adopted_style_sheets().length() == 0 {
+        adopt_into_shadow(&shadow)?;
+    }
     let config = read_attributes(&host);
     let signals = ConfigSignals {
         backend: ArcRwSignal::new(config.backend.clone()),

@@ -56,6 +56,22 @@ async fn the_lang_attribute_translates_the_button_and_changing_it_re_renders() {
     assert_eq!(accessible_name(&widget.button()), "Hire with Remote");
 }
 
+/// The loader draws the idle button itself before the wasm arrives; its labels must be the ones
+/// the widget renders, or the button would change its name at the hand-over.
+#[wasm_bindgen_test]
+async fn the_loaders_early_button_has_the_label_the_widget_renders_in_every_language() {
+    const LOADER: &str = include_str!("../../loader/hire-with-remote.js");
+    for tag in ["en", "pt", "de"] {
+        let widget = MountedElement::new(&[("lang", tag)]).await;
+        let label = accessible_name(&widget.button());
+        let entry = format!("{tag}: {{ button: '{label}',");
+        assert!(
+            LOADER.contains(&entry),
+            "the loader's STRINGS lack `{entry}`"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 async fn a_complete_candidate_without_a_backend_fails_with_a_misconfigured_error_event() {
     let widget = MountedElement::new(&ANA).await;

@@ -1,5 +1,6 @@
-//! Section 1, widget weight: what a page downloads before the button works (loader, glue, wasm
-//! with the CSS inside), gzip and brotli, beside the alternatives' loaders from npm, measured by
+//! Section 1, widget weight: what a page downloads before the button is interactive (the loader,
+//! which draws the idle button with its CSS), then the widget code it fetches on intent or idle
+//! (glue, wasm), gzip and brotli, beside the alternatives' loaders from npm, measured by
 //! bench/weight.mjs with the same compressors.
 
 use std::fmt::Write as _;
@@ -55,9 +56,14 @@ pub(crate) fn measure() -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// The widget's total gzip size (for the summary).
+/// What the page needs before the button is interactive, gzip (for the summary).
 pub(crate) fn ours_gzip(rows: &[Row]) -> Option<u64> {
-    rows.iter().find(|r| r.kind == "ours").map(|r| r.gzip)
+    kind_gzip(rows, "ours")
+}
+
+/// A row's gzip size by kind: `ours` (before interactive), `later` (the widget code), `all`.
+pub(crate) fn kind_gzip(rows: &[Row], kind: &str) -> Option<u64> {
+    rows.iter().find(|r| r.kind == kind).map(|r| r.gzip)
 }
 
 pub(crate) fn render(rows: &[Row], breakdown: &str) -> String {
@@ -65,8 +71,10 @@ pub(crate) fn render(rows: &[Row], breakdown: &str) -> String {
     let mut md = String::new();
     md.push_str(
         "Each file compressed on its own, as a CDN serves it: gzip level 9 and brotli quality 11 \
-         (node's zlib). Ours is everything before the button is interactive (the CSS is inside \
-         the wasm). The alternatives are their npm packages' ESM entry (`module`) plus the files \
+         (node's zlib). Ours, before the button is interactive, is the loader: it draws the idle \
+         button with the widget's stylesheet and handles a click; the widget code (glue and \
+         wasm) follows when a person shows intent (pointer over, focus, touch) or when the page \
+         has loaded and the browser is idle, and is listed apart. The alternatives are their npm packages' ESM entry (`module`) plus the files \
          it imports relatively; bare imports (React) are assumed to be on the page already and \
          are not counted. Most of them then fetch a script or an iframe from the vendor at run \
          time, which is not on npm and cannot be fetched here: that part is **not** in their \
@@ -76,7 +84,7 @@ pub(crate) fn render(rows: &[Row], breakdown: &str) -> String {
     md.push_str("|---|---:|---:|---:|---:|---|---|\n");
     for row in rows {
         let name = match row.kind.as_str() {
-            "ours" => "**hire-with-remote, total before the button works**".to_owned(),
+            "ours" => format!("**{}: before the button is interactive**", row.name),
             "part" => format!("  · {}", row.name),
             _ => row.name.clone(),
         };
