@@ -47,10 +47,13 @@ pub struct ConnectRequest {
     /// Redirect mode: where to send the person when onboarding cannot be reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
-    /// Redirect mode: the candidate to hire once consent is given.
+    /// The candidate to hire once consent is given: required in redirect mode; in popup mode
+    /// used only together with `idempotency_key`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidate: Option<Candidate>,
-    /// Redirect mode: the hire attempt's idempotency key, kept across the round trip.
+    /// The hire attempt's idempotency key. Redirect mode keeps it across the round trip (a new
+    /// one is made when absent); in popup mode, with `candidate`, the callback hires under it
+    /// and the flow's status carries the hire, so the widget needs no `POST /api/v1/hires`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
 }
@@ -106,6 +109,11 @@ pub struct FlowResponse {
     /// A sentence saying what went wrong, for `failed` flows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a `connected` popup flow started with a candidate and an idempotency key: the hire
+    /// the callback made, as `POST /api/v1/hires` would answer it. Absent when that hire failed
+    /// (`POST /api/v1/hires` with the same key answers why, or tries again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hire: Option<HireResponse>,
 }
 
 /// The `type` of the callback page's `postMessage`.

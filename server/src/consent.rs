@@ -1,9 +1,12 @@
 //! The consent flow: start it (a flow row with a one-time `state`, its hash stored, an S256 PKCE
 //! verifier sealed) and complete it at the callback (consume `state` exactly once, refuse expired
-//! or mixed-up flows before any token call, exchange the code, store the connection).
+//! or mixed-up flows before any token call, exchange the code, store the connection). A flow that
+//! carries a hire attempt (redirect mode; popup mode with a candidate and a key) is hired there
+//! too: redirect mode goes on to onboarding, popup mode keeps the answer sealed for the status.
 
 use hwr_protocol::{
-    Candidate, ConnectMode, ConnectRequest, ConnectResponse, ErrorCode, FieldErrors, FlowStatus,
+    Candidate, ConnectMode, ConnectRequest, ConnectResponse, ErrorCode, FieldErrors, FlowResponse,
+    FlowStatus, HireResponse,
 };
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
@@ -55,7 +58,15 @@ pub async fn start(
         .clone()
         .unwrap_or_else(|| state.config.allowed_origins.primary().to_owned());
     let (return_to, candidate, idempotency_key) = match request.mode {
-        ConnectMode::Popup => (None, None, None),
+        // With a candidate and a key the callback hires at once; otherwise the widget does.
+        ConnectMode::Popup => match (request.candidate, request.idempotency_key) {
+            (Some(candidate), Some(key)) => {
+                let candidate = checked_candidate(candidate, FieldErrors::new())?;
+                let key = hires::check_idempotency_key(Some(&key))?;
+                (None, Some(candidate), Some(key))
+            }
+            _ => (None, None, None),
+        },
         ConnectMode::Redirect => {
             let mut fields = FieldErrors::new();
             let return_to = match request.return_to.as_deref() {
@@ -77,37 +88,19 @@ pub async fn start(
                     }
                 },
             };
-            let candidate = match request.candidate {
-                None => {
-                    fields.insert(
-                        "candidate".into(),
-                        vec!["is required in redirect mode".into()],
-                    );
-                    None
-                }
-                Some(candidate) => {
-                    let candidate = candidate.normalized();
-                    if let Err(errors) = candidate.validate(hires::today()) {
-                        fields.extend(errors);
-                    }
-                    Some(candidate)
-                }
-            };
-            if !fields.is_empty() {
+            let Some(candidate) = request.candidate else {
+                fields.insert(
+                    "candidate".into(),
+                    vec!["is required in redirect mode".into()],
+                );
                 return Err(ApiError::validation(fields));
-            }
+            };
+            let candidate = checked_candidate(candidate, fields)?;
             let key = match request.idempotency_key {
                 Some(key) => hires::check_idempotency_key(Some(&key))?,
                 None => uuid::Uuid::new_v4().to_string(),
             };
-            (
-                return_to,
-                candidate
-                    .map(|c| serde_json::to_string(&c))
-                    .transpose()
-                    .map_err(anyhow::Error::from)?,
-                Some(key),
-            )
+            (return_to, Some(candidate), Some(key))
         }
     };
     let consent = state.oauth.start_consent();
@@ -137,6 +130,7 @@ pub async fn start(
         error: None,
         expires_at: created + FLOW_TTL_SECS,
         consumed_at: None,
+        hire: None,
     };
     state.store.insert_flow(&flow, created).await?;
     state
@@ -152,6 +146,23 @@ pub async fn start(
     })
 }
 
+/// The candidate normalised and valid, as JSON for the flow row; `fields` holds the request's
+/// other field errors, reported together with the candidate's.
+fn checked_candidate(candidate: Candidate, mut fields: FieldErrors) -> ApiResult<String> {
+    let candidate = candidate.normalized();
+    if let Err(errors) = candidate.validate(hires::today()) {
+        fields.extend(errors);
+    }
+    if !fields.is_empty() {
+        return Err(ApiError::validation(fields));
+    }
+    Ok(serde_json::to_string(&candidate).map_err(anyhow::Error::from)?)
+}
+
+fn hire_context(flow_id: &str) -> String {
+    format!("flows|{flow_id}|hire")
+}
+
 fn audit(caller: &Caller, detail: Option<String>) -> AuditEvent {
     AuditEvent {
         kind: String::new(),
@@ -163,12 +174,9 @@ fn audit(caller: &Caller, detail: Option<String>) -> AuditEvent {
     }
 }
 
-/// `GET /api/v1/flows/{id}`: the flow's status, only to the user who started it.
-pub async fn status(
-    state: &AppState,
-    site_user: &str,
-    flow_id: &str,
-) -> ApiResult<(FlowStatus, Option<String>)> {
+/// `GET /api/v1/flows/{id}`: the flow's status, only to the user who started it, with the hire
+/// the callback made, if it made one.
+pub async fn status(state: &AppState, site_user: &str, flow_id: &str) -> ApiResult<FlowResponse> {
     let flow = state
         .store
         .flow_for_user(flow_id, site_user)
@@ -176,9 +184,27 @@ pub async fn status(
         .ok_or_else(|| ApiError::not_found("flow"))?;
     let status = parse_status(&flow.status);
     if status == FlowStatus::Pending && flow.expires_at <= now() {
-        return Ok((FlowStatus::Expired, None));
+        return Ok(FlowResponse {
+            status: FlowStatus::Expired,
+            error: None,
+            hire: None,
+        });
     }
-    Ok((status, flow.error))
+    // A hire that cannot be opened (a retired key) is left out: the widget then asks
+    // `POST /api/v1/hires` with the same key, which answers it.
+    let hire = flow.hire.as_ref().and_then(|sealed| {
+        let json = state
+            .config
+            .keys
+            .open(sealed, &hire_context(&flow.id))
+            .ok()?;
+        serde_json::from_str::<HireResponse>(&json).ok()
+    });
+    Ok(FlowResponse {
+        status,
+        error: flow.error,
+        hire,
+    })
 }
 
 fn parse_status(text: &str) -> FlowStatus {
@@ -318,9 +344,16 @@ pub async fn complete(state: &AppState, query: CallbackQuery) -> ApiResult<Callb
         )
     };
     let error_text = (status == FlowStatus::Failed).then_some(message.as_str());
+    // Popup mode with a candidate: hire before the flow reads `connected`, so that the status
+    // the widget polls next carries the hire.
+    let hire = if status == FlowStatus::Connected && flow.mode == "popup" {
+        popup_hire(state, &flow).await
+    } else {
+        None
+    };
     state
         .store
-        .finish_flow(&flow.id, status.as_str(), error_text)
+        .finish_flow(&flow.id, status.as_str(), error_text, hire.as_ref())
         .await?;
     let kind = match status {
         FlowStatus::Connected => AuditKind::ConsentGranted,
@@ -406,6 +439,38 @@ async fn exchange(state: &AppState, flow: &FlowRow, code: &str) -> ApiResult<(Fl
     ))
 }
 
+/// The flow's candidate, hired under its key, if the flow carries both.
+fn flow_hire(flow: &FlowRow) -> Option<(Candidate, HireContext)> {
+    let candidate = serde_json::from_str(flow.candidate.as_deref()?).ok()?;
+    let ctx = HireContext {
+        site_user: flow.site_user.clone(),
+        idempotency_key: flow.idempotency_key.clone()?,
+        origin: Some(flow.origin.clone()),
+        request_id: None,
+    };
+    Some((candidate, ctx))
+}
+
+/// Popup mode: hires the flow's candidate, if it has one, and seals the answer for the flow's
+/// status. A failed hire is only logged: its idempotency record keeps the outcome, and the
+/// widget's `POST /api/v1/hires` with the same key answers it (or tries again).
+async fn popup_hire(state: &AppState, flow: &FlowRow) -> Option<Sealed> {
+    let (candidate, ctx) = flow_hire(flow)?;
+    match hires::hire(state, &ctx, &candidate).await {
+        Ok(hired) => {
+            let json = serde_json::to_string(&hired).ok()?;
+            Some(state.config.keys.seal(&json, &hire_context(&flow.id)))
+        }
+        Err(error) => {
+            tracing::info!(
+                code = error.code().as_str(),
+                "the hire at the callback failed; the widget will ask again"
+            );
+            None
+        }
+    }
+}
+
 /// Redirect mode: hire now and go to onboarding, or go back to `return_to` with the outcome.
 async fn redirect_target(state: &AppState, flow: &FlowRow, status: FlowStatus) -> String {
     let back = |outcome: &str, code: Option<&str>| -> String {
@@ -421,18 +486,8 @@ async fn redirect_target(state: &AppState, flow: &FlowRow, status: FlowStatus) -
     if status != FlowStatus::Connected {
         return back(status.as_str(), None);
     }
-    let candidate: Option<Candidate> = flow
-        .candidate
-        .as_deref()
-        .and_then(|c| serde_json::from_str(c).ok());
-    let (Some(candidate), Some(key)) = (candidate, flow.idempotency_key.clone()) else {
+    let Some((candidate, ctx)) = flow_hire(flow) else {
         return back("connected", None);
-    };
-    let ctx = HireContext {
-        site_user: flow.site_user.clone(),
-        idempotency_key: key,
-        origin: Some(flow.origin.clone()),
-        request_id: None,
     };
     match hires::hire(state, &ctx, &candidate).await {
         Ok(hired) => hired.redirect_url,

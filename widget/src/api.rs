@@ -72,9 +72,15 @@ impl Api {
             .await
     }
 
-    /// `POST /api/v1/connect` for a popup.
-    pub(crate) async fn connect_popup(&self) -> Result<ConnectResponse, ApiError> {
-        let body = wire::connect_popup_body().ok_or(ApiError::Unexpected)?;
+    /// `POST /api/v1/connect` for a popup, with the attempt: the backend hires at the callback
+    /// under this key, and the flow's status carries the hire.
+    pub(crate) async fn connect_popup(
+        &self,
+        candidate: &Candidate,
+        idempotency_key: &str,
+    ) -> Result<ConnectResponse, ApiError> {
+        let body =
+            wire::connect_popup_body(candidate, idempotency_key).ok_or(ApiError::Unexpected)?;
         self.call(
             "POST",
             "/api/v1/connect",

@@ -3,7 +3,7 @@
 //! callback page's `postMessage` only cutting the wait short. The server's answer is the truth,
 //! because `window.opener` is cut by Cross-Origin-Opener-Policy and on iOS.
 
-use hwr_protocol::{FlowStatus, FLOW_MESSAGE_TYPE};
+use hwr_protocol::{FlowStatus, HireResponse, FLOW_MESSAGE_TYPE};
 use js_sys::Reflect;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{MessageEvent, Window};
@@ -19,8 +19,8 @@ const MAX_POLL_FAILURES: u32 = 5;
 /// How the consent step ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ConsentOutcome {
-    /// Tokens are stored; the hire can go ahead.
-    Connected,
+    /// Tokens are stored; with the hire the backend made at the callback, if it made one.
+    Connected(Option<HireResponse>),
     /// The employer clicked Deny.
     Denied,
     /// The employer closed the popup before answering.
@@ -57,8 +57,13 @@ pub(crate) async fn wait_for_consent(
         .map(|origin| FlowMessageListener::new(origin, flow_id, wake.clone()));
     let mut closed_polls = 0;
     let mut failures = 0;
+    // The first poll goes out at once: its CORS preflight is then cached (the backend allows
+    // 10 minutes), so that after Allow the status is one request, not two.
+    let mut first = true;
     loop {
-        sleep(POLL_INTERVAL_MS, Some(&wake)).await;
+        if !std::mem::take(&mut first) {
+            sleep(POLL_INTERVAL_MS, Some(&wake)).await;
+        }
         // Read before polling: a popup that closed itself after Allow must still get one more
         // poll (the grace poll) before we call it closed by the person.
         let closed = popup.closed().unwrap_or(false);
@@ -67,7 +72,7 @@ pub(crate) async fn wait_for_consent(
                 failures = 0;
                 match flow.status {
                     FlowStatus::Pending => {}
-                    FlowStatus::Connected => return Ok(ConsentOutcome::Connected),
+                    FlowStatus::Connected => return Ok(ConsentOutcome::Connected(flow.hire)),
                     FlowStatus::Denied => return Ok(ConsentOutcome::Denied),
                     FlowStatus::Expired => return Ok(ConsentOutcome::Expired),
                     FlowStatus::Failed => return Ok(ConsentOutcome::Failed(flow.error)),

@@ -1,6 +1,8 @@
 //! The hire flow, step by step (DESIGN.md "The flow"): validate, consent when needed (popup, or
-//! this window when the popup is blocked), post the hire with the attempt's idempotency key, and
-//! hand over to onboarding. Every state change goes through [`Flow`], so the view only renders.
+//! this window when the popup is blocked), hire with the attempt's idempotency key, and hand over
+//! to onboarding. A consent carries the attempt, so the backend hires at the callback and the
+//! flow's status brings the hire back: after Allow, one request. Every state change goes through
+//! [`Flow`], so the view only renders.
 
 use hwr_protocol::{
     Candidate, CandidateField, ConnectionStatus, ErrorCode, FieldErrors, HireResponse,
@@ -30,6 +32,16 @@ const IN_PROGRESS_RETRY_MS: i32 = 1_000;
 struct Attempt {
     candidate: Candidate,
     key: String,
+}
+
+/// How a consent the flow ran ended, for the hire waiting on it.
+enum AfterConsent {
+    /// Connected, and the backend already hired at the callback.
+    Hired(HireResponse),
+    /// Connected; the hire is still to be posted (the callback's hire failed or was not made).
+    Connected,
+    /// Not connected; the phase and events already say why.
+    Stopped,
 }
 
 /// The widget's inputs, state and outputs, all reactive handles (hence `Copy`).
@@ -214,16 +226,24 @@ impl Flow {
                 }
             }
         }
-        if self.run_consent(&api, popup).await {
-            self.hire(api, candidate, key).await;
+        match self.run_consent(&api, popup, &candidate, &key).await {
+            AfterConsent::Hired(hire) => self.succeed(hire),
+            AfterConsent::Connected => self.hire(api, candidate, key).await,
+            AfterConsent::Stopped => {}
         }
     }
 
-    /// Shows consent in the popup and waits for it. True when connected; otherwise the phase
-    /// and events already say why not.
-    async fn run_consent(self, api: &Api, popup: Window) -> bool {
+    /// Shows consent in the popup and waits for it. The attempt goes with the flow, so that the
+    /// backend hires at the callback and the flow's status brings the hire back.
+    async fn run_consent(
+        self,
+        api: &Api,
+        popup: Window,
+        candidate: &Candidate,
+        key: &str,
+    ) -> AfterConsent {
         self.set_phase(Phase::Connecting);
-        let outcome = match api.connect_popup().await {
+        let outcome = match api.connect_popup(candidate, key).await {
             Ok(started) => match show_consent_page(&popup, &started.authorize_url) {
                 Ok(()) => wait_for_consent(api, &started.flow_id, &popup).await,
                 Err(_) => Ok(ConsentOutcome::Closed),
@@ -234,13 +254,13 @@ impl Flow {
             let _ = popup.close();
         }
         if !self.alive() {
-            return false;
+            return AfterConsent::Stopped;
         }
         let strings = self.strings();
         match outcome {
-            Ok(ConsentOutcome::Connected) => {
+            Ok(ConsentOutcome::Connected(hire)) => {
                 page::set_connection(api, ConnectionStatus::Connected);
-                return true;
+                return hire.map_or(AfterConsent::Connected, AfterConsent::Hired);
             }
             Ok(ConsentOutcome::Denied) => self.exit(Notice::ConsentDenied),
             Ok(ConsentOutcome::Closed) => self.exit(Notice::PopupClosed),
@@ -254,7 +274,7 @@ impl Flow {
             ),
             Err(error) => self.fail_api(error),
         }
-        false
+        AfterConsent::Stopped
     }
 
     /// Popup blocked: the backend runs consent in this window and completes the hire with this
@@ -310,8 +330,10 @@ impl Flow {
             let Some(popup) = open_popup() else {
                 return self.set_phase(Phase::Notice(Notice::ReconsentNeeded));
             };
-            if !self.run_consent(&api, popup).await {
-                return;
+            match self.run_consent(&api, popup, &candidate, &key).await {
+                AfterConsent::Hired(hire) => return self.succeed(hire),
+                AfterConsent::Connected => {}
+                AfterConsent::Stopped => return,
             }
         }
     }

@@ -78,19 +78,17 @@ impl Body {
             "failed" => FlowStatus::Failed,
             _ => return None,
         };
+        let hire = Reflect::get(&self.0, &JsValue::from_str("hire")).ok();
         Some(FlowResponse {
             status,
             error: self.text("error"),
+            hire: hire.as_ref().and_then(hire_from),
         })
     }
 
     /// `POST /api/v1/hires`.
     pub(crate) fn hire(&self) -> Option<HireResponse> {
-        Some(HireResponse {
-            hire_id: self.text("hire_id")?,
-            employment_id: self.text("employment_id")?,
-            redirect_url: self.text("redirect_url")?,
-        })
+        hire_from(&self.0)
     }
 
     /// `{"error": {"code", "message", "fields"?}}`.
@@ -139,6 +137,15 @@ pub(crate) fn candidate_object(candidate: &Candidate) -> Object {
     object
 }
 
+/// A hire (`{hire_id, employment_id, redirect_url}`); `None` unless every field is a string.
+fn hire_from(value: &JsValue) -> Option<HireResponse> {
+    Some(HireResponse {
+        hire_id: text_field(value, "hire_id")?,
+        employment_id: text_field(value, "employment_id")?,
+        redirect_url: text_field(value, "redirect_url")?,
+    })
+}
+
 /// A candidate object back from JSON; `None` unless every field is a string.
 pub(crate) fn candidate_from(value: &JsValue) -> Option<Candidate> {
     Some(Candidate {
@@ -150,11 +157,9 @@ pub(crate) fn candidate_from(value: &JsValue) -> Option<Candidate> {
     })
 }
 
-/// `{"mode": "popup"}`.
-pub(crate) fn connect_popup_body() -> Option<String> {
-    let object = Object::new();
-    set(&object, "mode", "popup");
-    stringify(&object)
+/// `{"mode": "popup", "candidate", "idempotency_key"}`: the callback hires under the key.
+pub(crate) fn connect_popup_body(candidate: &Candidate, idempotency_key: &str) -> Option<String> {
+    connect_body("popup", None, candidate, idempotency_key)
 }
 
 /// `{"mode": "redirect", "return_to", "candidate", "idempotency_key"}`.
@@ -163,9 +168,20 @@ pub(crate) fn connect_redirect_body(
     candidate: &Candidate,
     idempotency_key: &str,
 ) -> Option<String> {
+    connect_body("redirect", Some(return_to), candidate, idempotency_key)
+}
+
+fn connect_body(
+    mode: &str,
+    return_to: Option<&str>,
+    candidate: &Candidate,
+    idempotency_key: &str,
+) -> Option<String> {
     let object = Object::new();
-    set(&object, "mode", "redirect");
-    set(&object, "return_to", return_to);
+    set(&object, "mode", mode);
+    if let Some(return_to) = return_to {
+        set(&object, "return_to", return_to);
+    }
     let _ = Reflect::set(
         &object,
         &JsValue::from_str("candidate"),
@@ -286,5 +302,50 @@ mod tests {
             Some("Ana \"A\" Silva")
         );
         assert_eq!(text_field(&nested, "country_code").as_deref(), Some(""));
+    }
+
+    #[wasm_bindgen_test]
+    fn the_popup_body_carries_the_attempt_and_no_return_address() {
+        let candidate = Candidate {
+            full_name: "Ana Silva".into(),
+            ..Candidate::default()
+        };
+
+        let body = connect_popup_body(&candidate, "key-2").expect("a body");
+
+        let parsed = JSON::parse(&body).expect("valid JSON");
+        let nested = Reflect::get(&parsed, &"candidate".into()).expect("candidate");
+        assert_eq!(text_field(&parsed, "mode").as_deref(), Some("popup"));
+        assert_eq!(
+            text_field(&parsed, "idempotency_key").as_deref(),
+            Some("key-2")
+        );
+        assert_eq!(text_field(&parsed, "return_to"), None);
+        assert_eq!(
+            text_field(&nested, "full_name").as_deref(),
+            Some("Ana Silva")
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_connected_flow_brings_the_callbacks_hire_when_it_made_one() {
+        let with_hire = Body::parse(
+            r#"{"status":"connected","hire":{"hire_id":"h1","employment_id":"e1",
+                "redirect_url":"https://remote.example/onboarding/x"}}"#,
+        )
+        .and_then(|b| b.flow())
+        .expect("a flow");
+        let without = Body::parse(r#"{"status":"connected"}"#)
+            .and_then(|b| b.flow())
+            .expect("a flow");
+        let incomplete = Body::parse(r#"{"status":"connected","hire":{"hire_id":"h1"}}"#)
+            .and_then(|b| b.flow())
+            .expect("a flow");
+
+        let hire = with_hire.hire.expect("the hire");
+        assert_eq!(hire.employment_id, "e1");
+        assert_eq!(hire.redirect_url, "https://remote.example/onboarding/x");
+        assert_eq!(without.hire, None);
+        assert_eq!(incomplete.hire, None, "a partial hire is no hire");
     }
 }

@@ -110,8 +110,7 @@ async fn flow(
     SiteUser(user): SiteUser,
     Path(flow_id): Path<String>,
 ) -> ApiResult<Json<FlowResponse>> {
-    let (status, error) = consent::status(&state, &user, &flow_id).await?;
-    Ok(Json(FlowResponse { status, error }))
+    Ok(Json(consent::status(&state, &user, &flow_id).await?))
 }
 
 async fn hire(

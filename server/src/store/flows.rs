@@ -3,6 +3,7 @@
 use sqlx::Row;
 
 use super::Store;
+use crate::crypto::Sealed;
 
 /// A consent flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +26,9 @@ pub struct FlowRow {
     pub pkce_verifier: String,
     /// Redirect mode: where to return on failure.
     pub return_to: Option<String>,
-    /// Redirect mode: the candidate JSON.
+    /// The candidate JSON to hire at the callback (redirect mode; popup mode with a key).
     pub candidate: Option<String>,
-    /// Redirect mode: the hire attempt's idempotency key.
+    /// The hire attempt's idempotency key, with `candidate`.
     pub idempotency_key: Option<String>,
     /// `pending`, `connected`, `denied`, `expired` or `failed`.
     pub status: String,
@@ -37,9 +38,11 @@ pub struct FlowRow {
     pub expires_at: i64,
     /// When the `state` was used, if it was.
     pub consumed_at: Option<i64>,
+    /// The hire made at the callback (popup mode), sealed: its `HireResponse` JSON.
+    pub hire: Option<Sealed>,
 }
 
-const COLUMNS: &str = "id, state_hash, site_user, origin, environment, mode, key_id, pkce_verifier, return_to, candidate, idempotency_key, status, error, expires_at, consumed_at";
+const COLUMNS: &str = "id, state_hash, site_user, origin, environment, mode, key_id, pkce_verifier, return_to, candidate, idempotency_key, status, error, expires_at, consumed_at, hire_key_id, hire";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<FlowRow, sqlx::Error> {
     Ok(FlowRow {
@@ -58,6 +61,10 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<FlowRow, sqlx::Error> {
         error: row.try_get("error")?,
         expires_at: row.try_get("expires_at")?,
         consumed_at: row.try_get("consumed_at")?,
+        hire: match (row.try_get("hire_key_id")?, row.try_get("hire")?) {
+            (Some(key_id), Some(data)) => Some(Sealed { key_id, data }),
+            _ => None,
+        },
     })
 }
 
@@ -65,7 +72,7 @@ impl Store {
     /// Stores a new pending flow.
     pub async fn insert_flow(&self, flow: &FlowRow, created_at: i64) -> Result<(), sqlx::Error> {
         sqlx::query(&format!(
-            "INSERT INTO flows ({COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            "INSERT INTO flows ({COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
         ))
         .bind(&flow.id)
         .bind(&flow.state_hash)
@@ -82,6 +89,8 @@ impl Store {
         .bind(&flow.error)
         .bind(flow.expires_at)
         .bind(flow.consumed_at)
+        .bind(flow.hire.as_ref().map(|sealed| sealed.key_id.clone()))
+        .bind(flow.hire.as_ref().map(|sealed| sealed.data.clone()))
         .bind(created_at)
         .execute(self.pool())
         .await?;
@@ -121,19 +130,24 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// Records the flow's outcome.
+    /// Records the flow's outcome, with the hire the callback made (sealed), if it made one.
     pub async fn finish_flow(
         &self,
         id: &str,
         status: &str,
         error: Option<&str>,
+        hire: Option<&Sealed>,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE flows SET status = $1, error = $2 WHERE id = $3")
-            .bind(status)
-            .bind(error)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE flows SET status = $1, error = $2, hire_key_id = $3, hire = $4 WHERE id = $5",
+        )
+        .bind(status)
+        .bind(error)
+        .bind(hire.map(|sealed| sealed.key_id.clone()))
+        .bind(hire.map(|sealed| sealed.data.clone()))
+        .bind(id)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 }

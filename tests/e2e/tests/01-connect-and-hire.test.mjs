@@ -30,6 +30,10 @@ scenario('first-hire', 'first hire: consent popup, Allow, onboarding lists the c
   assert.equal(state.employments.length, 1, 'exactly one employment');
   assert.equal(state.employment_posts, 1, 'exactly one POST /v1/employments');
   assert.equal(state.token_requests.authorization_code, 1, 'one code exchange');
+  assert.ok(
+    !s.api.some((call) => call.startsWith('POST /api/v1/hires')),
+    `the callback hired: the flow's status brought the hire, no POST /api/v1/hires: ${s.api.join(', ')}`,
+  );
   const [employment] = state.employments;
   assert.equal(employment.full_name, ANA);
   assert.equal(employment.country_code, 'PRT');

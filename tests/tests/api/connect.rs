@@ -1,11 +1,12 @@
 //! `POST /api/v1/connect` and `GET /api/v1/flows/{id}`: starting consent in a popup or, when
-//! popups are blocked, in the top window (redirect mode, which hires on the way back).
+//! popups are blocked, in the top window (redirect mode, which hires on the way back). A popup
+//! flow that carries the attempt is hired at the callback too, its status carrying the hire.
 
 use std::collections::HashMap;
 
 use hwr_integration_tests::{
-    ana, ana_with, assert_error, field_names, location, on_both_databases, send, spawn_app,
-    unique_user, Db, JOB_SITE_ORIGIN,
+    ana, ana_with, assert_error, field_names, json_body, location, new_key, on_both_databases,
+    send, spawn_app, unique_user, Db, JOB_SITE_ORIGIN,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -245,6 +246,114 @@ async fn redirect_mode_denied_returns_the_browser_to_the_job_site(db: Db) {
     assert_eq!(app.sandbox_state().await["employment_posts"], 0);
 }
 
+async fn a_popup_flow_with_the_attempt_hires_at_the_callback_and_its_status_carries_the_hire(
+    db: Db,
+) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let key = new_key();
+    let flow = app
+        .start_flow_with(
+            &user,
+            &json!({"mode": "popup", "candidate": ana(), "idempotency_key": key}),
+        )
+        .await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+    assert_eq!(app.callback(&callback).await.status(), StatusCode::OK);
+
+    // Act
+    let status = app.flow(&user, &flow.flow_id).await;
+
+    // Assert: the one request after consent brings the hire, as POST /api/v1/hires would.
+    assert_eq!(status["status"], "connected");
+    let hire = &status["hire"];
+    let state = app.sandbox_state().await;
+    assert_eq!(state["employment_posts"], 1);
+    assert_eq!(hire["employment_id"], state["employments"][0]["id"]);
+    let onboarding = hire["redirect_url"].as_str().expect("an onboarding link");
+    assert!(
+        onboarding.starts_with(&app.sandbox_url("/onboarding/")),
+        "{onboarding}"
+    );
+    // The same key afterwards is the same hire, never a second employment.
+    let again = json_body(app.hire(&user, &key, &ana()).await, StatusCode::CREATED).await;
+    assert_eq!(again["hire_id"], hire["hire_id"]);
+    assert_eq!(again["employment_id"], hire["employment_id"]);
+    assert_eq!(app.sandbox_state().await["employment_posts"], 1);
+}
+
+async fn a_popup_flow_without_a_key_leaves_the_hire_to_the_widget(db: Db) {
+    // Arrange: the candidate alone (DESIGN.md's shape) is not an attempt.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = app
+        .start_flow_with(&user, &json!({"mode": "popup", "candidate": ana()}))
+        .await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+    app.callback(&callback).await;
+
+    // Act
+    let status = app.flow(&user, &flow.flow_id).await;
+
+    // Assert
+    assert_eq!(status["status"], "connected");
+    assert!(status.get("hire").is_none(), "{status}");
+    assert_eq!(app.sandbox_state().await["employment_posts"], 0);
+}
+
+async fn a_popup_flow_with_an_invalid_candidate_is_refused_before_consent(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+
+    // Act
+    let response = app
+        .post(
+            &unique_user(),
+            "/api/v1/connect",
+            &json!({"mode": "popup", "candidate": ana_with("personal_email", "not-an-email"),
+                    "idempotency_key": new_key()}),
+        )
+        .await;
+
+    // Assert
+    let error = assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(field_names(&error), vec!["personal_email"]);
+}
+
+async fn when_the_hire_at_the_callback_fails_the_same_key_completes_it_once(db: Db) {
+    // Arrange: Remote fails the employment once, during the callback's hire.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let key = new_key();
+    let flow = app
+        .start_flow_with(
+            &user,
+            &json!({"mode": "popup", "candidate": ana(), "idempotency_key": key}),
+        )
+        .await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+    app.fault(json!({"route": "POST /v1/employments", "status": 502, "count": 1}))
+        .await;
+    assert_eq!(app.callback(&callback).await.status(), StatusCode::OK);
+    let status = app.flow(&user, &flow.flow_id).await;
+    assert_eq!(status["status"], "connected", "consent itself succeeded");
+    assert!(status.get("hire").is_none(), "{status}");
+
+    // Act: what the widget does when the status has no hire.
+    let response = app.hire(&user, &key, &ana()).await;
+
+    // Assert
+    json_body(response, StatusCode::CREATED).await;
+    let state = app.sandbox_state().await;
+    assert_eq!(state["employments"].as_array().map(Vec::len), Some(1));
+}
+
 async fn a_connect_request_with_an_unknown_mode_is_refused_in_our_shape(db: Db) {
     // Arrange
     let app = spawn_app(db).await;
@@ -278,4 +387,8 @@ on_both_databases!(
     redirect_mode_consents_hires_and_sends_the_browser_to_onboarding,
     redirect_mode_denied_returns_the_browser_to_the_job_site,
     a_connect_request_with_an_unknown_mode_is_refused_in_our_shape,
+    a_popup_flow_with_the_attempt_hires_at_the_callback_and_its_status_carries_the_hire,
+    a_popup_flow_without_a_key_leaves_the_hire_to_the_widget,
+    a_popup_flow_with_an_invalid_candidate_is_refused_before_consent,
+    when_the_hire_at_the_callback_fails_the_same_key_completes_it_once,
 );
