@@ -8,7 +8,7 @@ use std::{
 };
 
 use anyhow::bail;
-use clap::{Args, ValueEnum};
+use clap::{Args, FromArgMatches, ValueEnum};
 use secrecy::SecretString;
 use url::Url;
 
@@ -356,33 +356,16 @@ impl Settings {
 }
 
 impl Default for Settings {
+    /// clap's defaults, the one place they are written, without reading the environment: what
+    /// `serve` would run with given no flag and no `HWR_*` variable.
     fn default() -> Self {
-        Settings {
-            listen: "127.0.0.1:8080".into(),
-            public_url: None,
-            allowed_origins: None,
-            site_secret: None,
-            site_token_max_ttl: 3600,
-            data_dir: PathBuf::from("./data"),
-            encryption_keys: None,
-            database_url: None,
-            remote_base_url: None,
-            remote_app_url: None,
-            remote_client_id: None,
-            remote_client_secret: None,
-            employment_body: EmploymentBody::BasicInformation,
-            onboarding_link: OnboardingLink::MagicLink,
-            onboarding_path:
-                "/dashboard/people/add?employmentType=full_time&entityType=remote_entity".into(),
-            upstream_connect_timeout_secs: 5,
-            upstream_timeout_secs: 15,
-            refresh_margin_secs: 120,
-            max_body_bytes: 16 * 1024,
-            database_max_connections: 16,
-            rate_limit_user_per_min: 300,
-            rate_limit_origin_per_min: 6000,
-            trusted_proxies: Vec::new(),
-        }
+        let command = Settings::augment_args(clap::Command::new("hire-with-remote"))
+            .mut_args(|arg| arg.env(None));
+        let matches = command
+            .try_get_matches_from(["hire-with-remote"])
+            .unwrap_or_else(|error| unreachable!("no argument is required: {error}"));
+        Settings::from_arg_matches(&matches)
+            .unwrap_or_else(|error| unreachable!("clap's defaults parse: {error}"))
     }
 }
 
@@ -453,6 +436,20 @@ mod tests {
             remote_client_secret: Some("secret".into()),
             ..Settings::default()
         }
+    }
+
+    #[test]
+    fn the_defaults_are_claps_own() {
+        let settings = Settings::default();
+
+        assert_eq!(settings.listen, "127.0.0.1:8080");
+        assert_eq!(settings.data_dir, PathBuf::from("./data"));
+        assert_eq!(settings.site_token_max_ttl, 3600);
+        assert_eq!(settings.employment_body, EmploymentBody::BasicInformation);
+        assert_eq!(settings.onboarding_link, OnboardingLink::MagicLink);
+        assert_eq!(settings.max_body_bytes, 16 * 1024);
+        assert_eq!(settings.rate_limit_user_per_min, 300);
+        assert!(settings.site_secret.is_none() && settings.trusted_proxies.is_empty());
     }
 
     #[test]

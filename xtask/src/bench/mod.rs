@@ -671,7 +671,7 @@ fn findings(report: &Report) -> String {
              size now costs time only when someone clicks before it is there: the click waits for \
              the download (glue and wasm are fetched in parallel) and is replayed inside the \
              browser's user-activation window (median {} ms from such a click to `window.open` \
-             here, on loopback). **Next:** on a slow connection that wait is the download of {}; \
+             with the wasm answering 300 ms late). **Next:** on a slow connection that wait is the download of {}; \
              fewer `format!`s and panicking paths, `panic_immediate_abort` on a nightly \
              toolchain and fewer web-sys types would shorten it.",
             kib(gzip),
@@ -680,7 +680,7 @@ fn findings(report: &Report) -> String {
             kib(glue),
             kib(wasm),
             browser
-                .startup_median("click on the early button (before the widget code) → window.open"),
+                .startup_median("click on the early button (before the widget code; wasm answered 300 ms late) → window.open"),
             kib(code),
         );
         let _ = writeln!(
