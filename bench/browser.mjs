@@ -447,18 +447,30 @@ async function coldLoad(browser, demo, { click, early = false }) {
 async function clickEarly(page) {
   await page.waitForFunction(() => window.__bench?.firstButton !== null, null, { timeout: 15_000 });
   const popupPromise = page.waitForEvent('popup', { timeout: 10_000 }).catch(() => null);
+  const clicked = Date.now();
   await page
     .locator('hire-with-remote')
     .first()
     .getByRole('button', { name: BUTTON_NAME, exact: true })
     .click();
   const popup = await popupPromise;
+  let consent = NaN;
+  if (popup) {
+    await popup
+      .waitForURL((url) => url.pathname === '/auth/oauth2/authorize', { timeout: 10_000, waitUntil: 'commit' })
+      .then(() => {
+        consent = Date.now() - clicked;
+      })
+      .catch(() => {});
+  }
   const m = await page.evaluate(() => window.__bench);
   if (popup) await popup.close().catch(() => {});
   return {
+    consent,
     popup: popup !== null,
     beforeCode: m.allMounted === null || m.allMounted > m.click,
     delay: m.click !== null && m.open !== null ? m.open - m.click : NaN,
+    sameTask: m.openInClickTask === true,
   };
 }
 
@@ -484,8 +496,10 @@ async function startup(browser, demo) {
     early.push((await coldLoad(browser, demo, { click: false, early: true })).earlyClick);
   }
   summary(`click on the early button (before the widget code; wasm answered ${EARLY_HOLD_MS} ms late) → window.open`, early.map((c) => c.delay));
+  summary(`click on the early button (wasm answered ${EARLY_HOLD_MS} ms late) → consent page requested in the popup (wall clock)`, early.map((c) => c.consent));
   out('startup-note', 'early clicks before the widget code', `${early.filter((c) => c.beforeCode).length}/${early.length}`);
   out('startup-note', 'early clicks that opened the popup', `${early.filter((c) => c.popup).length}/${early.length}`);
+  out('startup-note', 'early clicks with window.open inside the click task', `${early.filter((c) => c.sameTask).length}/${early.length}`);
   const shifts = t.map((x) => x.shifts.reduce((sum, s) => sum + s.value, 0));
   out(
     'startup',

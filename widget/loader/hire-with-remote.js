@@ -11,9 +11,9 @@
 // and wasm, ~100 KB gzip) is fetched once per page when a person shows intent (pointer over,
 // focus, touch) or when the page has loaded and the browser is idle, whichever comes first; each
 // element then hands its shadow root to the wasm, which renders the same markup in the same task
-// (no layout shift). A click that comes before the code shows the busy state and is replayed on
-// the real button as soon as it arrives, inside the browser's user-activation window, so the
-// consent popup still opens (a browser that refuses it gets redirect mode).
+// (no layout shift). A click that comes before the code opens the (blank) consent window at once,
+// inside the click as popup blockers require, shows the busy state, and is replayed on the
+// widget's button as soon as the code arrives, handing the window over.
 //
 // No inline styles, no eval: it runs under a CSP without 'unsafe-inline' (the wasm itself needs
 // 'wasm-unsafe-eval').
@@ -43,6 +43,20 @@ const STRINGS = {
   pt: { button: 'Contratar com a Remote', failed: 'O botão Contratar com a Remote não carregou. Tente de novo.' },
   de: { button: 'Mit Remote einstellen', failed: 'Die Schaltfläche „Mit Remote einstellen“ wurde nicht geladen. Bitte erneut versuchen.' },
 };
+
+// What the click opens when it comes before the widget code (the same as widget/src/consent.rs).
+const POPUP_NAME = 'hwr-consent';
+const POPUP_FEATURES = 'popup,width=520,height=680';
+// Without these the widget asks for fields or reports a misconfiguration: no consent window.
+const NEEDED_FOR_CONSENT = [
+  'backend',
+  'token',
+  'full-name',
+  'job-title',
+  'personal-email',
+  'provisional-start-date',
+  'country-code',
+];
 
 // What makes the page fetch the widget's code early: signs that a person is about to click.
 const INTENT_EVENTS = ['pointerover', 'pointerdown', 'touchstart', 'focusin'];
@@ -129,8 +143,9 @@ class HireWithRemoteElement extends HTMLElement {
   }
 
   #handle = null;
-  #early = null; // { root, form, button, label, status }
+  #early = null; // { root, form, button, label, text }
   #pressed = false;
+  #popup = null; // the consent window an early click opened
 
   connectedCallback() {
     if (this.#handle) return;
@@ -192,10 +207,15 @@ class HireWithRemoteElement extends HTMLElement {
     this.#early = { root, form, button, label, text };
   }
 
-  // A click before the code is here: busy until it arrives, then the real button is pressed.
+  // A click before the code is here. Popup blockers allow a window only inside the click, so
+  // the consent window opens now (blank), unless a field is missing (the widget will ask for it);
+  // the button is busy until the code arrives, then the widget's button is pressed and takes the
+  // window over (closing it when the employer turns out to be connected already).
   #press() {
     if (this.#pressed) return;
     this.#pressed = true;
+    const needsConsent = NEEDED_FOR_CONSENT.every((name) => this.getAttribute(name)?.trim());
+    this.#popup = needsConsent ? window.open('', POPUP_NAME, POPUP_FEATURES) : null;
     const { form, button, text } = this.#early;
     form.className = 'hwr hwr--connecting';
     button.setAttribute('aria-disabled', 'true');
@@ -215,17 +235,21 @@ class HireWithRemoteElement extends HTMLElement {
     this.#early = null;
     early?.root.remove();
     const pressed = this.#pressed;
+    const popup = this.#popup;
     this.#pressed = false;
-    if (!hadFocus && !pressed) return;
-    const button = shadow.querySelector('.hwr-root:not(.hwr-root--early) .hwr-button');
-    button?.focus();
-    if (pressed) button?.click();
+    this.#popup = null;
+    if (hadFocus || pressed) {
+      shadow.querySelector('.hwr-root:not(.hwr-root--early) .hwr-button')?.focus();
+    }
+    if (pressed) this.#handle.press(popup);
   }
 
-  // The early button back to idle (or to `state`), takes clicks again.
+  // The early button back to idle (or to `state`), takes clicks again; its window is closed.
   #unpress(state = 'idle') {
     const { form, button } = this.#early;
     this.#pressed = false;
+    this.#popup?.close();
+    this.#popup = null;
     form.className = `hwr hwr--${state}`;
     button.setAttribute('aria-disabled', 'false');
     button.setAttribute('aria-busy', 'false');

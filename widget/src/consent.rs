@@ -3,6 +3,8 @@
 //! callback page's `postMessage` only cutting the wait short. The server's answer is the truth,
 //! because `window.opener` is cut by Cross-Origin-Opener-Policy and on iOS.
 
+use std::cell::RefCell;
+
 use hwr_protocol::{FlowStatus, HireResponse, FLOW_MESSAGE_TYPE};
 use js_sys::Reflect;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
@@ -31,13 +33,40 @@ pub(crate) enum ConsentOutcome {
     Failed(Option<String>),
 }
 
+/// The popup's window name and features; the loader opens the same for a click that comes
+/// before the widget code.
+const POPUP_NAME: &str = "hwr-consent";
+const POPUP_FEATURES: &str = "popup,width=520,height=680";
+
+thread_local! {
+    /// The window the loader opened inside a click that came before the widget code, while that
+    /// click is replayed (see [`with_preopened`]).
+    static PREOPENED: RefCell<Option<Window>> = const { RefCell::new(None) };
+}
+
 /// Opens the blank consent popup. Must run synchronously in the click handler, before any
-/// `await`; `None` means the browser blocked it.
+/// `await`; `None` means the browser blocked it. During a replayed click it is the window the
+/// loader already opened.
 pub(crate) fn open_popup() -> Option<Window> {
+    if let Some(popup) = PREOPENED.with_borrow_mut(Option::take) {
+        if !popup.closed().unwrap_or(true) {
+            return Some(popup);
+        }
+    }
     web_sys::window()?
-        .open_with_url_and_target_and_features("", "hwr-consent", "popup,width=520,height=680")
+        .open_with_url_and_target_and_features("", POPUP_NAME, POPUP_FEATURES)
         .ok()
         .flatten()
+}
+
+/// Replays a click (`press`) with `popup` as the window [`open_popup`] hands out; a popup the
+/// click did not need (already connected, fields missing) is closed again.
+pub(crate) fn with_preopened(popup: Option<Window>, press: impl FnOnce()) {
+    PREOPENED.set(popup);
+    press();
+    if let Some(unused) = PREOPENED.take() {
+        let _ = unused.close();
+    }
 }
 
 /// Points the popup at Remote's consent page.

@@ -7,10 +7,11 @@ use hwr_protocol::{Candidate, HireResponse};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, ShadowRoot};
+use web_sys::{HtmlElement, ShadowRoot, Window};
 
 use crate::attributes::{ElementConfig, Redirect, OBSERVED_ATTRIBUTES};
 use crate::component::{HireError, HireWithRemote};
+use crate::consent::with_preopened;
 use crate::events::{dispatch_error, dispatch_exit, dispatch_success};
 use crate::i18n::Lang;
 use crate::style::adopt_into_shadow;
@@ -129,6 +130,23 @@ impl WidgetHandle {
             }
             _ => set_if_changed(&s.candidate, &config.candidate),
         }
+    }
+
+    /// Presses the button for a click that came before the widget code was here. `popup` is the
+    /// window the loader opened inside that click (`null` when it opened none): the flow uses it
+    /// rather than opening one, and closes it when the click needs no consent.
+    pub fn press(&self, popup: Option<Window>) {
+        let button = self
+            .container
+            .query_selector(".hwr-button")
+            .ok()
+            .flatten()
+            .and_then(|button| button.dyn_into::<HtmlElement>().ok());
+        with_preopened(popup, || {
+            if let Some(button) = button {
+                button.click();
+            }
+        });
     }
 
     /// Removes the widget and stops its reactive work. Requests already sent still complete,

@@ -144,6 +144,7 @@ pub(crate) fn render_startup(browser: &Browser) -> String {
         "layout shift (CLS sum per load)",
         "click → window.open",
         "click on the early button (before the widget code; wasm answered 300 ms late) → window.open",
+        "click on the early button (wasm answered 300 ms late) → consent page requested in the popup (wall clock)",
     ] {
         if let Some(c) = browser.startup(name) {
             let unit = if c.get(7).map(String::as_str) == Some("ms") {
@@ -195,12 +196,17 @@ pub(crate) fn render_startup(browser: &Browser) -> String {
     );
     let _ = writeln!(
         md,
-        "\nA click on the loader's early button, before the widget code is there, shows the busy \
-         state, fetches the code at once and is replayed on the widget's button when it arrives, \
-         inside the browser's user-activation window: in {} loads the click came before the code, \
-         and {} opened the consent popup (popup blocker on). A browser whose activation window \
-         has passed blocks it, and the widget falls back to redirect mode.",
+        "\nA click on the loader's early button, before the widget code is there, opens the \
+         blank consent window inside the click (unless a candidate field is missing), shows the \
+         busy state, fetches the code at once and is replayed on the widget's button when it \
+         arrives, which takes the window over: in {} loads the click came before the code, in {} \
+         `window.open` ran inside the click's task, and {} opened the consent popup (popup \
+         blocker on).",
         browser.note("startup-note", "early clicks before the widget code"),
+        browser.note(
+            "startup-note",
+            "early clicks with window.open inside the click task"
+        ),
         browser.note("startup-note", "early clicks that opened the popup"),
     );
     md.push('\n');
