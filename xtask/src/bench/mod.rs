@@ -113,7 +113,11 @@ pub(crate) fn run_bench() -> Result<()> {
             return Err(error);
         }
     };
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("HWR_BENCH_KEEP_LOGS").is_some() {
+        say!("logs are kept in {} (HWR_BENCH_KEEP_LOGS)", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     let elapsed = started.elapsed();
     let machine_after = Machine::read();
