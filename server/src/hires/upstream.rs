@@ -42,24 +42,8 @@ pub(super) async fn create(
 ) -> Result<(UsableToken, String), Failure> {
     let api = &state.api;
     if record.upstream_attempted {
-        match api
-            .find_employment(
-                &token.access_token,
-                &candidate.personal_email,
-                &record.hire_id,
-            )
-            .await
-        {
-            Ok(Some(found)) => {
-                state
-                    .store
-                    .audit(
-                        AuditKind::HireReconciled,
-                        ctx.audit(Some(format!("hire {} found upstream", record.hire_id))),
-                    )
-                    .await;
-                return Ok((token, found.id));
-            }
+        match find_earlier(state, ctx, &token, candidate, record).await {
+            Ok(Some(employment_id)) => return Ok((token, employment_id)),
             Ok(None) => {}
             Err(error) => {
                 return Err(Failure {
@@ -111,24 +95,8 @@ pub(super) async fn create(
                 },
             ) => {
                 // The POST may have landed: look before anyone posts again.
-                return match api
-                    .find_employment(
-                        &token.access_token,
-                        &candidate.personal_email,
-                        &record.hire_id,
-                    )
-                    .await
-                {
-                    Ok(Some(found)) => {
-                        state
-                            .store
-                            .audit(
-                                AuditKind::HireReconciled,
-                                ctx.audit(Some(format!("hire {} found upstream", record.hire_id))),
-                            )
-                            .await;
-                        Ok((token, found.id))
-                    }
+                return match find_earlier(state, ctx, &token, candidate, record).await {
+                    Ok(Some(employment_id)) => Ok((token, employment_id)),
                     _ => Err(Failure {
                         error: upstream_error(error),
                         attempted: true,
@@ -138,6 +106,35 @@ pub(super) async fn create(
             Err(error) => return Err(Failure::certain(upstream_error(error))),
         }
     }
+}
+
+/// The employment an earlier, ambiguous attempt may have created (found by the candidate's email
+/// and our hire id as `external_id`); a find is audited as a reconciliation.
+async fn find_earlier(
+    state: &AppState,
+    ctx: &HireContext,
+    token: &UsableToken,
+    candidate: &Candidate,
+    record: &HireRow,
+) -> Result<Option<String>, UpstreamError> {
+    let found = state
+        .api
+        .find_employment(
+            &token.access_token,
+            &candidate.personal_email,
+            &record.hire_id,
+        )
+        .await?;
+    if found.is_some() {
+        state
+            .store
+            .audit(
+                AuditKind::HireReconciled,
+                ctx.audit(Some(format!("hire {} found upstream", record.hire_id))),
+            )
+            .await;
+    }
+    Ok(found.map(|employment| employment.id))
 }
 
 /// The body in the configured form, with our hire id as `external_id`.
