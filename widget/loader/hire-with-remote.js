@@ -44,6 +44,12 @@ const STRINGS = {
   de: { button: 'Mit Remote einstellen', failed: 'Die Schaltfläche „Mit Remote einstellen“ wurde nicht geladen. Bitte erneut versuchen.' },
 };
 
+// For the job site's engineers (the `hwr:error` detail), in English like the other codes' texts.
+const LOAD_FAILED =
+  "The Hire with Remote button failed to load: its code could not be fetched from the backend, " +
+  "or this page's Content-Security-Policy refused it (it needs 'wasm-unsafe-eval' and the backend " +
+  'in script-src and connect-src). The browser console says which.';
+
 // What the click opens when it comes before the widget code (the same as widget/src/consent.rs).
 const POPUP_NAME = 'hwr-consent';
 const POPUP_FEATURES = 'popup,width=520,height=680';
@@ -270,7 +276,7 @@ class HireWithRemoteElement extends HTMLElement {
       new CustomEvent('hwr:error', {
         bubbles: true,
         composed: true,
-        detail: { code: 'load_failed', message: 'The Hire with Remote button failed to load.' },
+        detail: { code: 'load_failed', message: LOAD_FAILED },
       }),
     );
   }

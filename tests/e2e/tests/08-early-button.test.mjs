@@ -140,7 +140,7 @@ scenario('early-load-failed', 'a widget whose code fails to load says so, and th
 
   // Nobody touched the page: the code is fetched once the page is idle, and fails.
   const failed = await s.waitForEvent('hwr:error', (e) => e.detail?.code === 'load_failed', 10_000);
-  assert.equal(failed.detail.message, 'The Hire with Remote button failed to load.');
+  assert.match(failed.detail.message, /^The Hire with Remote button failed to load: .*wasm-unsafe-eval.*browser console/);
   await s.status(JONAS).filter({ hasText: 'failed to load. Try again.' }).waitFor();
   assert.match(await s.widget(JONAS).locator('form').getAttribute('class'), /hwr--error/);
   await s.shot(page, 'load-failed');
