@@ -37,6 +37,23 @@ pub enum ConnectMode {
     Redirect,
 }
 
+impl ConnectMode {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectMode::Popup => "popup",
+            ConnectMode::Redirect => "redirect",
+        }
+    }
+
+    /// The mode for a wire name.
+    pub fn from_wire(text: &str) -> Option<ConnectMode> {
+        [ConnectMode::Popup, ConnectMode::Redirect]
+            .into_iter()
+            .find(|mode| mode.as_str() == text)
+    }
+}
+
 /// `POST /api/v1/connect`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,8 +80,71 @@ pub struct ConnectRequest {
 pub struct ConnectResponse {
     /// Identifies the consent flow; poll `GET /api/v1/flows/{flow_id}`.
     pub flow_id: String,
-    /// Remote's consent page, to open in the popup (or the top window).
-    pub authorize_url: String,
+    /// `HWR_PUBLIC_URL/oauth/start`: submit a form there (fields [`START_FLOW_ID_FIELD`] and
+    /// [`START_TICKET_FIELD`]) as a top-level navigation from the job-site page, into the consent
+    /// window (or the top window); it binds the flow to that browser and redirects to Remote.
+    pub start_url: String,
+    /// One-time ticket for `POST /oauth/start`, bound to this flow.
+    pub start_ticket: String,
+}
+
+/// Path of the consent start (a form post from the job-site page).
+pub const START_PATH: &str = "/oauth/start";
+/// Path of the OAuth callback Remote redirects to.
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+/// The start form's flow id field.
+pub const START_FLOW_ID_FIELD: &str = "flow_id";
+/// The start form's ticket field.
+pub const START_TICKET_FIELD: &str = "ticket";
+
+/// Why a flow is `failed`: a stable code (the sentence for people is the flow's `message`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowError {
+    /// The consent was completed in a browser other than the one the widget started it in:
+    /// nothing was connected. Go back to the job site and click the button there.
+    ConsentElsewhere,
+    /// Remote refused the authorization code (used or expired).
+    CodeRejected,
+    /// Remote did not answer the code exchange.
+    UpstreamUnavailable,
+    /// Remote redirected back with an error other than a refusal, or without a code.
+    RemoteError,
+    /// The flow was started against another Remote environment than the backend uses now.
+    EnvironmentMismatch,
+    /// The flow's secrets could not be opened (a retired key).
+    Unverifiable,
+}
+
+impl FlowError {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowError::ConsentElsewhere => "consent_elsewhere",
+            FlowError::CodeRejected => "code_rejected",
+            FlowError::UpstreamUnavailable => "upstream_unavailable",
+            FlowError::RemoteError => "remote_error",
+            FlowError::EnvironmentMismatch => "environment_mismatch",
+            FlowError::Unverifiable => "unverifiable",
+        }
+    }
+
+    /// Every code, for tests and docs.
+    pub const ALL: [FlowError; 6] = [
+        FlowError::ConsentElsewhere,
+        FlowError::CodeRejected,
+        FlowError::UpstreamUnavailable,
+        FlowError::RemoteError,
+        FlowError::EnvironmentMismatch,
+        FlowError::Unverifiable,
+    ];
+
+    /// The code for a wire name.
+    pub fn from_wire(text: &str) -> Option<FlowError> {
+        FlowError::ALL
+            .into_iter()
+            .find(|code| code.as_str() == text)
+    }
 }
 
 /// Where a consent flow stands.
@@ -99,6 +179,19 @@ impl FlowStatus {
             FlowStatus::Failed => "failed",
         }
     }
+
+    /// The status for a wire name (the store's column, the widget's decoder).
+    pub fn from_wire(text: &str) -> Option<FlowStatus> {
+        [
+            FlowStatus::Pending,
+            FlowStatus::Connected,
+            FlowStatus::Denied,
+            FlowStatus::Expired,
+            FlowStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
 }
 
 /// `GET /api/v1/flows/{flow_id}`.
@@ -106,9 +199,12 @@ impl FlowStatus {
 pub struct FlowResponse {
     /// The flow's state.
     pub status: FlowStatus,
-    /// A sentence saying what went wrong, for `failed` flows.
+    /// Why a `failed` flow failed: a stable code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<FlowError>,
+    /// A sentence for people saying what went wrong, for `failed` flows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     /// For a `connected` popup flow started with a candidate and an idempotency key: the hire
     /// the callback made, as `POST /api/v1/hires` would answer it. Absent when that hire failed
     /// (`POST /api/v1/hires` with the same key answers why, or tries again).

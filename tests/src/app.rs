@@ -60,28 +60,7 @@ impl Drop for Replica {
     }
 }
 
-/// A consent flow as `POST /api/v1/connect` answered it.
-#[derive(Debug, Clone)]
-pub struct StartedFlow {
-    /// The flow's id.
-    pub flow_id: String,
-    /// Remote's consent page.
-    pub authorize_url: Url,
-}
-
-impl StartedFlow {
-    /// Reads `POST /api/v1/connect`'s answer.
-    pub fn from_answer(answer: &Value) -> StartedFlow {
-        StartedFlow {
-            flow_id: answer["flow_id"]
-                .as_str()
-                .expect("a flow_id string")
-                .to_owned(),
-            authorize_url: Url::parse(answer["authorize_url"].as_str().expect("an authorize_url"))
-                .expect("an absolute authorize_url"),
-        }
-    }
-}
+use crate::consent_page::{ConnectAnswer, StartedFlow};
 
 /// Starts the sandbox and the backend with the default settings.
 pub async fn spawn_app(db: Db) -> TestApp {
@@ -148,7 +127,10 @@ pub async fn spawn_app_configured(
         tokio::spawn(application.run_until(async {
             let _ = stopped.await;
         }));
+        // The browser's cookie jar: `POST /oauth/start` sets the flow's binding cookie, the
+        // callback needs it back.
         let client = Client::builder()
+            .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
             .build()
@@ -319,20 +301,48 @@ impl TestApp {
         self.start_flow_with(user, &json!({"mode": "popup"})).await
     }
 
-    /// `POST /api/v1/connect` with `body`, asserting 201.
+    /// `POST /api/v1/connect` with `body`, asserting 201, then the start form submitted from the
+    /// job-site page as the widget does (asserting the 303 to Remote): this client's cookie jar
+    /// now holds the flow's binding cookie.
     pub async fn start_flow_with(&self, user: &str, body: &Value) -> StartedFlow {
+        let answer = self.connect(user, body).await;
+        answer.start_in_browser(&self.client, JOB_SITE_ORIGIN).await
+    }
+
+    /// `POST /api/v1/connect` with `body`, asserting 201; the start form is not submitted.
+    pub async fn connect(&self, user: &str, body: &Value) -> ConnectAnswer {
         let answer = json_body(
             self.post(user, "/api/v1/connect", body).await,
             StatusCode::CREATED,
         )
         .await;
-        StartedFlow::from_answer(&answer)
+        ConnectAnswer::from_answer(&answer)
     }
 
     /// Opens Remote's consent page, picks the first manager and clicks `decision` (`allow` or
     /// `deny`); returns where Remote redirects the browser (the backend's callback).
     pub async fn answer_consent(&self, authorize_url: &Url, decision: &str) -> Url {
         crate::consent_page::answer_consent(&self.client, authorize_url, decision).await
+    }
+
+    /// A second browser: its own cookie jar, so none of this app's flows are bound to it.
+    pub fn other_browser(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("a reqwest client")
+    }
+
+    /// [`TestApp::answer_consent`] in `browser`.
+    pub async fn answer_consent_in(
+        &self,
+        browser: &Client,
+        authorize_url: &Url,
+        decision: &str,
+    ) -> Url {
+        crate::consent_page::answer_consent(browser, authorize_url, decision).await
     }
 
     /// Follows Remote's redirect to the backend's callback, as the browser would.

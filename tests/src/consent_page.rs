@@ -1,7 +1,88 @@
-//! Reads the sandbox's consent page the way a browser would: the form's action, its hidden inputs
-//! and the managers one may sign in as. Just enough HTML parsing for that one page.
+//! The browser's side of consent: the start form the widget submits from the job-site page
+//! (`POST /oauth/start`, which sets the flow's binding cookie), and the sandbox's consent page
+//! read the way a browser would (the form's action, its hidden inputs and the managers one may
+//! sign in as; just enough HTML parsing for that one page).
 
+use reqwest::{header, Client, Response, StatusCode};
+use serde_json::Value;
 use url::Url;
+
+/// A consent flow as `POST /api/v1/connect` answered it.
+#[derive(Debug, Clone)]
+pub struct ConnectAnswer {
+    /// The flow's id.
+    pub flow_id: String,
+    /// `HWR_PUBLIC_URL/oauth/start`.
+    pub start_url: Url,
+    /// The one-time start ticket.
+    pub start_ticket: String,
+}
+
+impl ConnectAnswer {
+    /// Reads `POST /api/v1/connect`'s answer.
+    pub fn from_answer(answer: &Value) -> ConnectAnswer {
+        let text = |name: &str| {
+            answer[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("a {name} string in {answer}"))
+                .to_owned()
+        };
+        assert!(
+            answer.get("authorize_url").is_none(),
+            "the connect answer carries no authorize_url: {answer}"
+        );
+        ConnectAnswer {
+            flow_id: text("flow_id"),
+            start_url: Url::parse(&text("start_url")).expect("an absolute start_url"),
+            start_ticket: text("start_ticket"),
+        }
+    }
+
+    /// Submits the start form as the widget does, as a top-level navigation from a page on
+    /// `origin` (the browser sends that `Origin`), with `ticket` in place of the flow's own.
+    pub async fn submit_start(&self, client: &Client, origin: &str, ticket: &str) -> Response {
+        crate::send(
+            client
+                .post(self.start_url.clone())
+                .header(header::ORIGIN, origin)
+                .form(&[("flow_id", self.flow_id.as_str()), ("ticket", ticket)]),
+        )
+        .await
+    }
+
+    /// Submits the start form from `origin` with the flow's ticket, asserting the 303 to
+    /// Remote's consent page and the binding cookie (which `client`'s jar keeps).
+    pub async fn start_in_browser(&self, client: &Client, origin: &str) -> StartedFlow {
+        let started = self.submit_start(client, origin, &self.start_ticket).await;
+        assert_eq!(
+            started.status(),
+            StatusCode::SEE_OTHER,
+            "POST /oauth/start redirects to Remote"
+        );
+        let cookie = started
+            .headers()
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            cookie.starts_with(&format!("hwr_consent_{}=", self.flow_id)),
+            "POST /oauth/start sets the flow's binding cookie: {cookie:?}"
+        );
+        StartedFlow {
+            flow_id: self.flow_id.clone(),
+            authorize_url: crate::location(&started),
+        }
+    }
+}
+
+/// A consent flow started in a browser: the binding cookie is in that browser's jar.
+#[derive(Debug, Clone)]
+pub struct StartedFlow {
+    /// The flow's id.
+    pub flow_id: String,
+    /// Remote's consent page, where `POST /oauth/start` sent the browser.
+    pub authorize_url: Url,
+}
 
 /// The consent form found on the page.
 #[derive(Debug, Clone)]

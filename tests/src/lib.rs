@@ -11,12 +11,12 @@ mod processes;
 mod sandbox_control;
 
 pub use app::{
-    json_body, location, send, spawn_app, spawn_app_configured, spawn_app_with, Replica,
-    StartedFlow, TestApp, FOREIGN_ORIGIN, JOB_SITE_ORIGIN,
+    json_body, location, send, spawn_app, spawn_app_configured, spawn_app_with, Replica, TestApp,
+    FOREIGN_ORIGIN, JOB_SITE_ORIGIN,
 };
 pub use assertions::{assert_error, assert_error_shape, field_names};
 pub use candidate::{ana, ana_with, candidate_number, days_from_today};
-pub use consent_page::ConsentForm;
+pub use consent_page::{ConnectAnswer, ConsentForm, StartedFlow};
 pub use database::{Db, TestDatabase};
 pub use processes::{
     server_binary, Attempt, Cluster, ClusterClient, HireRecord, RetriedHire, ServerProcess,

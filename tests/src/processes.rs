@@ -28,7 +28,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use url::Url;
 
 use crate::{
-    app::{json_body, send, StartedFlow, JOB_SITE_ORIGIN},
+    app::{json_body, send, JOB_SITE_ORIGIN},
+    consent_page::StartedFlow,
     database::{Db, TestDatabase},
 };
 
@@ -467,6 +468,7 @@ impl ClusterClient {
     fn new(replicas: &[ServerProcess], sandbox: &Sandbox, site_secret: &str) -> ClusterClient {
         ClusterClient {
             http: Client::builder()
+                .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(30))
                 .build()
@@ -517,7 +519,9 @@ impl ClusterClient {
             StatusCode::CREATED,
         )
         .await;
-        StartedFlow::from_answer(&answer)
+        crate::ConnectAnswer::from_answer(&answer)
+            .start_in_browser(&self.http, JOB_SITE_ORIGIN)
+            .await
     }
 
     /// Opens Remote's consent page like a browser, picks the first manager and clicks

@@ -1,14 +1,18 @@
 //! The consent popup: opened blank inside the click (the only moment popup blockers allow it),
-//! then pointed at Remote's consent page; its outcome learned by polling the backend, with the
-//! callback page's `postMessage` only cutting the wait short. The server's answer is the truth,
-//! because `window.opener` is cut by Cross-Origin-Opener-Policy and on iOS.
+//! then sent to the backend's start form (which binds the consent to this browser and redirects
+//! to Remote's consent page); its outcome learned by polling the backend, with the callback
+//! page's `postMessage` only cutting the wait short. The server's answer is the truth, because
+//! `window.opener` is cut by Cross-Origin-Opener-Policy and on iOS.
 
 use std::cell::RefCell;
 
-use hwr_protocol::{FlowStatus, HireResponse, FLOW_MESSAGE_TYPE};
+use hwr_protocol::{
+    ConnectResponse, FlowStatus, HireResponse, FLOW_MESSAGE_TYPE, START_FLOW_ID_FIELD,
+    START_TICKET_FIELD,
+};
 use js_sys::Reflect;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
-use web_sys::{MessageEvent, Window};
+use web_sys::{HtmlFormElement, HtmlInputElement, MessageEvent, Window};
 
 use crate::api::{Api, ApiError};
 use crate::browser::{sleep, WakeSlot};
@@ -69,9 +73,42 @@ pub(crate) fn with_preopened(popup: Option<Window>, press: impl FnOnce()) {
     }
 }
 
-/// Points the popup at Remote's consent page.
-pub(crate) fn show_consent_page(popup: &Window, authorize_url: &str) -> Result<(), JsValue> {
-    popup.location().set_href(authorize_url)
+/// Sends the popup to the backend's start form, which redirects it to Remote's consent page.
+pub(crate) fn show_consent_page(popup: &Window, started: &ConnectResponse) -> Result<(), JsValue> {
+    // The window the loader opened has this name too; set it anyway, so the form finds it.
+    popup.set_name(POPUP_NAME)?;
+    submit_start_form(started, POPUP_NAME)
+}
+
+/// Submits `POST {start_url}` with the flow id and its one-time ticket into the window named
+/// `target` (`_top` for redirect mode). A form post from this page is a top-level navigation
+/// that carries this page's `Origin`, so the backend can bind the consent to this browser with
+/// a cookie; the ticket never appears in a URL.
+pub(crate) fn submit_start_form(started: &ConnectResponse, target: &str) -> Result<(), JsValue> {
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let form: HtmlFormElement = document.create_element("form")?.dyn_into()?;
+    form.set_method("post");
+    form.set_action(&started.start_url);
+    form.set_target(target);
+    for (name, value) in [
+        (START_FLOW_ID_FIELD, &started.flow_id),
+        (START_TICKET_FIELD, &started.start_ticket),
+    ] {
+        let input: HtmlInputElement = document.create_element("input")?.dyn_into()?;
+        input.set_type("hidden");
+        input.set_name(name);
+        input.set_value(value);
+        form.append_child(&input)?;
+    }
+    let body = document
+        .body()
+        .ok_or_else(|| JsValue::from_str("no body"))?;
+    body.append_child(&form)?;
+    let submitted = form.submit();
+    form.remove();
+    submitted
 }
 
 /// Waits until the flow is final or the popup is closed for good.
@@ -104,7 +141,7 @@ pub(crate) async fn wait_for_consent(
                     FlowStatus::Connected => return Ok(ConsentOutcome::Connected(flow.hire)),
                     FlowStatus::Denied => return Ok(ConsentOutcome::Denied),
                     FlowStatus::Expired => return Ok(ConsentOutcome::Expired),
-                    FlowStatus::Failed => return Ok(ConsentOutcome::Failed(flow.error)),
+                    FlowStatus::Failed => return Ok(ConsentOutcome::Failed(flow.message)),
                 }
             }
             Err(error @ ApiError::Server(_)) => return Err(error),

@@ -15,7 +15,9 @@ use crate::api::{Api, ApiError};
 use crate::attributes::Redirect;
 use crate::browser::{country_name, current_url, navigate_top, new_idempotency_key, sleep, today};
 use crate::component::HireError;
-use crate::consent::{open_popup, show_consent_page, wait_for_consent, ConsentOutcome};
+use crate::consent::{
+    open_popup, show_consent_page, submit_start_form, wait_for_consent, ConsentOutcome,
+};
 use crate::form::{CountryList, FormState};
 use crate::i18n::{fill, Lang, Strings, UNSUPPORTED_COUNTRY_FIELD};
 use crate::page::{self, ConnectionCheck};
@@ -244,7 +246,7 @@ impl Flow {
     ) -> AfterConsent {
         self.set_phase(Phase::Connecting);
         let outcome = match api.connect_popup(candidate, key).await {
-            Ok(started) => match show_consent_page(&popup, &started.authorize_url) {
+            Ok(started) => match show_consent_page(&popup, &started) {
                 Ok(()) => wait_for_consent(api, &started.flow_id, &popup).await,
                 Err(_) => Ok(ConsentOutcome::Closed),
             },
@@ -284,7 +286,9 @@ impl Flow {
         match api.connect_redirect(&current_url(), &candidate, &key).await {
             Ok(started) if self.alive() => {
                 redirect_return::remember(&self.candidate.get_untracked(), &candidate, &key);
-                navigate_top(&started.authorize_url);
+                if submit_start_form(&started, "_top").is_err() {
+                    self.fail("consent_failed", self.strings().consent_failed);
+                }
             }
             Ok(_) => {}
             Err(error) => self.fail_api(error),

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use hwr_protocol::{
-    Candidate, ConnectResponse, ConnectionStatus, Country, FlowResponse, FlowStatus, HireResponse,
+    Candidate, ConnectResponse, ConnectionStatus, Country, FlowError, FlowResponse, FlowStatus,
+    HireResponse,
 };
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::JsValue;
@@ -64,7 +65,8 @@ impl Body {
     pub(crate) fn connect_response(&self) -> Option<ConnectResponse> {
         Some(ConnectResponse {
             flow_id: self.text("flow_id")?,
-            authorize_url: self.text("authorize_url")?,
+            start_url: self.text("start_url")?,
+            start_ticket: self.text("start_ticket")?,
         })
     }
 
@@ -81,7 +83,8 @@ impl Body {
         let hire = Reflect::get(&self.0, &JsValue::from_str("hire")).ok();
         Some(FlowResponse {
             status,
-            error: self.text("error"),
+            error: self.text("error").as_deref().and_then(FlowError::from_wire),
+            message: self.text("message"),
             hire: hire.as_ref().and_then(hire_from),
         })
     }
@@ -266,14 +269,17 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn flow_and_connection_statuses_are_read_by_their_wire_names() {
-        let flow = Body::parse(r#"{"status":"failed","error":"Remote said no."}"#)
-            .and_then(|b| b.flow())
-            .expect("a flow");
+        let flow = Body::parse(
+            r#"{"status":"failed","error":"consent_elsewhere","message":"Started elsewhere."}"#,
+        )
+        .and_then(|b| b.flow())
+        .expect("a flow");
         let connection =
             Body::parse(r#"{"status":"reconsent_required"}"#).and_then(|b| b.connection_status());
 
         assert_eq!(flow.status, FlowStatus::Failed);
-        assert_eq!(flow.error.as_deref(), Some("Remote said no."));
+        assert_eq!(flow.error, Some(FlowError::ConsentElsewhere));
+        assert_eq!(flow.message.as_deref(), Some("Started elsewhere."));
         assert_eq!(connection, Some(ConnectionStatus::ReconsentRequired));
         assert!(Body::parse(r#"{"status":"maybe"}"#)
             .and_then(|b| b.flow())

@@ -4,6 +4,8 @@
 mod api;
 mod callback;
 mod headers;
+mod page;
+mod start;
 mod widget;
 
 use std::time::Duration;
@@ -63,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
+        .merge(start::router())
         .merge(callback::router())
         .merge(widget::router())
         .fallback(|| async { ApiError::not_found("route") })

@@ -2,6 +2,7 @@
 //! and the backend on free ports with a database of its own, and talks to them as the widget and
 //! a browser would. Store-related tests run on SQLite and on Postgres.
 
+mod browser_binding;
 mod callback;
 mod circuit_breaker;
 mod connect;

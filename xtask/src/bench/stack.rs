@@ -15,6 +15,8 @@ use crate::process::output;
 /// The OAuth client the sandbox registers by default.
 const CLIENT_ID: &str = "demo-client";
 const CLIENT_SECRET: &str = "demo-secret";
+/// The job site the bench backend allows; the consent walk posts from it.
+const JOB_SITE_ORIGIN: &str = "http://127.0.0.1:9";
 /// The site user every load runs as (one Remote connection).
 pub(crate) const SITE_USER: &str = "bench-employer";
 
@@ -103,7 +105,7 @@ impl Stack {
             .env("RUST_LOG", "info,sqlx=warn")
             .env("HWR_LISTEN", format!("127.0.0.1:{}", self.backend_port))
             .env("HWR_PUBLIC_URL", &url)
-            .env("HWR_ALLOWED_ORIGINS", "http://127.0.0.1:9")
+            .env("HWR_ALLOWED_ORIGINS", JOB_SITE_ORIGIN)
             .env("HWR_SITE_SECRET", &self.site_secret)
             .env("HWR_ENCRYPTION_KEYS", &self.keys)
             .env("HWR_REMOTE_BASE_URL", &self.sandbox_url)
@@ -179,21 +181,37 @@ impl Stack {
 
     // --- consent ---------------------------------------------------------------------------
 
-    /// The consent flow as a browser would run it, over HTTP: connect, the consent page, Allow,
-    /// the backend's callback. Leaves [`SITE_USER`] connected.
+    /// The consent flow as a browser would run it, over HTTP: connect, the start form from the
+    /// job-site page (its binding cookie kept), the consent page, Allow, the backend's callback
+    /// with that cookie. Leaves [`SITE_USER`] connected.
     pub(crate) fn connect_backend(&self) -> Result<()> {
         let backend = self.backend_url();
         let bearer = format!("Bearer {}", self.site_token);
         let started = http::post_json(
             &format!("{backend}/api/v1/connect"),
-            &[("Authorization", &bearer)],
+            &[("Authorization", &bearer), ("Origin", JOB_SITE_ORIGIN)],
             r#"{"mode":"popup"}"#,
         )?
         .expect(201, "POST /api/v1/connect")?;
-        let authorize_url =
-            http::json_str(&started.body, "authorize_url").context("no authorize_url")?;
+        let field =
+            |name: &str| http::json_str(&started.body, name).with_context(|| format!("no {name}"));
+        let bound = http::post_form(
+            &field("start_url")?,
+            &[("Origin", JOB_SITE_ORIGIN)],
+            &[
+                ("flow_id".to_owned(), field("flow_id")?),
+                ("ticket".to_owned(), field("start_ticket")?),
+            ],
+        )?
+        .expect(303, "POST /oauth/start")?;
+        let cookie = bound
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .context("POST /oauth/start set no cookie")?
+            .to_owned();
+        let authorize_url = bound.header("location").context("no Location")?.to_owned();
         let callback = self.allow(&authorize_url)?;
-        let page = http::get(&callback, &[])?;
+        let page = http::get(&callback, &[("Cookie", &cookie)])?;
         if page.status != 200 {
             bail!(
                 "the backend's callback answered {}: {}",

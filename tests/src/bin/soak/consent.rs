@@ -114,7 +114,35 @@ async fn connect(
     }
     let json = started.json.unwrap_or_default();
     let flow_id = json["flow_id"].as_str().context("no flow_id")?.to_owned();
-    let authorize_url = Url::parse(json["authorize_url"].as_str().context("no authorize_url")?)?;
+    let start_url = json["start_url"].as_str().context("no start_url")?;
+    let ticket = json["start_ticket"].as_str().context("no start_ticket")?;
+
+    // The start form, submitted from the job-site page like the widget does; the binding
+    // cookie it sets stays in the client's jar for the callback.
+    let bound = observer
+        .read(
+            "POST /oauth/start",
+            client
+                .post(start_url)
+                .header(header::ORIGIN, ORIGIN)
+                .form(&[("flow_id", flow_id.as_str()), ("ticket", ticket)])
+                .send()
+                .await?,
+        )
+        .await;
+    if bound.status != 303 {
+        bail!(
+            "POST /oauth/start answered {}: {}",
+            bound.status,
+            bound.body
+        );
+    }
+    let authorize_url = Url::parse(
+        bound
+            .location
+            .as_deref()
+            .context("POST /oauth/start sent no Location")?,
+    )?;
     keep_state(&authorize_url, evidence);
 
     // The consent page, read and submitted like a browser.

@@ -182,7 +182,9 @@ async fn soak(options: Options) -> Result<bool> {
         site_secret: random_hex_64(),
         encryption_keys: encryption_keys(&options.backend).await,
     };
+    // A cookie jar, as in a browser: the consent's binding cookie must reach the callback.
     let client = Client::builder()
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(30))

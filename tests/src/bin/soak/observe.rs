@@ -17,6 +17,8 @@ pub(crate) struct Answer {
     pub(crate) body: String,
     /// The body as JSON, when it is JSON.
     pub(crate) json: Option<Value>,
+    /// `Location`, on a redirect.
+    pub(crate) location: Option<String>,
 }
 
 impl Answer {
@@ -62,6 +64,11 @@ impl Observer {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = match response.text().await {
             Ok(body) => body,
             Err(error) => format!("<the body could not be read: {error}>"),
@@ -72,6 +79,7 @@ impl Observer {
             retry_after,
             body,
             json,
+            location,
         };
         self.record(context, &answer);
         answer
