@@ -56,6 +56,9 @@ pub struct Settings {
     /// Longest lifetime accepted for a site token, in seconds.
     #[arg(long, env = "HWR_SITE_TOKEN_MAX_TTL", default_value_t = 3600)]
     pub site_token_max_ttl: u64,
+    /// Clock skew tolerated on a site token's `exp`, `nbf` and lifetime bound, in seconds.
+    #[arg(long, env = "HWR_SITE_TOKEN_LEEWAY_SECS", default_value_t = 60)]
+    pub site_token_leeway_secs: u64,
     /// Folder for the SQLite database and the demo's generated secrets.
     #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
@@ -118,9 +121,10 @@ pub struct Settings {
     /// API requests per minute per site user (0 turns the limit off).
     #[arg(long, env = "HWR_RATE_LIMIT_USER_PER_MIN", default_value_t = 300)]
     pub rate_limit_user_per_min: u32,
-    /// API requests per minute per origin, or per client IP without one (0 turns it off).
-    #[arg(long, env = "HWR_RATE_LIMIT_ORIGIN_PER_MIN", default_value_t = 6000)]
-    pub rate_limit_origin_per_min: u32,
+    /// API requests per minute per client IP, for requests without a valid site token
+    /// (0 turns it off).
+    #[arg(long, env = "HWR_RATE_LIMIT_IP_PER_MIN", default_value_t = 600)]
+    pub rate_limit_ip_per_min: u32,
     /// Comma-separated proxy IPs whose `X-Forwarded-For` is believed.
     #[arg(long, env = "HWR_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
@@ -139,6 +143,8 @@ pub struct Config {
     pub site_secret: SecretString,
     /// Longest accepted site-token lifetime.
     pub site_token_max_ttl: Duration,
+    /// `HWR_SITE_TOKEN_LEEWAY_SECS`.
+    pub site_token_leeway: Duration,
     /// Data folder.
     pub data_dir: PathBuf,
     /// Token encryption keys.
@@ -171,8 +177,8 @@ pub struct Config {
     pub database_max_connections: u32,
     /// Per-user requests per minute (0: off).
     pub rate_limit_user_per_min: u32,
-    /// Per-origin requests per minute (0: off).
-    pub rate_limit_origin_per_min: u32,
+    /// Per-client-IP requests per minute without a valid site token (0: off).
+    pub rate_limit_ip_per_min: u32,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
 }
@@ -333,6 +339,7 @@ impl Settings {
             allowed_origins,
             site_secret: SecretString::from(site_secret),
             site_token_max_ttl: Duration::from_secs(self.site_token_max_ttl),
+            site_token_leeway: Duration::from_secs(self.site_token_leeway_secs),
             data_dir: self.data_dir,
             keys,
             database_url,
@@ -349,7 +356,7 @@ impl Settings {
             max_body_bytes: self.max_body_bytes,
             database_max_connections: self.database_max_connections,
             rate_limit_user_per_min: self.rate_limit_user_per_min,
-            rate_limit_origin_per_min: self.rate_limit_origin_per_min,
+            rate_limit_ip_per_min: self.rate_limit_ip_per_min,
             trusted_proxies: self.trusted_proxies,
         })
     }

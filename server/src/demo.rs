@@ -123,7 +123,11 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         ..Settings::default()
     };
     let config = settings.validate()?;
-    let site_tokens = SiteTokens::new(&config.site_secret, config.site_token_max_ttl);
+    let site_tokens = SiteTokens::with_leeway(
+        &config.site_secret,
+        config.site_token_max_ttl,
+        config.site_token_leeway,
+    );
     let app = Application::build(config).await?;
     let site = JobSite {
         backend_url: backend_url.clone(),

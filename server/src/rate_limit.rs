@@ -1,8 +1,9 @@
-//! Rate limits per site user and per origin: token buckets that refill at N per minute with a
+//! Rate limits per site user and per client IP: token buckets that refill at N per minute with a
 //! burst of N/4 (at least 10), so the widget's once-a-second polling fits while a burst of
 //! hundreds of requests in a few seconds is stopped with 429 and `Retry-After`. Limits are per
-//! replica (in memory). Requests without an `Origin` are limited per client IP; `X-Forwarded-For`
-//! is believed only from a proxy listed in `HWR_TRUSTED_PROXIES`.
+//! replica (in memory, bounded: see [`MAX_KEYS`]). Requests with a valid site token count against
+//! their user, all others against the client IP; `X-Forwarded-For` is believed only from a proxy
+//! listed in `HWR_TRUSTED_PROXIES`.
 
 use std::{
     collections::HashMap,
@@ -13,21 +14,30 @@ use std::{
 
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::header,
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use hwr_protocol::ErrorCode;
 
-use crate::{error::ApiError, site_token::SiteUser, state::AppState};
+use crate::{error::ApiError, site_token::VerifiedToken, state::AppState};
 
 /// Buckets beyond this many trigger a sweep of full (idle) ones.
 const SWEEP_AT: usize = 10_000;
+/// The most buckets one limiter keeps: past it (a flood of distinct keys that are all busy),
+/// new keys share one overflow bucket, so memory stays bounded and old keys keep their limits.
+pub const MAX_KEYS: usize = 50_000;
+const OVERFLOW_KEY: &str = "overflow";
 
 /// One limiter: buckets keyed by user or origin.
 pub struct RateLimiter {
     per_minute: u32,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<Buckets>,
+}
+
+struct Buckets {
+    by_key: HashMap<String, Bucket>,
+    /// Sweeps cost a pass over every bucket: at most one a second.
+    swept_at: Instant,
 }
 
 #[derive(Clone, Copy)]
@@ -41,7 +51,10 @@ impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
         RateLimiter {
             per_minute,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                by_key: HashMap::new(),
+                swept_at: Instant::now(),
+            }),
         }
     }
 
@@ -57,14 +70,22 @@ impl RateLimiter {
         let rate = f64::from(self.per_minute) / 60.0;
         let capacity = self.capacity();
         let now = Instant::now();
-        let mut buckets = self
+        let mut guard = self
             .buckets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() >= SWEEP_AT {
-            buckets
+        let Buckets { by_key, swept_at } = &mut *guard;
+        if by_key.len() >= SWEEP_AT && now.duration_since(*swept_at).as_secs() >= 1 {
+            *swept_at = now;
+            by_key
                 .retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < capacity);
         }
+        let buckets = by_key;
+        let key = if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
+            OVERFLOW_KEY
+        } else {
+            key
+        };
         let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
             tokens: capacity,
             at: now,
@@ -89,38 +110,28 @@ impl RateLimiter {
 
 /// The two limiters.
 pub struct RateLimits {
-    /// Per site user.
+    /// Per site user, for requests with a valid site token.
     pub user: RateLimiter,
-    /// Per origin (or client IP without one).
-    pub origin: RateLimiter,
+    /// Per client IP, for requests without one (preflights, bad or missing tokens).
+    pub ip: RateLimiter,
 }
 
-/// Applies both limits to `/api/v1`; a verified site user is kept in the request's extensions so
-/// the handler does not verify the token twice.
+/// Applies the limits to `/api/v1`. The site token is verified first, once (the result is kept
+/// in the request's extensions for the handler): a valid one counts against its user alone, so
+/// nothing a client without one sends can spend a real user's allowance.
 pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let origin_key = match request
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(origin) => format!("origin:{origin}"),
-        None => format!("ip:{}", client_ip(&state, &request)),
+    let verified = state.site_tokens.check(request.headers());
+    let checked = match &verified {
+        Ok(user) => state.rate_limits.user.check(&format!("user:{}", user.0)),
+        Err(_) => state
+            .rate_limits
+            .ip
+            .check(&format!("ip:{}", client_ip(&state, &request))),
     };
-    if let Err(wait) = state.rate_limits.origin.check(&origin_key) {
+    if let Err(wait) = checked {
         return limited(wait);
     }
-    let bearer = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    if let Some(Ok(user)) = bearer.map(|token| state.site_tokens.verify(token)) {
-        if let Err(wait) = state.rate_limits.user.check(&format!("user:{}", user.0)) {
-            return limited(wait);
-        }
-        request.extensions_mut().insert::<SiteUser>(user);
-    }
+    request.extensions_mut().insert(VerifiedToken(verified));
     next.run(request).await
 }
 
@@ -133,31 +144,37 @@ fn limited(wait: u64) -> Response {
     .into_response()
 }
 
-/// The peer address, or the first `X-Forwarded-For` hop when the peer is a trusted proxy.
+/// The client's address: the peer, or behind trusted proxies the rightmost `X-Forwarded-For`
+/// hop that is not one of them (hops to its left are written by the client and prove nothing).
 fn client_ip(state: &AppState, request: &Request) -> String {
     let peer: Option<IpAddr> = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let trusted = peer.is_some_and(|ip| state.config.trusted_proxies.contains(&ip));
-    if trusted {
-        if let Some(forwarded) = request
+    let trusted = |ip: &IpAddr| state.config.trusted_proxies.contains(ip);
+    let Some(mut client) = peer else {
+        return "unknown".into();
+    };
+    if trusted(&client) {
+        let hops = request
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        {
-            if let Some(first) = forwarded
-                .split(',')
-                .next()
-                .map(str::trim)
-                .filter(|s| s.parse::<IpAddr>().is_ok())
-            {
-                return first.to_owned();
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        for hop in hops.iter().rev() {
+            let Ok(ip) = hop.parse::<IpAddr>() else {
+                break;
+            };
+            client = ip;
+            if !trusted(&ip) {
+                break;
             }
         }
     }
-    peer.map(|ip| ip.to_string())
-        .unwrap_or_else(|| "unknown".into())
+    client.to_string()
 }
 
 #[cfg(test)]
@@ -170,6 +187,20 @@ mod tests {
         let allowed = (0..100).filter(|_| limiter.check("user:a").is_ok()).count();
         assert_eq!(allowed, 30);
         assert_eq!(limiter.check("user:a"), Err(1));
+    }
+
+    #[test]
+    fn a_flood_of_distinct_keys_keeps_memory_bounded() {
+        let limiter = RateLimiter::new(120);
+        for n in 0..(MAX_KEYS + 5_000) {
+            let _ = limiter.check(&format!("ip:{n}"));
+        }
+        let kept = limiter
+            .buckets
+            .lock()
+            .map(|b| b.by_key.len())
+            .unwrap_or(usize::MAX);
+        assert!(kept <= MAX_KEYS + 1, "{kept} buckets");
     }
 
     #[test]

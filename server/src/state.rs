@@ -59,7 +59,11 @@ impl AppState {
             http.clone(),
         )?;
         let api = RemoteApi::new(config.remote_base_url.clone(), http);
-        let site_tokens = SiteTokens::new(&config.site_secret, config.site_token_max_ttl);
+        let site_tokens = SiteTokens::with_leeway(
+            &config.site_secret,
+            config.site_token_max_ttl,
+            config.site_token_leeway,
+        );
         Ok(AppState {
             inner: Arc::new(Shared {
                 store,
@@ -70,7 +74,7 @@ impl AppState {
                 countries: CountryCache::default(),
                 rate_limits: RateLimits {
                     user: RateLimiter::new(config.rate_limit_user_per_min),
-                    origin: RateLimiter::new(config.rate_limit_origin_per_min),
+                    ip: RateLimiter::new(config.rate_limit_ip_per_min),
                 },
                 config,
             }),

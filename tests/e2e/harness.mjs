@@ -368,6 +368,7 @@ export class Session {
     this.api = [];
     this.pages = [];
     this.consentStates = [];
+    this.bindingSecrets = [];
     this.backendBodies = [];
     this.shots = 0;
     this.closed = false;
@@ -399,6 +400,15 @@ export class Session {
     });
     this.context.on('response', (response) => {
       const url = new URL(response.url());
+      if (url.origin === this.demo.backend && url.pathname === '/oauth/start') {
+        // The binding cookie's secret: it must never show up in a log, a file or a page.
+        this.bindingSecrets.push(
+          response.headerValue('set-cookie').then(
+            (cookie) => cookie?.split(';')[0].split('=')[1] ?? null,
+            () => null,
+          ),
+        );
+      }
       if (url.origin === this.demo.backend && !url.pathname.startsWith('/widget/')) {
         // Every page and answer the backend served, for the leak scan.
         this.backendBodies.push(
@@ -654,7 +664,7 @@ export async function serveElsewhere(html, siteUrl) {
 
 /**
  * The leak scan: every code, access token and refresh token the sandbox issued, every consent
- * `state`, the OAuth client secret and the demo's generated secrets must appear nowhere in the
+ * `state` and browser-binding secret, the OAuth client secret and the demo's generated secrets must appear nowhere in the
  * backend's logs, its database files, or any page or answer it served. Throws on a hit.
  */
 export async function leakScan(session, demo) {
@@ -666,6 +676,9 @@ export async function leakScan(session, demo) {
     }
   }
   for (const value of session.consentStates) secrets.push(['consent state', value]);
+  for (const value of await Promise.all(session.bindingSecrets)) {
+    if (value) secrets.push(['consent binding secret', value]);
+  }
   secrets.push(['client secret', 'demo-secret']);
   const generated = JSON.parse(fs.readFileSync(path.join(demo.dataDir, 'demo-secrets.json'), 'utf8'));
   secrets.push(['site secret', generated.site_secret]);
@@ -687,8 +700,6 @@ export async function leakScan(session, demo) {
   for (const [what, secret] of secrets) {
     if (!secret || secret.length < 8) continue;
     for (const [where, text] of places) {
-      // The consent URL itself carries `state` to Remote: that one answer is where it belongs.
-      if (what === 'consent state' && where === 'backend answer /api/v1/connect') continue;
       if (text.includes(secret)) hits.push(`${what} found in ${where}`);
     }
   }

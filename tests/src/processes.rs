@@ -185,7 +185,7 @@ impl Cluster {
                 ("HWR_REMOTE_CLIENT_ID".into(), "demo-client".into()),
                 ("HWR_REMOTE_CLIENT_SECRET".into(), "demo-secret".into()),
                 ("HWR_RATE_LIMIT_USER_PER_MIN".into(), "0".into()),
-                ("HWR_RATE_LIMIT_ORIGIN_PER_MIN".into(), "0".into()),
+                ("HWR_RATE_LIMIT_IP_PER_MIN".into(), "0".into()),
                 ("RUST_LOG".into(), "warn".into()),
             ];
             for (name, value) in env {

@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 
 use hwr_protocol::{
-    ConnectResponse, FlowStatus, HireResponse, FLOW_MESSAGE_TYPE, START_FLOW_ID_FIELD,
+    ConnectResponse, FlowError, FlowStatus, HireResponse, FLOW_MESSAGE_TYPE, START_FLOW_ID_FIELD,
     START_TICKET_FIELD,
 };
 use js_sys::Reflect;
@@ -33,8 +33,8 @@ pub(crate) enum ConsentOutcome {
     Closed,
     /// Nobody answered in time.
     Expired,
-    /// The exchange with Remote failed; the server's sentence, if any.
-    Failed(Option<String>),
+    /// The flow failed: why (a code), and the server's sentence, if any.
+    Failed(Option<FlowError>, Option<String>),
 }
 
 /// The popup's window name and features; the loader opens the same for a click that comes
@@ -141,7 +141,9 @@ pub(crate) async fn wait_for_consent(
                     FlowStatus::Connected => return Ok(ConsentOutcome::Connected(flow.hire)),
                     FlowStatus::Denied => return Ok(ConsentOutcome::Denied),
                     FlowStatus::Expired => return Ok(ConsentOutcome::Expired),
-                    FlowStatus::Failed => return Ok(ConsentOutcome::Failed(flow.message)),
+                    FlowStatus::Failed => {
+                        return Ok(ConsentOutcome::Failed(flow.error, flow.message))
+                    }
                 }
             }
             Err(error @ ApiError::Server(_)) => return Err(error),

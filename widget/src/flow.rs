@@ -5,7 +5,7 @@
 //! [`Flow`], so the view only renders.
 
 use hwr_protocol::{
-    Candidate, CandidateField, ConnectionStatus, ErrorCode, FieldErrors, HireResponse,
+    Candidate, CandidateField, ConnectionStatus, ErrorCode, FieldErrors, FlowError, HireResponse,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -267,8 +267,12 @@ impl Flow {
             Ok(ConsentOutcome::Denied) => self.exit(Notice::ConsentDenied),
             Ok(ConsentOutcome::Closed) => self.exit(Notice::PopupClosed),
             Ok(ConsentOutcome::Expired) => self.fail("consent_expired", strings.consent_expired),
-            Ok(ConsentOutcome::Failed(message)) => self.fail(
-                "consent_failed",
+            Ok(ConsentOutcome::Failed(error, message)) => self.fail(
+                match error {
+                    // The flow's own code when it tells the host something it can act on.
+                    Some(code @ FlowError::ConsentElsewhere) => code.as_str(),
+                    _ => "consent_failed",
+                },
                 message
                     .as_deref()
                     .filter(|m| !m.is_empty())

@@ -112,7 +112,7 @@ impl Stack {
             .env("HWR_REMOTE_CLIENT_ID", CLIENT_ID)
             .env("HWR_REMOTE_CLIENT_SECRET", CLIENT_SECRET)
             .env("HWR_RATE_LIMIT_USER_PER_MIN", "0")
-            .env("HWR_RATE_LIMIT_ORIGIN_PER_MIN", "0");
+            .env("HWR_RATE_LIMIT_IP_PER_MIN", "0");
         match database {
             Database::Sqlite(data_dir) => {
                 command.env("HWR_DATA_DIR", data_dir);

@@ -351,7 +351,7 @@ async fn start_both(
                 ("HWR_REMOTE_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
                 ("HWR_UPSTREAM_TIMEOUT_SECS", "2".to_owned()),
                 ("HWR_RATE_LIMIT_USER_PER_MIN", "0".to_owned()),
-                ("HWR_RATE_LIMIT_ORIGIN_PER_MIN", "0".to_owned()),
+                ("HWR_RATE_LIMIT_IP_PER_MIN", "0".to_owned()),
             ],
         };
         match Backend::start(spec, client.clone()).await {
