@@ -82,6 +82,11 @@ impl AllowedOrigins {
         {
             return None;
         }
+        // `http://site//evil.com/` is on the site, but a page there that builds a link from its
+        // own path ("//evil.com/…") would send the person away: refuse a path starting "//".
+        if url.path().starts_with("//") {
+            return None;
+        }
         self.allows(&origin).then_some(url)
     }
 }

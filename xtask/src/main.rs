@@ -18,6 +18,23 @@ use anyhow::{bail, Context, Result};
 
 use crate::process::{cargo, run, target_dir, workspace_root};
 
+const USAGE: &str = "\
+usage: cargo xtask <verb>
+
+  demo [--port 8080]   install what is missing, build, and run the demo (backend, fake Remote and a
+                       demo job site on three ports); open the job-site URL it prints
+  test                 every check CI runs: fmt, clippy (native and wasm32), unit and integration
+                       tests on SQLite and Postgres, browser tests, end-to-end in headless
+                       Chromium, a short soak and a short fuzz run
+  build                the release binary with the widget embedded (target/release/hire-with-remote)
+  widget               build only the widget (loader, glue, wasm) and print its sizes
+  bench                run the benchmarks and write BENCHMARKS.md
+  fuzz [--seconds 60]  run every fuzz target for N seconds each
+  soak                 200 concurrent hires for 60 s under faults and a kill -9, with a leak scan
+  help                 this text
+
+The build goes to ./target, or to $CARGO_TARGET_DIR when set.";
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -30,10 +47,12 @@ fn main() {
         Some("widget") => widget::ensure_widget_tools()
             .and_then(|()| widget::build_widget(true))
             .map(|_| ()),
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
         _ => {
-            eprintln!(
-                "usage: cargo xtask <build | demo [--port 8080] | test | widget | bench | fuzz [--seconds 60] | soak>"
-            );
+            eprintln!("{USAGE}");
             std::process::exit(2);
         }
     };

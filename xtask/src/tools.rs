@@ -18,10 +18,31 @@ pub(crate) fn ensure_browser() -> Result<()> {
 
 /// `apt-get update` then `apt-get install -y`.
 pub(crate) fn apt_install(packages: &[&str]) -> Result<()> {
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y"])
-        .args(packages))
+    if !has("apt-get") {
+        anyhow::bail!(
+            "{} is missing and this is not a Debian-like system: install it by hand (see the README's \"Two commands\")",
+            packages.join(" ")
+        );
+    }
+    // Not root: through sudo, which asks for a password if it must.
+    let apt = |args: &[&str]| {
+        let is_root = std::env::var("USER").is_ok_and(|user| user == "root")
+            || Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|out| out.stdout.starts_with(b"0"));
+        let mut command = if is_root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args);
+        command
+    };
+    run(&mut apt(&["update"]))?;
+    run(apt(&["install", "-y"]).args(packages))
 }
 
 /// `npm ci` (or `npm install`) in tests/e2e when its node_modules are missing.

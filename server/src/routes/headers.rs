@@ -96,6 +96,54 @@ pub(super) async fn plain_errors_in_our_shape(request: Request<Body>, next: Next
             }
             ours
         }
+        StatusCode::REQUEST_TIMEOUT => ApiError::new(
+            ErrorCode::UpstreamUnavailable,
+            "The request took too long and was stopped. Try again in a moment.",
+        )
+        .with_status(StatusCode::REQUEST_TIMEOUT)
+        .into_response(),
         _ => response,
+    }
+}
+
+/// The longest request id we keep from a client.
+const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// True for `^[A-Za-z0-9._:-]{1,64}$`.
+fn is_usable_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// An incoming `X-Request-Id` is kept only when it is one short, plain value; otherwise it is
+/// dropped here and a fresh one is made, so a client cannot make us echo, log or store what it
+/// likes (a 390 KB id once went into every audit row).
+pub(super) async fn drop_unusable_request_id(mut request: Request, next: Next) -> Response {
+    let ids = request.headers().get_all(REQUEST_ID);
+    let mut values = ids.iter();
+    let usable = matches!(
+        (values.next(), values.next()),
+        (Some(id), None) if is_usable_request_id(id.as_bytes())
+    );
+    if !usable {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_usable_request_id;
+
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        for good in ["a", "req-1", "trace:span.2_x", &"x".repeat(64)] {
+            assert!(is_usable_request_id(good.as_bytes()), "{good}");
+        }
+        for bad in ["", &"x".repeat(65), "a b", "a/b", "<script>", "é"] {
+            assert!(!is_usable_request_id(bad.as_bytes()), "{bad}");
+        }
     }
 }

@@ -116,6 +116,7 @@ async fn redirect_mode_refuses_a_return_to_off_the_allowed_origin(db: Db) {
         "http://%31%32%37.0.0.1:9/",
         " http://127.0.0.1:9/",
         "javascript:alert(1)",
+        "http://127.0.0.1:9//evil.com/",
         "/back",
     ] {
         // Act

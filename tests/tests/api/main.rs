@@ -12,6 +12,7 @@ mod environments;
 mod hires;
 mod rate_limits;
 mod replicas;
+mod request_ids;
 mod sealed_tokens;
 mod security_headers;
 mod shutdown;
