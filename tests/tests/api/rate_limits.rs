@@ -96,7 +96,6 @@ async fn x_forwarded_for_from_a_trusted_proxy_limits_each_client_separately() {
         settings.trusted_proxies = vec!["127.0.0.1".parse().expect("an address")];
     })
     .await;
-    let user = unique_user();
 
     // Act: 25 tokenless requests, each for a different client behind the proxy; the hop the
     // client wrote itself (leftmost) changes nothing.
