@@ -8,6 +8,7 @@ pub mod consent;
 pub mod countries;
 pub mod crypto;
 pub mod demo;
+pub mod detached;
 pub mod error;
 pub mod extract;
 pub mod hires;

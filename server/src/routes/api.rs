@@ -17,6 +17,7 @@ use super::headers::REQUEST_ID;
 use crate::{
     consent::{self, Caller},
     countries,
+    detached::run_to_completion,
     error::ApiResult,
     extract::Json,
     hires::{self, HireContext},
@@ -131,7 +132,9 @@ async fn hire(
         origin: caller.origin,
         request_id: caller.request_id,
     };
-    let hired = hires::hire(&state, &ctx, &candidate).await?;
+    // The client may go away; the hire (and its record) still completes.
+    let hired =
+        run_to_completion(async move { hires::hire(&state, &ctx, &candidate).await }).await?;
     Ok((StatusCode::CREATED, Json(hired)))
 }
 

@@ -18,6 +18,7 @@ use crate::{
         browser::{BindingCookie, RequestCookies},
         messages, CallbackOutcome, CallbackQuery,
     },
+    detached::run_to_completion,
     state::AppState,
 };
 
@@ -49,7 +50,12 @@ async fn callback(
             .filter_map(|value| value.to_str().ok()),
     );
     let secure = state.config.public_url.scheme() == "https";
-    match consent::callback::complete(&state, query, &cookies).await {
+    let completing = state.clone();
+    let outcome = run_to_completion(async move {
+        consent::callback::complete(&completing, query, &cookies).await
+    })
+    .await;
+    match outcome {
         Ok(CallbackOutcome::Refused(message)) => {
             page(StatusCode::BAD_REQUEST, "Sign-in refused", &message, None)
         }

@@ -193,7 +193,8 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records the flow's outcome, with the hire the callback made (sealed), if it made one.
+    /// Records the flow's outcome, with the hire the callback made (sealed), if it made one. The
+    /// candidate's details are dropped: the flow has used them, and a retry brings its own.
     pub async fn finish_flow(
         &self,
         id: &str,
@@ -202,7 +203,7 @@ impl Store {
         hire: Option<&Sealed>,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE flows SET status = $1, error = $2, hire_key_id = $3, hire = $4 WHERE id = $5",
+            "UPDATE flows SET status = $1, error = $2, hire_key_id = $3, hire = $4, candidate = NULL WHERE id = $5",
         )
         .bind(status.as_str())
         .bind(error.map(FlowError::as_str))

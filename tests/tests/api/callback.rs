@@ -252,7 +252,84 @@ async fn the_callback_page_posts_to_the_exact_opener_origin_and_is_locked_down(d
     );
 }
 
+async fn a_callback_whose_browser_goes_away_during_the_code_exchange_still_completes_the_flow(
+    db: Db,
+) {
+    // Arrange: Remote's token endpoint takes 1.5 s; the browser gives up after 0.3 s.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = app
+        .start_flow_with(
+            &user,
+            &serde_json::json!({"mode": "popup", "candidate": hwr_integration_tests::ana(),
+                "idempotency_key": hwr_integration_tests::new_key()}),
+        )
+        .await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+    app.fault(
+        serde_json::json!({"route": "POST /auth/oauth2/token", "latency_ms": 1500, "count": 1}),
+    )
+    .await;
+
+    // Act
+    let gone = app
+        .client
+        .get(callback)
+        .timeout(std::time::Duration::from_millis(300))
+        .send()
+        .await;
+
+    // Assert: the flow still ends connected, with its hire, and the code was exchanged once.
+    assert!(gone.is_err(), "the browser went away before the answer");
+    let mut status = serde_json::Value::Null;
+    for _ in 0..50 {
+        status = app.flow(&user, &flow.flow_id).await;
+        if status["status"] != "pending" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status["status"], "connected", "{status}");
+    assert!(status["hire"]["employment_id"].is_string(), "{status}");
+    let state = app.sandbox_state().await;
+    assert_eq!(code_token_requests(&state), 1);
+    assert_eq!(state["employment_posts"], 1);
+}
+
+async fn a_finished_flow_keeps_no_candidate_details(db: Db) {
+    // Arrange
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = app
+        .start_flow_with(
+            &user,
+            &serde_json::json!({"mode": "popup", "candidate": hwr_integration_tests::ana(),
+                "idempotency_key": hwr_integration_tests::new_key()}),
+        )
+        .await;
+    let pending: Option<String> = sqlx::query_scalar("SELECT candidate FROM flows WHERE id = $1")
+        .bind(&flow.flow_id)
+        .fetch_one(app.store().pool())
+        .await
+        .expect("the flow row");
+    assert!(pending.is_some_and(|c| c.contains("Ana Silva")));
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+
+    // Act
+    app.callback(&callback).await;
+
+    // Assert
+    let finished: Option<String> = sqlx::query_scalar("SELECT candidate FROM flows WHERE id = $1")
+        .bind(&flow.flow_id)
+        .fetch_one(app.store().pool())
+        .await
+        .expect("the flow row");
+    assert_eq!(finished, None, "the candidate's details are gone");
+}
+
 on_both_databases!(
+    a_callback_whose_browser_goes_away_during_the_code_exchange_still_completes_the_flow,
+    a_finished_flow_keeps_no_candidate_details,
     a_callback_without_state_is_refused_before_any_token_call,
     a_callback_with_an_unknown_state_is_refused_before_any_token_call,
     a_callback_with_a_repeated_state_parameter_is_refused_before_any_token_call,
