@@ -116,7 +116,7 @@ pub struct RateLimits {
     pub ip: RateLimiter,
 }
 
-/// Applies the limits to `/api/v1`. The site token is verified first, once (the result is kept
+/// Applies the limits to `/api/v1` and `/oauth/*`. The site token is verified first, once (the result is kept
 /// in the request's extensions for the handler): a valid one counts against its user alone, so
 /// nothing a client without one sends can spend a real user's allowance.
 pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {

@@ -309,6 +309,13 @@ impl TestApp {
         answer.start_in_browser(&self.client, JOB_SITE_ORIGIN).await
     }
 
+    /// A popup flow that carries a hire of Ana under a fresh key (the callback hires), started in
+    /// this app's browser.
+    pub async fn start_hiring_flow(&self, user: &str) -> StartedFlow {
+        let attempt = json!({"mode": "popup", "candidate": crate::ana(), "idempotency_key": crate::new_key()});
+        self.start_flow_with(user, &attempt).await
+    }
+
     /// `POST /api/v1/connect` with `body`, asserting 201; the start form is not submitted.
     pub async fn connect(&self, user: &str, body: &Value) -> ConnectAnswer {
         let answer = json_body(

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use subtle::ConstantTimeEq;
+use url::Url;
 
 use super::{authorize_context, messages::StartRefusal, random_secret, secret_hash};
 use crate::{state::AppState, store::now};
@@ -30,6 +31,17 @@ pub struct BindingCookie {
 }
 
 impl BindingCookie {
+    /// The flow's cookie holding `value` for `max_age`; `Secure` when the backend's public URL
+    /// is https (the one place that decides it).
+    pub fn for_flow(flow_id: &str, value: String, max_age: Duration, public_url: &Url) -> Self {
+        BindingCookie {
+            name: cookie_name(flow_id),
+            value,
+            max_age,
+            secure: public_url.scheme() == "https",
+        }
+    }
+
     /// The `Set-Cookie` value. `Path=/oauth` keeps it off the API; `SameSite=Lax` still sends it
     /// on Remote's top-level redirect to the callback.
     pub fn header_value(&self) -> String {
@@ -43,12 +55,8 @@ impl BindingCookie {
     }
 
     /// The `Set-Cookie` value that removes a flow's cookie once the callback has read it.
-    pub fn removal(flow_id: &str, secure: bool) -> String {
-        let secure = if secure { "; Secure" } else { "" };
-        format!(
-            "{}=; HttpOnly; SameSite=Lax; Path=/oauth; Max-Age=0{secure}",
-            cookie_name(flow_id)
-        )
+    pub fn removal(flow_id: &str, public_url: &Url) -> String {
+        Self::for_flow(flow_id, String::new(), Duration::ZERO, public_url).header_value()
     }
 }
 
@@ -99,6 +107,8 @@ pub fn is_bound_browser(
         return false;
     };
     let name = cookie_name(flow_id);
+    // Bound to a name, not returned directly: the iterator borrows `name`, which a tail
+    // expression's temporaries would outlive.
     let bound = cookies
         .values(&name)
         .any(|value| bool::from(secret_hash(value).as_bytes().ct_eq(expected.as_bytes())));
@@ -159,12 +169,12 @@ pub async fn start_in_browser(
     }
     Ok(Ok(BrowserStart {
         authorize_url,
-        cookie: BindingCookie {
-            name: cookie_name(&flow.id),
-            value: secret,
-            max_age: Duration::from_secs(u64::try_from(flow.expires_at - at).unwrap_or(0)),
-            secure: state.config.public_url.scheme() == "https",
-        },
+        cookie: BindingCookie::for_flow(
+            &flow.id,
+            secret,
+            Duration::from_secs(u64::try_from(flow.expires_at - at).unwrap_or(0)),
+            &state.config.public_url,
+        ),
     }))
 }
 
@@ -174,22 +184,20 @@ mod tests {
 
     #[test]
     fn the_binding_cookie_is_http_only_lax_and_scoped_to_oauth() {
-        let cookie = BindingCookie {
-            name: cookie_name("f1"),
-            value: "s3cret".into(),
-            max_age: Duration::from_secs(590),
-            secure: true,
-        };
+        let https = Url::parse("https://hire.example.com").expect("a URL");
+        let http = Url::parse("http://127.0.0.1:8080").expect("a URL");
+        let cookie =
+            BindingCookie::for_flow("f1", "s3cret".into(), Duration::from_secs(590), &https);
         assert_eq!(
             cookie.header_value(),
             "hwr_consent_f1=s3cret; HttpOnly; SameSite=Lax; Path=/oauth; Max-Age=590; Secure"
         );
-        assert!(!BindingCookie {
-            secure: false,
-            ..cookie
-        }
-        .header_value()
-        .contains("Secure"));
+        let plain = BindingCookie::for_flow("f1", "s3cret".into(), Duration::from_secs(590), &http);
+        assert!(!plain.header_value().contains("Secure"));
+        assert_eq!(
+            BindingCookie::removal("f1", &https),
+            "hwr_consent_f1=; HttpOnly; SameSite=Lax; Path=/oauth; Max-Age=0; Secure"
+        );
     }
 
     #[test]

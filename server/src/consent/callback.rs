@@ -156,7 +156,7 @@ pub async fn complete(
     }
     if flow.mode == ConnectMode::Redirect {
         return Ok(CallbackOutcome::Redirect {
-            location: redirect_target(state, &flow, status).await,
+            location: redirect_target(state, &flow, status, error).await,
             flow_id: flow.id,
         });
     }
@@ -254,8 +254,14 @@ async fn popup_hire(state: &AppState, flow: &FlowRow) -> Option<Sealed> {
     }
 }
 
-/// Redirect mode: hire now and go to onboarding, or go back to `return_to` with the outcome.
-async fn redirect_target(state: &AppState, flow: &FlowRow, status: FlowStatus) -> String {
+/// Redirect mode: hire now and go to onboarding, or go back to `return_to` with the outcome
+/// (`hwr_status`, and for a failed flow its code as `hwr_error`).
+async fn redirect_target(
+    state: &AppState,
+    flow: &FlowRow,
+    status: FlowStatus,
+    error: Option<FlowError>,
+) -> String {
     let back = |outcome: &str, code: Option<&str>| -> String {
         let Some(mut url) = flow.return_to.as_deref().and_then(|t| Url::parse(t).ok()) else {
             return state.config.allowed_origins.primary().to_owned();
@@ -267,7 +273,7 @@ async fn redirect_target(state: &AppState, flow: &FlowRow, status: FlowStatus) -
         url.to_string()
     };
     if status != FlowStatus::Connected {
-        return back(status.as_str(), None);
+        return back(status.as_str(), error.map(FlowError::as_str));
     }
     let Some((candidate, ctx)) = flow_hire(flow) else {
         return back("connected", None);

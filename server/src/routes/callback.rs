@@ -49,7 +49,6 @@ async fn callback(
             .iter()
             .filter_map(|value| value.to_str().ok()),
     );
-    let secure = state.config.public_url.scheme() == "https";
     let completing = state.clone();
     let outcome = run_to_completion(async move {
         consent::callback::complete(&completing, query, &cookies).await
@@ -70,7 +69,7 @@ async fn callback(
             response
                 .headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            forget_binding(&mut response, &flow_id, secure);
+            forget_binding(&mut response, &flow_id, &state);
             response
         }
         Ok(CallbackOutcome::Popup {
@@ -95,7 +94,7 @@ async fn callback(
                 &message,
                 Some((flow_id.clone(), origin, status)),
             );
-            forget_binding(&mut response, &flow_id, secure);
+            forget_binding(&mut response, &flow_id, &state);
             response
         }
         Err(error) => {
@@ -111,8 +110,9 @@ async fn callback(
 }
 
 /// The flow is over: its binding cookie is of no further use.
-fn forget_binding(response: &mut Response, flow_id: &str, secure: bool) {
-    if let Ok(value) = HeaderValue::from_str(&BindingCookie::removal(flow_id, secure)) {
+fn forget_binding(response: &mut Response, flow_id: &str, state: &AppState) {
+    let removal = BindingCookie::removal(flow_id, &state.config.public_url);
+    if let Ok(value) = HeaderValue::from_str(&removal) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
 }

@@ -62,11 +62,20 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(headers::api_headers));
 
+    // The consent start and the callback carry no site token: limited per client IP, like
+    // every other request without one.
+    let oauth =
+        start::router()
+            .merge(callback::router())
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::rate_limit::limit,
+            ));
+
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
-        .merge(start::router())
-        .merge(callback::router())
+        .merge(oauth)
         .merge(widget::router())
         .fallback(|| async { ApiError::not_found("route") })
         .with_state(state)

@@ -3,7 +3,7 @@
 //! and sets the flow's binding cookie, and the callback completes nothing without that cookie.
 
 use hwr_integration_tests::{
-    ana, new_key, on_both_databases, spawn_app, unique_user, Db, FOREIGN_ORIGIN, JOB_SITE_ORIGIN,
+    on_both_databases, spawn_app, unique_user, Db, FOREIGN_ORIGIN, JOB_SITE_ORIGIN,
 };
 use reqwest::{header, StatusCode};
 use serde_json::json;
@@ -15,12 +15,7 @@ async fn a_forwarded_consent_link_allowed_in_another_browser_connects_nothing_hi
     // to an admin of another company, who opens it in their own browser.
     let app = spawn_app(db).await;
     let user = unique_user();
-    let flow = app
-        .start_flow_with(
-            &user,
-            &json!({"mode": "popup", "candidate": ana(), "idempotency_key": new_key()}),
-        )
-        .await;
+    let flow = app.start_hiring_flow(&user).await;
     let admin = app.other_browser();
     let callback = app
         .answer_consent_in(&admin, &flow.authorize_url, "allow")

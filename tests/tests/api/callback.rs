@@ -258,13 +258,7 @@ async fn a_callback_whose_browser_goes_away_during_the_code_exchange_still_compl
     // Arrange: Remote's token endpoint takes 1.5 s; the browser gives up after 0.3 s.
     let app = spawn_app(db).await;
     let user = unique_user();
-    let flow = app
-        .start_flow_with(
-            &user,
-            &serde_json::json!({"mode": "popup", "candidate": hwr_integration_tests::ana(),
-                "idempotency_key": hwr_integration_tests::new_key()}),
-        )
-        .await;
+    let flow = app.start_hiring_flow(&user).await;
     let callback = app.answer_consent(&flow.authorize_url, "allow").await;
     app.fault(
         serde_json::json!({"route": "POST /auth/oauth2/token", "latency_ms": 1500, "count": 1}),
@@ -300,13 +294,7 @@ async fn a_finished_flow_keeps_no_candidate_details(db: Db) {
     // Arrange
     let app = spawn_app(db).await;
     let user = unique_user();
-    let flow = app
-        .start_flow_with(
-            &user,
-            &serde_json::json!({"mode": "popup", "candidate": hwr_integration_tests::ana(),
-                "idempotency_key": hwr_integration_tests::new_key()}),
-        )
-        .await;
+    let flow = app.start_hiring_flow(&user).await;
     let pending: Option<String> = sqlx::query_scalar("SELECT candidate FROM flows WHERE id = $1")
         .bind(&flow.flow_id)
         .fetch_one(app.store().pool())

@@ -247,6 +247,43 @@ async fn redirect_mode_denied_returns_the_browser_to_the_job_site(db: Db) {
     assert_eq!(app.sandbox_state().await["employment_posts"], 0);
 }
 
+async fn redirect_mode_failed_returns_the_browser_with_the_flows_error_code(db: Db) {
+    // Arrange: Remote refuses the code at the exchange.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = app
+        .start_flow_with(
+            &user,
+            &json!({"mode": "redirect", "return_to": format!("{JOB_SITE_ORIGIN}/candidates/7"),
+                    "candidate": ana()}),
+        )
+        .await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+    app.fault(json!({"route": "POST /auth/oauth2/token", "status": 400, "count": 1}))
+        .await;
+
+    // Act
+    let response = app.callback(&callback).await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let back = location(&response);
+    let pairs: HashMap<String, String> = back.query_pairs().into_owned().collect();
+    assert_eq!(
+        pairs.get("hwr_status").map(String::as_str),
+        Some("failed"),
+        "{back}"
+    );
+    let code = app.flow(&user, &flow.flow_id).await["error"].clone();
+    assert!(code.is_string(), "the flow failed with a code: {code}");
+    assert_eq!(
+        pairs.get("hwr_error").map(String::as_str),
+        code.as_str(),
+        "{back}"
+    );
+    assert_eq!(app.sandbox_state().await["employment_posts"], 0);
+}
+
 async fn a_popup_flow_with_the_attempt_hires_at_the_callback_and_its_status_carries_the_hire(
     db: Db,
 ) {
@@ -387,6 +424,7 @@ on_both_databases!(
     redirect_mode_requires_a_valid_candidate,
     redirect_mode_consents_hires_and_sends_the_browser_to_onboarding,
     redirect_mode_denied_returns_the_browser_to_the_job_site,
+    redirect_mode_failed_returns_the_browser_with_the_flows_error_code,
     a_connect_request_with_an_unknown_mode_is_refused_in_our_shape,
     a_popup_flow_with_the_attempt_hires_at_the_callback_and_its_status_carries_the_hire,
     a_popup_flow_without_a_key_leaves_the_hire_to_the_widget,

@@ -4,7 +4,7 @@
 //! (In memory: SQLite only.)
 
 use hwr_integration_tests::{
-    assert_error, spawn_app, spawn_app_with, unique_user, Db, JOB_SITE_ORIGIN,
+    assert_error, spawn_app, spawn_app_with, unique_user, Db, TestApp, JOB_SITE_ORIGIN,
 };
 use reqwest::{header, StatusCode};
 
@@ -64,18 +64,12 @@ async fn a_spoofed_x_forwarded_for_does_not_reset_the_limit_for_requests_without
     let mut served = 0;
     let mut limited = false;
     for n in 0..25 {
-        let response = app
-            .client
-            .get(app.url("/api/v1/connection"))
-            .header("x-forwarded-for", format!("203.0.113.{n}"))
-            .send()
-            .await
-            .expect("the backend answers");
-        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        let status = tokenless(&app, &format!("203.0.113.{n}")).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
             limited = true;
             break;
         }
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
         served += 1;
     }
 
@@ -101,17 +95,7 @@ async fn x_forwarded_for_from_a_trusted_proxy_limits_each_client_separately() {
     // client wrote itself (leftmost) changes nothing.
     let mut statuses = Vec::new();
     for n in 0..25 {
-        let response = app
-            .client
-            .get(app.url("/api/v1/connection"))
-            .header(
-                "x-forwarded-for",
-                format!("198.51.100.7, 203.0.113.{n}, 127.0.0.1"),
-            )
-            .send()
-            .await
-            .expect("the backend answers");
-        statuses.push(response.status());
+        statuses.push(tokenless(&app, &format!("198.51.100.7, 203.0.113.{n}, 127.0.0.1")).await);
     }
 
     // Assert
@@ -133,14 +117,9 @@ async fn a_client_behind_a_trusted_proxy_cannot_escape_its_limit_by_writing_x_fo
     // Act: one client (203.0.113.9, appended by the proxy) writes a new leftmost hop each time.
     let mut limited = false;
     for n in 0..25 {
-        let response = app
-            .client
-            .get(app.url("/api/v1/connection"))
-            .header("x-forwarded-for", format!("198.51.100.{n}, 203.0.113.9"))
-            .send()
-            .await
-            .expect("the backend answers");
-        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        if tokenless(&app, &format!("198.51.100.{n}, 203.0.113.9")).await
+            == StatusCode::TOO_MANY_REQUESTS
+        {
             limited = true;
             break;
         }
@@ -211,6 +190,47 @@ async fn a_lower_case_bearer_counts_against_the_users_allowance() {
 
     // Assert
     assert!(limited, "a lower-case scheme skipped the user's limit");
+}
+
+#[tokio::test]
+async fn a_flood_of_consent_start_forms_from_one_client_is_rate_limited() {
+    // Arrange
+    let app = spawn_app_with(Db::Sqlite, |settings| settings.rate_limit_ip_per_min = 40).await;
+
+    // Act
+    let mut statuses = Vec::new();
+    for n in 0..25 {
+        let response = app
+            .client
+            .post(app.url("/oauth/start"))
+            .header(header::ORIGIN, JOB_SITE_ORIGIN)
+            .form(&[
+                ("flow_id", format!("guess-{n}")),
+                ("ticket", "guess".to_owned()),
+            ])
+            .send()
+            .await
+            .expect("the backend answers");
+        statuses.push(response.status());
+    }
+
+    // Assert: refused as unknown first, then limited.
+    assert_eq!(statuses[0], StatusCode::FORBIDDEN);
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}
+
+/// A request without a site token, claiming `forwarded_for`; its status.
+async fn tokenless(app: &TestApp, forwarded_for: &str) -> StatusCode {
+    app.client
+        .get(app.url("/api/v1/connection"))
+        .header("x-forwarded-for", forwarded_for)
+        .send()
+        .await
+        .expect("the backend answers")
+        .status()
 }
 
 /// Runs the futures 100 at a time.
