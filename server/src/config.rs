@@ -56,6 +56,9 @@ pub struct Settings {
     /// Longest lifetime accepted for a site token, in seconds.
     #[arg(long, env = "HWR_SITE_TOKEN_MAX_TTL", default_value_t = 3600)]
     pub site_token_max_ttl: u64,
+    /// How long Remote's country list is cached, in seconds.
+    #[arg(long, env = "HWR_COUNTRIES_TTL_SECS", default_value_t = 3600)]
+    pub countries_ttl_secs: u64,
     /// Clock skew tolerated on a site token's `exp`, `nbf` and lifetime bound, in seconds.
     #[arg(long, env = "HWR_SITE_TOKEN_LEEWAY_SECS", default_value_t = 60)]
     pub site_token_leeway_secs: u64,
@@ -145,6 +148,8 @@ pub struct Config {
     pub site_token_max_ttl: Duration,
     /// `HWR_SITE_TOKEN_LEEWAY_SECS`.
     pub site_token_leeway: Duration,
+    /// `HWR_COUNTRIES_TTL_SECS`.
+    pub countries_ttl: Duration,
     /// Data folder.
     pub data_dir: PathBuf,
     /// Token encryption keys.
@@ -340,6 +345,7 @@ impl Settings {
             site_secret: SecretString::from(site_secret),
             site_token_max_ttl: Duration::from_secs(self.site_token_max_ttl),
             site_token_leeway: Duration::from_secs(self.site_token_leeway_secs),
+            countries_ttl: Duration::from_secs(self.countries_ttl_secs),
             data_dir: self.data_dir,
             keys,
             database_url,

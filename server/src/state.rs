@@ -7,7 +7,7 @@ use crate::{
     config::Config,
     countries::CountryCache,
     rate_limit::{RateLimiter, RateLimits},
-    remote::{http_client, RemoteApi, RemoteOAuth},
+    remote::{http_client, CircuitBreaker, RemoteApi, RemoteOAuth},
     site_token::SiteTokens,
     store::Store,
     tokens::RefreshLocks,
@@ -51,14 +51,17 @@ impl AppState {
     /// Builds the clients and wraps everything.
     pub fn new(config: Config, store: Store) -> anyhow::Result<AppState> {
         let http = http_client(config.upstream_connect_timeout, config.upstream_timeout)?;
+        // One breaker per environment: a Remote that fails its token endpoint fails its API too.
+        let breaker = Arc::new(CircuitBreaker::default());
         let oauth = RemoteOAuth::new(
             &config.remote_base_url,
             &config.client_id,
             &config.client_secret,
             &config.redirect_uri(),
             http.clone(),
+            breaker.clone(),
         )?;
-        let api = RemoteApi::new(config.remote_base_url.clone(), http);
+        let api = RemoteApi::new(config.remote_base_url.clone(), http, breaker);
         let site_tokens = SiteTokens::with_leeway(
             &config.site_secret,
             config.site_token_max_ttl,
@@ -71,7 +74,7 @@ impl AppState {
                 oauth,
                 api,
                 refresh_locks: RefreshLocks::default(),
-                countries: CountryCache::default(),
+                countries: CountryCache::new(config.countries_ttl),
                 rate_limits: RateLimits {
                     user: RateLimiter::new(config.rate_limit_user_per_min),
                     ip: RateLimiter::new(config.rate_limit_ip_per_min),

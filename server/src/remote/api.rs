@@ -91,12 +91,13 @@ pub struct RemoteApi {
 }
 
 impl RemoteApi {
-    /// A client for `base` (e.g. `https://gateway.remote.com`).
-    pub fn new(base: Url, http: reqwest::Client) -> Self {
+    /// A client for `base` (e.g. `https://gateway.remote.com`), sharing `breaker` with the
+    /// OAuth client of the same environment.
+    pub fn new(base: Url, http: reqwest::Client, breaker: Arc<CircuitBreaker>) -> Self {
         RemoteApi {
             http,
             base,
-            breaker: Arc::new(CircuitBreaker::default()),
+            breaker,
         }
     }
 

@@ -1,43 +1,92 @@
-//! A circuit breaker for Remote: after a run of consecutive failures (5xx, timeouts, network
-//! errors) calls fail fast for a cool-down, then one probe call decides whether to close again.
-//! It keeps a struggling Remote from tying up every request for the full upstream timeout.
+//! A circuit breaker for Remote, shared by the REST calls and the token endpoint of one
+//! environment. It opens when at least half of the last 30 seconds' calls failed (5xx, timeouts,
+//! network errors), counting only once 20 calls were made: a few failures in a row under load
+//! are noise, a Remote that fails most calls is down. While open, calls fail fast for a
+//! cool-down; then one probe call decides whether to close again.
 
 use std::{
     sync::Mutex,
     time::{Duration, Instant},
 };
 
-/// Consecutive failures that open the circuit.
-const THRESHOLD: u32 = 5;
+/// Fewest calls in the window before the ratio counts.
+const MIN_CALLS: u32 = 20;
+/// The window is this many buckets …
+const BUCKETS: usize = 6;
+/// … of this many seconds each.
+const BUCKET_SECS: u64 = 5;
 /// How long it stays open.
 const COOL_DOWN: Duration = Duration::from_secs(10);
 
 /// Shared by every call to one Remote environment.
-#[derive(Debug, Default)]
-pub(super) struct CircuitBreaker {
+#[derive(Debug)]
+pub struct CircuitBreaker {
+    started: Instant,
     state: Mutex<BreakerState>,
+}
+
+impl Default for CircuitBreaker {
+    fn default() -> Self {
+        CircuitBreaker {
+            started: Instant::now(),
+            state: Mutex::new(BreakerState::default()),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct BreakerState {
-    failures: u32,
+    /// Per bucket: (its number since start, calls, failures).
+    window: [(u64, u32, u32); BUCKETS],
     open_until: Option<Instant>,
+    /// A half-open probe is out: its answer closes or reopens the circuit.
+    probing: bool,
+}
+
+impl BreakerState {
+    fn record(&mut self, bucket: u64, failed: bool) {
+        let slot = &mut self.window[(bucket % BUCKETS as u64) as usize];
+        if slot.0 != bucket {
+            *slot = (bucket, 0, 0);
+        }
+        slot.1 += 1;
+        if failed {
+            slot.2 += 1;
+        }
+    }
+
+    /// Calls and failures in the buckets still inside the window.
+    fn totals(&self, bucket: u64) -> (u32, u32) {
+        self.window
+            .iter()
+            .filter(|(number, _, _)| bucket.saturating_sub(*number) < BUCKETS as u64)
+            .fold((0, 0), |(calls, failures), (_, c, f)| {
+                (calls + c, failures + f)
+            })
+    }
 }
 
 impl CircuitBreaker {
-    /// `Err(seconds)` while open; when the cool-down is over, lets one probe through.
-    pub(super) fn admit(&self) -> Result<(), u64> {
-        let mut state = self
-            .state
+    fn bucket(&self, at: Instant) -> u64 {
+        at.duration_since(self.started).as_secs() / BUCKET_SECS
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BreakerState> {
+        self.state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `Err(seconds)` while open; when the cool-down is over, lets one probe through.
+    pub fn admit(&self) -> Result<(), u64> {
+        let mut state = self.lock();
+        let now = Instant::now();
         match state.open_until {
-            Some(until) if Instant::now() < until => {
-                Err(until.duration_since(Instant::now()).as_secs().max(1))
-            }
+            Some(until) if now < until => Err(until.duration_since(now).as_secs().max(1)),
             Some(_) => {
                 // Half-open: this call probes; further calls wait until it reports.
-                state.open_until = Some(Instant::now() + COOL_DOWN);
+                state.open_until = Some(now + COOL_DOWN);
+                state.probing = true;
                 Ok(())
             }
             None => Ok(()),
@@ -45,24 +94,26 @@ impl CircuitBreaker {
     }
 
     /// Records a call that reached Remote and got a non-5xx answer.
-    pub(super) fn success(&self) {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        state.failures = 0;
-        state.open_until = None;
+    pub fn success(&self) {
+        let mut state = self.lock();
+        let bucket = self.bucket(Instant::now());
+        if std::mem::take(&mut state.probing) {
+            // The probe says Remote is back: start counting afresh.
+            state.window = Default::default();
+            state.open_until = None;
+        }
+        state.record(bucket, false);
     }
 
     /// Records a 5xx, timeout or network failure.
-    pub(super) fn failure(&self) {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        state.failures += 1;
-        if state.failures >= THRESHOLD {
-            state.open_until = Some(Instant::now() + COOL_DOWN);
+    pub fn failure(&self) {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let bucket = self.bucket(now);
+        state.record(bucket, true);
+        let (calls, failures) = state.totals(bucket);
+        if std::mem::take(&mut state.probing) || (calls >= MIN_CALLS && failures * 2 >= calls) {
+            state.open_until = Some(now + COOL_DOWN);
         }
     }
 }
@@ -72,26 +123,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_circuit_opens_after_consecutive_failures_and_a_success_closes_it() {
+    fn five_failures_in_a_row_do_not_open_the_circuit() {
         let breaker = CircuitBreaker::default();
-        for _ in 0..THRESHOLD - 1 {
+        for _ in 0..5 {
             breaker.failure();
         }
-        assert!(breaker.admit().is_ok());
-        breaker.failure();
-        assert!(breaker.admit().is_err());
-        breaker.success();
         assert!(breaker.admit().is_ok());
     }
 
     #[test]
-    fn a_success_between_failures_resets_the_count() {
+    fn the_circuit_opens_when_half_of_at_least_twenty_calls_failed() {
         let breaker = CircuitBreaker::default();
-        for _ in 0..THRESHOLD - 1 {
+        for _ in 0..10 {
+            breaker.success();
+        }
+        for _ in 0..9 {
             breaker.failure();
         }
-        breaker.success();
+        assert!(breaker.admit().is_ok(), "19 calls: too few to judge");
         breaker.failure();
+        assert!(breaker.admit().is_err(), "10 of 20 failed");
+    }
+
+    #[test]
+    fn a_mostly_healthy_remote_keeps_the_circuit_closed() {
+        let breaker = CircuitBreaker::default();
+        for _ in 0..100 {
+            breaker.success();
+            breaker.success();
+            breaker.failure();
+        }
+        assert!(breaker.admit().is_ok(), "a third failing is not down");
+    }
+
+    #[test]
+    fn a_successful_probe_closes_the_circuit_and_a_failed_one_reopens_it() {
+        let breaker = CircuitBreaker::default();
+        for _ in 0..20 {
+            breaker.failure();
+        }
+        assert!(breaker.admit().is_err());
+        // The cool-down is over: one probe goes through.
+        breaker.lock().open_until = Some(Instant::now());
         assert!(breaker.admit().is_ok());
+        breaker.failure();
+        assert!(breaker.admit().is_err(), "a failed probe reopens at once");
+        breaker.lock().open_until = Some(Instant::now());
+        assert!(breaker.admit().is_ok());
+        breaker.success();
+        assert!(breaker.admit().is_ok());
+        breaker.failure();
+        assert!(
+            breaker.admit().is_ok(),
+            "counting starts afresh after the probe"
+        );
     }
 }

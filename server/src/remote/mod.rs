@@ -4,6 +4,8 @@
 
 mod api;
 mod breaker;
+
+pub use breaker::CircuitBreaker;
 mod oauth;
 
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! auth, form bodies) and client credentials. `company_id` and `user_id` arrive only with the code
 //! exchange, as typed extra fields.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use oauth2::{
     basic::{
@@ -18,6 +18,8 @@ use oauth2::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
+
+use super::breaker::CircuitBreaker;
 
 /// The scope Remote asks partners to request.
 pub const REMOTE_SCOPE: &str = "https://gateway.remote.com/company.manage";
@@ -95,6 +97,7 @@ pub enum TokenError {
 pub struct RemoteOAuth {
     client: TypedClient,
     http: reqwest::Client,
+    breaker: Arc<CircuitBreaker>,
 }
 
 /// Everything the consent URL carries that we must remember.
@@ -116,6 +119,7 @@ impl RemoteOAuth {
         client_secret: &SecretString,
         redirect_uri: &str,
         http: reqwest::Client,
+        breaker: Arc<CircuitBreaker>,
     ) -> anyhow::Result<Self> {
         let base = base.as_str().trim_end_matches('/');
         let client = oauth2::Client::new(ClientId::new(client_id.to_owned()))
@@ -123,7 +127,11 @@ impl RemoteOAuth {
             .set_auth_uri(AuthUrl::new(format!("{base}/auth/oauth2/authorize"))?)
             .set_token_uri(TokenUrl::new(format!("{base}/auth/oauth2/token"))?)
             .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned())?);
-        Ok(RemoteOAuth { client, http })
+        Ok(RemoteOAuth {
+            client,
+            http,
+            breaker,
+        })
     }
 
     /// A consent URL with a fresh `state` and S256 PKCE challenge.
@@ -152,7 +160,7 @@ impl RemoteOAuth {
             .client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
-            .request_async(&|request| send(self.http.clone(), request))
+            .request_async(&|request| send(self.http.clone(), self.breaker.clone(), request))
             .await
             .map_err(classify)?;
         let refresh_token = response
@@ -189,7 +197,7 @@ impl RemoteOAuth {
         let response = self
             .client
             .exchange_refresh_token(&token)
-            .request_async(&|request| send(self.http.clone(), request))
+            .request_async(&|request| send(self.http.clone(), self.breaker.clone(), request))
             .await
             .map_err(classify)?;
         Ok(Refreshed {
@@ -206,7 +214,7 @@ impl RemoteOAuth {
         let response = self
             .client
             .exchange_client_credentials()
-            .request_async(&|request| send(self.http.clone(), request))
+            .request_async(&|request| send(self.http.clone(), self.breaker.clone(), request))
             .await
             .map_err(classify)?;
         Ok((
@@ -223,23 +231,39 @@ enum TransportError {
     Status(u16),
     #[error("{0}")]
     Network(String),
+    #[error("Remote has been failing; not called for {0} s")]
+    CircuitOpen(u64),
 }
 
-/// Sends one token request with our no-redirect, time-limited client. 5xx and 429 become
-/// transport errors so they read as "unavailable", never as a refused grant.
+/// Sends one token request with our no-redirect, time-limited client, through the circuit
+/// breaker shared with the REST calls. 5xx and 429 become transport errors so they read as
+/// "unavailable", never as a refused grant.
 async fn send(
     http: reqwest::Client,
+    breaker: Arc<CircuitBreaker>,
     request: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, TransportError> {
+    breaker.admit().map_err(TransportError::CircuitOpen)?;
     let (parts, body) = request.into_parts();
-    let response = http
+    let sent = http
         .request(parts.method, parts.uri.to_string())
         .headers(parts.headers)
         .body(body)
         .send()
-        .await
-        .map_err(|e| TransportError::Network(error_chain(&e)))?;
+        .await;
+    let response = match sent {
+        Ok(response) => response,
+        Err(error) => {
+            breaker.failure();
+            return Err(TransportError::Network(error_chain(&error)));
+        }
+    };
     let status = response.status();
+    if status.is_server_error() {
+        breaker.failure();
+    } else {
+        breaker.success();
+    }
     if status.is_server_error() || status.as_u16() == 429 {
         return Err(TransportError::Status(status.as_u16()));
     }

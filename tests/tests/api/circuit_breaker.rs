@@ -30,9 +30,10 @@ async fn while_remote_keeps_failing_the_circuit_opens_and_answers_at_once_with_r
         app.fault(json!({"route": route, "status": 503})).await;
     }
 
-    // Act: hires until one is answered by the open circuit (each failing hire makes 3 calls).
+    // Act: hires until one is answered by the open circuit (each failing hire makes 3 calls;
+    // the circuit opens once half of at least 20 calls in the window failed).
     let mut answers = Vec::new();
-    for n in 0..6 {
+    for n in 0..10 {
         let candidate = ana_with("personal_email", &format!("failing{n}@example.com"));
         let response = app.hire(&user, &new_key(), &candidate).await;
         let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
@@ -52,9 +53,49 @@ async fn while_remote_keeps_failing_the_circuit_opens_and_answers_at_once_with_r
                 .is_some_and(|m| m.contains("Nothing was sent"))
         })
         .expect("the circuit opened");
-    assert!(fast >= 1, "the circuit opened only after failures");
+    assert!(
+        fast >= 5,
+        "the circuit opened only after 20 calls, not at {fast}"
+    );
     assert!(
         answers[fast..].iter().all(|(_, retry)| retry.is_some()),
         "Retry-After on every fast answer"
+    );
+}
+
+#[tokio::test]
+async fn the_token_endpoint_is_behind_the_same_circuit_breaker() {
+    // Arrange: one employer's failing hires open the circuit.
+    let app = spawn_app(Db::Sqlite).await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+    for route in [
+        "POST /v1/employments",
+        "GET /v1/employments",
+        "POST /v1/magic-link",
+    ] {
+        app.fault(json!({"route": route, "status": 503})).await;
+    }
+    for n in 0..10 {
+        let candidate = ana_with("personal_email", &format!("failing{n}@example.com"));
+        let _ = app.hire(&user, &new_key(), &candidate).await;
+    }
+    let exchanges_before = app.sandbox_state().await["token_requests"]["authorization_code"]
+        .as_u64()
+        .expect("a count");
+
+    // Act: another employer's consent completes while the circuit is open.
+    let other = unique_user();
+    let flow = app.start_flow(&other).await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+    app.callback(&callback).await;
+
+    // Assert: no code exchange was attempted against the failing Remote.
+    let status = app.flow(&other, &flow.flow_id).await;
+    assert_eq!(status["status"], "failed");
+    assert_eq!(status["error"], "upstream_unavailable");
+    assert_eq!(
+        app.sandbox_state().await["token_requests"]["authorization_code"],
+        exchanges_before
     );
 }

@@ -8,6 +8,7 @@ mod circuit_breaker;
 mod connect;
 mod connection;
 mod cors_and_origin;
+mod country_cache;
 mod environments;
 mod hires;
 mod rate_limits;
