@@ -77,10 +77,15 @@ pub async fn access_token(
         }
         Backend::Sqlite => {
             // No advisory locks: a lease on the row keeps other processes on the same file out.
-            let deadline = tokio::time::Instant::now() + LEASE_WAIT;
+            // It outlives the slowest refresh (the upstream timeout) with room to store the
+            // result, and names its owner so that only the holder gives it back.
+            let lease = lease_length(state);
+            let owner = uuid::Uuid::new_v4().to_string();
+            let deadline = tokio::time::Instant::now() + lease;
+            let lease_secs = i64::try_from(lease.as_secs()).unwrap_or(i64::MAX);
             while !state
                 .store
-                .claim_refresh_lease(site_user, now() + LEASE_SECS)
+                .claim_refresh_lease(site_user, &owner, now().saturating_add(lease_secs))
                 .await?
             {
                 if tokio::time::Instant::now() >= deadline {
@@ -93,16 +98,19 @@ pub async fn access_token(
                 }
             }
             let refreshed = refresh_unless_replaced(state, site_user, stale).await;
-            state.store.release_refresh_lease(site_user).await?;
+            if !state.store.release_refresh_lease(site_user, &owner).await? {
+                tracing::warn!("a refresh outlived its lease; another process holds it now");
+            }
             refreshed
         }
     }
 }
 
-/// How long a refresh lease lasts, in seconds, should its holder die.
-const LEASE_SECS: i64 = 30;
-/// How long to wait for another process's refresh.
-const LEASE_WAIT: Duration = Duration::from_secs(30);
+/// The refresh lease (and the wait for another holder's): the upstream timeout twice (the
+/// refresh call, plus the connect) and ten seconds to store the result.
+fn lease_length(state: &AppState) -> Duration {
+    state.config.upstream_timeout * 2 + Duration::from_secs(10)
+}
 
 /// With the lock held: re-read the row and refresh only if nobody did meanwhile.
 async fn refresh_unless_replaced(
@@ -176,7 +184,10 @@ async fn open(
         Ok(plain) => Ok(SecretString::from(plain)),
         Err(error) => {
             tracing::warn!(%error, site_user = %row.site_user, "a stored token failed to decrypt; consent is required again");
-            state.store.require_reconsent(&row.site_user).await?;
+            state
+                .store
+                .require_reconsent(&row.site_user, row.version)
+                .await?;
             Err(reconsent())
         }
     }
@@ -184,26 +195,44 @@ async fn open(
 
 async fn open_access(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken> {
     let access_token = open(state, &row, "access_token", &row.access_token).await?;
-    let row = if row.key_id != state.config.keys.current_key_id() {
-        let refresh_token = open(state, &row, "refresh_token", &row.refresh_token).await?;
-        store_tokens(state, row, &access_token, &refresh_token, None).await?
-    } else {
-        row
-    };
+    if row.key_id == state.config.keys.current_key_id() {
+        return Ok(UsableToken {
+            access_token,
+            connection: row,
+        });
+    }
+    let refresh_token = open(state, &row, "refresh_token", &row.refresh_token).await?;
+    let site_user = row.site_user.clone();
+    match store_tokens(state, row, &access_token, &refresh_token, None).await? {
+        Some(row) => Ok(UsableToken {
+            access_token,
+            connection: row,
+        }),
+        // Another write re-sealed or replaced them first: use what is stored now.
+        None => stored_access(state, &site_user).await,
+    }
+}
+
+/// The connection's access token as stored now, after a write of ours lost to another (a
+/// re-consent, another refresh or re-encryption): theirs is newer, so it is the one to use.
+async fn stored_access(state: &AppState, site_user: &str) -> ApiResult<UsableToken> {
+    let row = usable_connection(state, site_user).await?;
+    let access_token = open(state, &row, "access_token", &row.access_token).await?;
     Ok(UsableToken {
         access_token,
         connection: row,
     })
 }
 
-/// Seals both tokens under the current key and stores them.
+/// Seals both tokens under the current key and stores them, if the row is still as it was read
+/// (`None` when another write came first: nothing was stored).
 async fn store_tokens(
     state: &AppState,
     mut row: ConnectionRow,
     access: &SecretString,
     refresh: &SecretString,
     expires_at: Option<i64>,
-) -> ApiResult<ConnectionRow> {
+) -> ApiResult<Option<ConnectionRow>> {
     let keys = &state.config.keys;
     let access_sealed = keys.seal(
         access.expose_secret(),
@@ -219,17 +248,13 @@ async fn store_tokens(
     if let Some(at) = expires_at {
         row.access_expires_at = at;
     }
-    state
-        .store
-        .update_connection_tokens(
-            &row.site_user,
-            &row.key_id,
-            &row.access_token,
-            &row.refresh_token,
-            row.access_expires_at,
-        )
-        .await?;
-    Ok(row)
+    match state.store.update_connection_tokens(&row).await? {
+        Some(version) => {
+            row.version = version;
+            Ok(Some(row))
+        }
+        None => Ok(None),
+    }
 }
 
 async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken> {
@@ -242,7 +267,8 @@ async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken>
         Ok(refreshed) => {
             let expires_at = now() + i64::try_from(refreshed.expires_in).unwrap_or(3600);
             let new_refresh = refreshed.refresh_token.unwrap_or(refresh_token);
-            let row = store_tokens(
+            let site_user = row.site_user.clone();
+            let stored = store_tokens(
                 state,
                 row,
                 &refreshed.access_token,
@@ -251,13 +277,25 @@ async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken>
             )
             .await?;
             state.store.audit(AuditKind::TokenRefreshed, event).await;
-            Ok(UsableToken {
-                access_token: refreshed.access_token,
-                connection: row,
-            })
+            match stored {
+                Some(row) => Ok(UsableToken {
+                    access_token: refreshed.access_token,
+                    connection: row,
+                }),
+                // A re-consent (or another refresh) stored newer tokens meanwhile: they win.
+                None => stored_access(state, &site_user).await,
+            }
         }
         Err(TokenError::InvalidGrant) => {
-            state.store.require_reconsent(&row.site_user).await?;
+            if !state
+                .store
+                .require_reconsent(&row.site_user, row.version)
+                .await?
+            {
+                // The refused refresh token is no longer the stored one: someone refreshed or
+                // consented again meanwhile, so the connection is not lost.
+                return stored_access(state, &row.site_user).await;
+            }
             state
                 .store
                 .audit(

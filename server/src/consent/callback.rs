@@ -217,6 +217,7 @@ async fn exchange(
             access_token: access.data,
             refresh_token: refresh.data,
             access_expires_at: now() + i64::try_from(grant.expires_in).unwrap_or(3600),
+            version: 0,
         })
         .await?;
     Ok(Ok(()))

@@ -81,7 +81,7 @@ pub(super) async fn create(
             Err(UpstreamError::Unauthorized) => {
                 state
                     .store
-                    .require_reconsent(&ctx.site_user)
+                    .require_reconsent(&ctx.site_user, token.connection.version)
                     .await
                     .map_err(|e| Failure::certain(e.into()))?;
                 return Err(Failure::certain(ApiError::new(

@@ -51,9 +51,11 @@ pub struct ConnectionRow {
     pub refresh_token: String,
     /// Unix seconds when the access token expires.
     pub access_expires_at: i64,
+    /// Bumped by every write: a write based on an older read changes nothing.
+    pub version: i64,
 }
 
-const COLUMNS: &str = "site_user, environment, status, company_id, remote_user_id, key_id, access_token, refresh_token, access_expires_at";
+const COLUMNS: &str = "site_user, environment, status, company_id, remote_user_id, key_id, access_token, refresh_token, access_expires_at, version";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<ConnectionRow, sqlx::Error> {
     Ok(ConnectionRow {
@@ -66,6 +68,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<ConnectionRow, sqlx::Error> {
         access_token: row.try_get("access_token")?,
         refresh_token: row.try_get("refresh_token")?,
         access_expires_at: row.try_get("access_expires_at")?,
+        version: row.try_get("version")?,
     })
 }
 
@@ -81,7 +84,8 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// Inserts or replaces the connection of `row.site_user`.
+    /// Inserts or replaces the connection of `row.site_user` (a consent given): whatever was
+    /// stored before, this wins, and its version moves on.
     pub async fn save_connection(&self, row: &ConnectionRow) -> Result<(), sqlx::Error> {
         let now = now();
         sqlx::query(
@@ -90,7 +94,8 @@ impl Store {
              ON CONFLICT (site_user) DO UPDATE SET environment = excluded.environment, status = excluded.status,
                company_id = excluded.company_id, remote_user_id = excluded.remote_user_id, key_id = excluded.key_id,
                access_token = excluded.access_token, refresh_token = excluded.refresh_token,
-               access_expires_at = excluded.access_expires_at, updated_at = excluded.updated_at",
+               access_expires_at = excluded.access_expires_at, updated_at = excluded.updated_at,
+               version = connections.version + 1",
         )
         .bind(&row.site_user)
         .bind(&row.environment)
@@ -108,50 +113,61 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the sealed tokens after a refresh or a re-encryption.
+    /// Replaces the sealed tokens after a refresh or a re-encryption, only if the row is still
+    /// at `row.version` (compare-and-swap); the stored row's new version, or `None` when another
+    /// write came first (a re-consent, another refresh) and nothing was changed.
     pub async fn update_connection_tokens(
         &self,
-        site_user: &str,
-        key_id: &str,
-        access_token: &str,
-        refresh_token: &str,
-        access_expires_at: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE connections SET key_id = $1, access_token = $2, refresh_token = $3, access_expires_at = $4, updated_at = $5 WHERE site_user = $6",
+        row: &ConnectionRow,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE connections SET key_id = $1, access_token = $2, refresh_token = $3, access_expires_at = $4, updated_at = $5, version = version + 1 WHERE site_user = $6 AND version = $7",
         )
-        .bind(key_id)
-        .bind(access_token)
-        .bind(refresh_token)
-        .bind(access_expires_at)
+        .bind(&row.key_id)
+        .bind(&row.access_token)
+        .bind(&row.refresh_token)
+        .bind(row.access_expires_at)
         .bind(now())
-        .bind(site_user)
+        .bind(&row.site_user)
+        .bind(row.version)
         .execute(self.pool())
         .await?;
-        Ok(())
+        Ok((done.rows_affected() == 1).then_some(row.version + 1))
     }
 
-    /// Marks the connection unusable until consent is given again.
-    pub async fn require_reconsent(&self, site_user: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE connections SET status = $1, updated_at = $2 WHERE site_user = $3")
-            .bind(ConnectionState::ReconsentRequired.as_str())
-            .bind(now())
-            .bind(site_user)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+    /// Marks the connection unusable until consent is given again, only if it is still at
+    /// `version`: a refusal of tokens that were replaced meanwhile says nothing about the new
+    /// ones. True when it was marked.
+    pub async fn require_reconsent(
+        &self,
+        site_user: &str,
+        version: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE connections SET status = $1, updated_at = $2, version = version + 1 WHERE site_user = $3 AND version = $4",
+        )
+        .bind(ConnectionState::ReconsentRequired.as_str())
+        .bind(now())
+        .bind(site_user)
+        .bind(version)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
-    /// Claims the refresh lease until `until`; false while another holder's lease runs.
+    /// Claims the refresh lease for `owner` until `until`; false while another holder's lease
+    /// runs.
     pub async fn claim_refresh_lease(
         &self,
         site_user: &str,
+        owner: &str,
         until: i64,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
-            "UPDATE connections SET refresh_lease_until = $1 WHERE site_user = $2 AND refresh_lease_until < $3",
+            "UPDATE connections SET refresh_lease_until = $1, refresh_lease_owner = $2 WHERE site_user = $3 AND refresh_lease_until < $4",
         )
         .bind(until)
+        .bind(owner)
         .bind(site_user)
         .bind(now())
         .execute(self.pool())
@@ -159,13 +175,21 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Gives the refresh lease back.
-    pub async fn release_refresh_lease(&self, site_user: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE connections SET refresh_lease_until = 0 WHERE site_user = $1")
-            .bind(site_user)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+    /// Gives the refresh lease back, only if `owner` still holds it (a lease that ran out and
+    /// was claimed by another process stays theirs).
+    pub async fn release_refresh_lease(
+        &self,
+        site_user: &str,
+        owner: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE connections SET refresh_lease_until = 0, refresh_lease_owner = NULL WHERE site_user = $1 AND refresh_lease_owner = $2",
+        )
+        .bind(site_user)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Deletes the connection; true when one existed.

@@ -20,5 +20,6 @@ mod shutdown;
 mod site_token;
 mod storage;
 mod token_refresh;
+mod token_writes;
 mod upstream_faults;
 mod validation;
