@@ -56,6 +56,12 @@ pub struct Settings {
     /// Longest lifetime accepted for a site token, in seconds.
     #[arg(long, env = "HWR_SITE_TOKEN_MAX_TTL", default_value_t = 3600)]
     pub site_token_max_ttl: u64,
+    /// Days a consent flow is kept after it expired (candidate details are dropped when it ends).
+    #[arg(long, env = "HWR_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u32,
+    /// Days audit rows are kept.
+    #[arg(long, env = "HWR_AUDIT_RETENTION_DAYS", default_value_t = 90)]
+    pub audit_retention_days: u32,
     /// How long Remote's country list is cached, in seconds.
     #[arg(long, env = "HWR_COUNTRIES_TTL_SECS", default_value_t = 3600)]
     pub countries_ttl_secs: u64,
@@ -150,6 +156,10 @@ pub struct Config {
     pub site_token_leeway: Duration,
     /// `HWR_COUNTRIES_TTL_SECS`.
     pub countries_ttl: Duration,
+    /// `HWR_RETENTION_DAYS`.
+    pub retention_days: u32,
+    /// `HWR_AUDIT_RETENTION_DAYS`.
+    pub audit_retention_days: u32,
     /// Data folder.
     pub data_dir: PathBuf,
     /// Token encryption keys.
@@ -299,7 +309,7 @@ impl Settings {
         }
         let database_url = self
             .database_url
-            .unwrap_or_else(|| format!("sqlite://{}/hire-with-remote.db", self.data_dir.display()));
+            .unwrap_or_else(|| default_database_url(&self.data_dir));
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
@@ -346,6 +356,8 @@ impl Settings {
             site_token_max_ttl: Duration::from_secs(self.site_token_max_ttl),
             site_token_leeway: Duration::from_secs(self.site_token_leeway_secs),
             countries_ttl: Duration::from_secs(self.countries_ttl_secs),
+            retention_days: self.retention_days,
+            audit_retention_days: self.audit_retention_days,
             data_dir: self.data_dir,
             keys,
             database_url,
@@ -432,6 +444,11 @@ fn default_app_url(remote_base: Option<&Url>) -> Url {
 fn fallback_app_url() -> Url {
     #[allow(clippy::expect_used)]
     Url::parse("https://employ.remote.com").expect("a constant URL parses")
+}
+
+/// The SQLite file in `data_dir` used when `HWR_DATABASE_URL` is not set.
+pub fn default_database_url(data_dir: &std::path::Path) -> String {
+    format!("sqlite://{}/hire-with-remote.db", data_dir.display())
 }
 
 #[cfg(test)]

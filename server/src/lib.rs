@@ -12,6 +12,7 @@ pub mod detached;
 pub mod error;
 pub mod extract;
 pub mod hires;
+pub mod housekeeping;
 pub mod origin;
 pub mod rate_limit;
 pub mod remote;
@@ -70,14 +71,17 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
+        let sweeping = tokio::spawn(housekeeping::run(self.state.clone()));
         let app = routes::router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("the server failed")?;
+        .context("the server failed");
+        sweeping.abort();
+        served?;
         store.close().await;
         Ok(())
     }

@@ -1,14 +1,15 @@
-//! The `hire-with-remote` binary: `serve`, `demo`, `sandbox`, `token` and `keygen`.
+//! The `hire-with-remote` binary: `serve`, `demo`, `sandbox`, `token`, `erase` and `keygen`.
 
 use std::{path::PathBuf, time::Duration};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hire_with_remote::{
-    config::Settings,
+    config::{default_database_url, Settings},
     crypto::KeyRing,
     demo::{self, DemoOptions, DemoSecrets},
     site_token::SiteTokens,
+    store::Store,
     Application,
 };
 use hwr_sandbox::SandboxConfig;
@@ -71,6 +72,19 @@ enum Command {
         #[arg(long, env = "HWR_SITE_SECRET", hide_env_values = true)]
         site_secret: Option<String>,
         /// Data folder holding the demo's secrets.
+        #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Remove everything stored about one job-site user: their Remote connection, consent flows,
+    /// hire records and audit rows (Remote keeps its own employment records).
+    Erase {
+        /// The job site's user id (`sub`).
+        #[arg(long)]
+        user: String,
+        /// The database; default: the SQLite file in the data folder.
+        #[arg(long, env = "HWR_DATABASE_URL", hide_env_values = true)]
+        database_url: Option<String>,
+        /// Data folder (for the default SQLite file).
         #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
         data_dir: PathBuf,
     },
@@ -151,6 +165,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let tokens = SiteTokens::new(&SecretString::from(secret), Duration::from_secs(ttl));
             println!("{}", tokens.mint(&user, Duration::from_secs(ttl))?);
+            Ok(())
+        }
+        Command::Erase {
+            user,
+            database_url,
+            data_dir,
+        } => {
+            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
+            let store = Store::connect(&url, 2).await?;
+            let erased = store
+                .erase_site_user(&user)
+                .await
+                .context("failed to erase the user")?;
+            store.close().await;
+            println!(
+                "erased {user:?}: {} connection(s), {} flow(s), {} hire record(s), {} audit row(s)",
+                erased.connections, erased.flows, erased.hires, erased.audit_events
+            );
             Ok(())
         }
         Command::Keygen { id } => {

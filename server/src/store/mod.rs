@@ -6,6 +6,7 @@ mod audit;
 mod connections;
 mod flows;
 mod hires;
+mod retention;
 mod sqlite_guard;
 
 use std::{str::FromStr, time::Duration};
@@ -20,6 +21,7 @@ pub use audit::{AuditEvent, AuditKind};
 pub use connections::{ConnectionRow, ConnectionState};
 pub use flows::FlowRow;
 pub use hires::{HireRow, HireState};
+pub use retention::{Erased, Purged};
 
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

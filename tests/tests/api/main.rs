@@ -14,6 +14,7 @@ mod hires;
 mod rate_limits;
 mod replicas;
 mod request_ids;
+mod retention;
 mod sealed_tokens;
 mod security_headers;
 mod shutdown;
