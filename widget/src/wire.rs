@@ -141,11 +141,18 @@ pub(crate) fn candidate_object(candidate: &Candidate) -> Object {
 }
 
 /// A hire (`{hire_id, employment_id, redirect_url}`); `None` unless every field is a string.
+/// A hire; `None` as well when its `redirect_url` is not an http(s) URL, since the widget
+/// sends the page there (a `javascript:` or `data:` link is never followed).
 fn hire_from(value: &JsValue) -> Option<HireResponse> {
+    let redirect_url = text_field(value, "redirect_url")?;
+    let protocol = web_sys::Url::new(&redirect_url).ok()?.protocol();
+    if protocol != "https:" && protocol != "http:" {
+        return None;
+    }
     Some(HireResponse {
         hire_id: text_field(value, "hire_id")?,
         employment_id: text_field(value, "employment_id")?,
-        redirect_url: text_field(value, "redirect_url")?,
+        redirect_url,
     })
 }
 
@@ -224,6 +231,27 @@ mod tests {
     use super::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn a_hire_whose_onboarding_link_is_not_http_is_not_a_hire() {
+        let hire = |url: &str| {
+            Body::parse(&format!(
+                r#"{{"hire_id":"h","employment_id":"e","redirect_url":"{url}"}}"#
+            ))
+            .and_then(|b| b.hire())
+        };
+
+        assert!(hire("https://employ.remote.com/m/1").is_some());
+        assert!(hire("http://127.0.0.1:8081/onboarding").is_some());
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "not a url",
+            "//evil.example",
+        ] {
+            assert!(hire(bad).is_none(), "{bad}");
+        }
+    }
 
     #[wasm_bindgen_test]
     fn an_error_body_is_read_with_its_field_messages() {

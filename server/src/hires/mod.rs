@@ -20,7 +20,7 @@ use crate::{
 
 use self::{
     onboarding::{onboarding_link, remote_link},
-    record::{acquire, check_same_request, Acquired},
+    record::{acquire, check_same_request, rejection_json, remembered_rejection, Acquired},
     upstream::{create, Failure},
 };
 
@@ -95,9 +95,13 @@ pub async fn hire(
 
     if let Some(existing) = store.hire(&ctx.site_user, &ctx.idempotency_key).await? {
         check_same_request(&existing, &request_hash)?;
-        if existing.state == HireState::Created {
-            let token = access_token(state, &ctx.site_user, None).await?;
-            return answer(state, &token, &existing).await;
+        match existing.state {
+            HireState::Created => {
+                let token = access_token(state, &ctx.site_user, None).await?;
+                return answer(state, &token, &existing).await;
+            }
+            HireState::Rejected => return Err(remembered_rejection(&existing)),
+            HireState::Pending => {}
         }
     }
     let token = access_token(state, &ctx.site_user, None).await?;
@@ -106,6 +110,9 @@ pub async fn hire(
 
     let (record, fresh) = match acquire(state, ctx, &request_hash).await? {
         Acquired::Owned { record, fresh } => (record, fresh),
+        Acquired::Finished(record) if record.state == HireState::Rejected => {
+            return Err(remembered_rejection(&record))
+        }
         Acquired::Finished(record) => return answer(state, &token, &record).await,
     };
     store
@@ -152,9 +159,19 @@ pub async fn hire(
             })
         }
         Err(Failure { error, attempted }) => {
-            store
-                .release_hire(&record.hire_id, attempted, now())
-                .await?;
+            match rejection_json(&error) {
+                // Remote's 422 is its answer to this body: remembered, never posted again.
+                Some(rejection) => {
+                    store
+                        .mark_hire_rejected(&record.hire_id, &rejection, now())
+                        .await?
+                }
+                None => {
+                    store
+                        .release_hire(&record.hire_id, attempted, now())
+                        .await?
+                }
+            }
             store
                 .audit(
                     AuditKind::HireFailed,

@@ -23,11 +23,45 @@ pub(super) fn check_same_request(existing: &HireRow, request_hash: &str) -> ApiR
     }
 }
 
+/// A rejected record's refusal, as Remote's 422 was answered the first time.
+pub(super) fn remembered_rejection(record: &HireRow) -> ApiError {
+    #[derive(serde::Deserialize, Default)]
+    struct Rejection {
+        message: String,
+        #[serde(default)]
+        fields: hwr_protocol::FieldErrors,
+    }
+    let rejection: Rejection = record
+        .rejection
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    let message = if rejection.message.is_empty() {
+        "Remote refused this candidate. Correct the details and try again.".to_owned()
+    } else {
+        rejection.message
+    };
+    ApiError::new(ErrorCode::UpstreamRejected, message).with_fields(rejection.fields)
+}
+
+/// The JSON kept for a refusal, read back by [`remembered_rejection`].
+pub(super) fn rejection_json(error: &ApiError) -> Option<String> {
+    match error {
+        ApiError::Client {
+            code: ErrorCode::UpstreamRejected,
+            message,
+            fields,
+            ..
+        } => Some(serde_json::json!({"message": message, "fields": fields}).to_string()),
+        _ => None,
+    }
+}
+
 pub(super) enum Acquired {
     /// We hold the lease and must do the work; `fresh` records were just created, already
     /// marked as attempted (the POST follows at once).
     Owned { record: HireRow, fresh: bool },
-    /// Another request finished it while we waited.
+    /// Another request finished it (created or rejected) while we waited.
     Finished(HireRow),
 }
 
@@ -61,6 +95,7 @@ pub(super) async fn acquire(
                 employment_id: None,
                 company_id: None,
                 lease_until: started + lease,
+                rejection: None,
             },
             fresh: true,
         });
@@ -83,7 +118,7 @@ pub(super) async fn acquire(
             .await?
             .ok_or_else(|| anyhow::anyhow!("the hire record vanished"))?;
         check_same_request(&current, request_hash)?;
-        if current.state == HireState::Created {
+        if current.state != HireState::Pending {
             return Ok(Acquired::Finished(current));
         }
         if tokio::time::Instant::now() >= deadline {

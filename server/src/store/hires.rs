@@ -16,14 +16,16 @@ pub enum HireState {
     Pending,
     /// Remote created the employment.
     Created,
+    /// Remote refused this candidate (422); the refusal is kept in `rejection`.
+    Rejected,
 }
 
 impl HireState {
     fn parse(text: &str) -> HireState {
-        if text == "created" {
-            HireState::Created
-        } else {
-            HireState::Pending
+        match text {
+            "created" => HireState::Created,
+            "rejected" => HireState::Rejected,
+            _ => HireState::Pending,
         }
     }
 }
@@ -45,10 +47,11 @@ pub struct HireRow {
     pub company_id: Option<String>,
     /// Unix seconds until which one request owns the record.
     pub lease_until: i64,
+    /// Remote's refusal (`{"message","fields"}` JSON), for a rejected hire.
+    pub rejection: Option<String>,
 }
 
-const COLUMNS: &str =
-    "hire_id, request_hash, status, upstream_attempted, employment_id, company_id, lease_until";
+const COLUMNS: &str = "hire_id, request_hash, status, upstream_attempted, employment_id, company_id, lease_until, rejection";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<HireRow, sqlx::Error> {
     Ok(HireRow {
@@ -59,6 +62,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<HireRow, sqlx::Error> {
         employment_id: row.try_get("employment_id")?,
         company_id: row.try_get("company_id")?,
         lease_until: row.try_get("lease_until")?,
+        rejection: row.try_get("rejection")?,
     })
 }
 
@@ -159,6 +163,25 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await
+    }
+
+    /// Records Remote's refusal of a pending hire and releases the lease: the same key and body
+    /// get the same answer again, and nothing is posted.
+    pub async fn mark_hire_rejected(
+        &self,
+        hire_id: &str,
+        rejection: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE hires SET status = 'rejected', rejection = $1, lease_until = 0, updated_at = $2 WHERE hire_id = $3 AND status = 'pending'",
+        )
+        .bind(rejection)
+        .bind(now)
+        .bind(hire_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// Releases the lease without a result, so a retry with the same key can take over.

@@ -215,6 +215,52 @@ async fn a_duplicate_email_under_a_new_key_comes_back_as_upstream_rejected(db: D
     assert_eq!(employments(&app.sandbox_state().await).len(), 1);
 }
 
+async fn a_replay_after_remotes_422_answers_the_same_refusal_without_posting_again(db: Db) {
+    // Arrange: Remote refuses the second hire of one email (422).
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+    json_body(
+        app.hire(&user, &new_key(), &ana()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let key = new_key();
+    let first = assert_error(
+        app.hire(&user, &key, &ana()).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "upstream_rejected",
+    )
+    .await;
+    let posts = app.sandbox_state().await["employment_posts"].clone();
+
+    // Act: the same key and body, ten times more.
+    let mut replays = Vec::new();
+    for _ in 0..10 {
+        replays.push(
+            assert_error(
+                app.hire(&user, &key, &ana()).await,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "upstream_rejected",
+            )
+            .await,
+        );
+    }
+
+    // Assert
+    assert!(
+        replays
+            .iter()
+            .all(|replay| replay["error"] == first["error"]),
+        "{replays:?}"
+    );
+    assert_eq!(
+        app.sandbox_state().await["employment_posts"],
+        posts,
+        "nothing posted again"
+    );
+}
+
 async fn a_country_remote_cannot_hire_in_is_refused_before_anything_is_posted(db: Db) {
     // Arrange: the sandbox lists North Korea with eor_onboarding false.
     let app = spawn_app(db).await;
@@ -382,6 +428,7 @@ on_both_databases!(
     a_double_click_sends_one_employment_and_both_answers_carry_the_same_ids,
     the_flat_body_and_sso_url_settings_also_reach_onboarding,
     a_duplicate_email_with_the_flat_body_comes_back_as_upstream_rejected,
+    a_replay_after_remotes_422_answers_the_same_refusal_without_posting_again,
     a_connected_user_hires_ana_and_gets_an_onboarding_link_that_lists_her,
     a_hire_without_an_idempotency_key_is_refused,
     a_hire_with_a_blank_or_oversized_idempotency_key_is_refused,
