@@ -12,6 +12,7 @@ use clap::{Args, FromArgMatches, ValueEnum};
 use secrecy::SecretString;
 use url::Url;
 
+use crate::connections::ConnectionLimits;
 use crate::crypto::KeyRing;
 use crate::origin::AllowedOrigins;
 
@@ -56,6 +57,15 @@ pub struct Settings {
     /// Longest lifetime accepted for a site token, in seconds.
     #[arg(long, env = "HWR_SITE_TOKEN_MAX_TTL", default_value_t = 3600)]
     pub site_token_max_ttl: u64,
+    /// Seconds a request's head may take to arrive.
+    #[arg(long, env = "HWR_HEADER_READ_TIMEOUT_SECS", default_value_t = 30)]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may carry no traffic before it is closed.
+    #[arg(long, env = "HWR_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+    /// Connections open at once; one more gets a 503.
+    #[arg(long, env = "HWR_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
     /// Days a consent flow is kept after it expired (candidate details are dropped when it ends).
     #[arg(long, env = "HWR_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: u32,
@@ -156,6 +166,8 @@ pub struct Config {
     pub site_token_leeway: Duration,
     /// `HWR_COUNTRIES_TTL_SECS`.
     pub countries_ttl: Duration,
+    /// `HWR_HEADER_READ_TIMEOUT_SECS`, `HWR_IDLE_TIMEOUT_SECS`, `HWR_MAX_CONNECTIONS`.
+    pub connection_limits: ConnectionLimits,
     /// `HWR_RETENTION_DAYS`.
     pub retention_days: u32,
     /// `HWR_AUDIT_RETENTION_DAYS`.
@@ -304,6 +316,14 @@ impl Settings {
         if self.upstream_timeout_secs == 0 || self.upstream_connect_timeout_secs == 0 {
             problems.push("upstream timeouts must be at least 1 second".into());
         }
+        if self.header_read_timeout_secs == 0 || self.idle_timeout_secs == 0 {
+            problems.push(
+                "HWR_HEADER_READ_TIMEOUT_SECS and HWR_IDLE_TIMEOUT_SECS must be at least 1".into(),
+            );
+        }
+        if self.max_connections == 0 {
+            problems.push("HWR_MAX_CONNECTIONS must be at least 1".into());
+        }
         if self.max_body_bytes < 1024 {
             problems.push("HWR_MAX_BODY_BYTES must be at least 1024".into());
         }
@@ -356,6 +376,11 @@ impl Settings {
             site_token_max_ttl: Duration::from_secs(self.site_token_max_ttl),
             site_token_leeway: Duration::from_secs(self.site_token_leeway_secs),
             countries_ttl: Duration::from_secs(self.countries_ttl_secs),
+            connection_limits: ConnectionLimits {
+                header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+                idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+                max_connections: self.max_connections,
+            },
             retention_days: self.retention_days,
             audit_retention_days: self.audit_retention_days,
             data_dir: self.data_dir,

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod config;
+pub mod connections;
 pub mod consent;
 pub mod countries;
 pub mod crypto;
@@ -71,17 +72,11 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
+        let limits = self.state.config.connection_limits;
         let sweeping = tokio::spawn(housekeeping::run(self.state.clone()));
         let app = routes::router(self.state);
-        let served = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the server failed");
+        connections::serve(self.listener, app, limits, shutdown).await;
         sweeping.abort();
-        served?;
         store.close().await;
         Ok(())
     }

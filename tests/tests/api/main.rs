@@ -7,6 +7,7 @@ mod callback;
 mod circuit_breaker;
 mod connect;
 mod connection;
+mod connections;
 mod cors_and_origin;
 mod country_cache;
 mod environments;
