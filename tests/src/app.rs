@@ -309,10 +309,13 @@ impl TestApp {
         answer.start_in_browser(&self.client, JOB_SITE_ORIGIN).await
     }
 
-    /// A popup flow that carries a hire of Ana under a fresh key (the callback hires), started in
-    /// this app's browser.
+    /// A popup flow that carries a hire of Ana (an email no other flow uses) under a fresh key
+    /// (the callback hires), started in this app's browser.
     pub async fn start_hiring_flow(&self, user: &str) -> StartedFlow {
-        let attempt = json!({"mode": "popup", "candidate": crate::ana(), "idempotency_key": crate::new_key()});
+        let email = format!("ana.{}@example.com", uuid::Uuid::new_v4().simple());
+        let candidate = crate::ana_with("personal_email", &email);
+        let attempt =
+            json!({"mode": "popup", "candidate": candidate, "idempotency_key": crate::new_key()});
         self.start_flow_with(user, &attempt).await
     }
 

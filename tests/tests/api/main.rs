@@ -4,6 +4,7 @@
 
 mod browser_binding;
 mod callback;
+mod cancellation;
 mod circuit_breaker;
 mod connect;
 mod connection;
