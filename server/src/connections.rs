@@ -3,6 +3,7 @@
 //! (slow headers cannot hold a connection for ever), a connection that carries no bytes for
 //! `HWR_IDLE_TIMEOUT_SECS` is closed (after any response in flight), and at most
 //! `HWR_MAX_CONNECTIONS` are open at once — one more gets a 503 in our error shape and is closed.
+//! A request head over 64 KiB or 64 header fields is refused (431).
 //! On shutdown, open connections finish their requests, then close.
 
 use std::{
@@ -35,6 +36,11 @@ use tokio::{
     sync::{watch, Semaphore},
 };
 use tower::ServiceExt;
+
+/// The largest request head we read; the widget's heads are under 2 KiB.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// The most header fields in one request.
+const MAX_HEADERS: usize = 64;
 
 /// The limits on connections.
 #[derive(Debug, Clone, Copy)]
@@ -112,7 +118,10 @@ async fn serve_connection(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
+        .header_read_timeout(limits.header_read_timeout)
+        // A request head larger than this (or with more headers) is refused with 431.
+        .max_buf_size(MAX_HEAD_BYTES)
+        .max_headers(MAX_HEADERS);
     let mut connection =
         pin!(builder.serve_connection_with_upgrades(io, TowerToHyperService::new(service)));
     let mut closing = false;

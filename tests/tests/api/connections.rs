@@ -100,3 +100,23 @@ async fn past_the_connection_limit_a_new_connection_gets_503_in_our_error_shape(
     let answered = app.client.get(app.url("/healthz")).send().await;
     assert!(answered.is_ok_and(|r| r.status().is_success()));
 }
+
+#[tokio::test]
+async fn an_oversized_request_head_is_refused() {
+    // Arrange
+    let app = spawn_app_with(Db::Sqlite, |_| {}).await;
+    let mut stream = open(&app).await;
+
+    // Act: one 100 KB header.
+    let head = format!(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {}\r\n\r\n",
+        "a".repeat(100_000)
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let seen = read_until_closed(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("answered and closed");
+
+    // Assert
+    assert!(seen.starts_with("HTTP/1.1 431"), "{seen}");
+}
