@@ -57,6 +57,10 @@ pub struct Settings {
     /// Longest lifetime accepted for a site token, in seconds.
     #[arg(long, env = "HWR_SITE_TOKEN_MAX_TTL", default_value_t = 3600)]
     pub site_token_max_ttl: u64,
+    /// Seconds a whole request may take before it is answered 408 (work that must finish, like a
+    /// hire, still does).
+    #[arg(long, env = "HWR_REQUEST_TIMEOUT_SECS", default_value_t = 120)]
+    pub request_timeout_secs: u64,
     /// Seconds a request's head may take to arrive.
     #[arg(long, env = "HWR_HEADER_READ_TIMEOUT_SECS", default_value_t = 30)]
     pub header_read_timeout_secs: u64,
@@ -166,6 +170,8 @@ pub struct Config {
     pub site_token_leeway: Duration,
     /// `HWR_COUNTRIES_TTL_SECS`.
     pub countries_ttl: Duration,
+    /// `HWR_REQUEST_TIMEOUT_SECS`.
+    pub request_timeout: Duration,
     /// `HWR_HEADER_READ_TIMEOUT_SECS`, `HWR_IDLE_TIMEOUT_SECS`, `HWR_MAX_CONNECTIONS`.
     pub connection_limits: ConnectionLimits,
     /// `HWR_RETENTION_DAYS`.
@@ -316,6 +322,9 @@ impl Settings {
         if self.upstream_timeout_secs == 0 || self.upstream_connect_timeout_secs == 0 {
             problems.push("upstream timeouts must be at least 1 second".into());
         }
+        if self.request_timeout_secs == 0 {
+            problems.push("HWR_REQUEST_TIMEOUT_SECS must be at least 1".into());
+        }
         if self.header_read_timeout_secs == 0 || self.idle_timeout_secs == 0 {
             problems.push(
                 "HWR_HEADER_READ_TIMEOUT_SECS and HWR_IDLE_TIMEOUT_SECS must be at least 1".into(),
@@ -376,6 +385,7 @@ impl Settings {
             site_token_max_ttl: Duration::from_secs(self.site_token_max_ttl),
             site_token_leeway: Duration::from_secs(self.site_token_leeway_secs),
             countries_ttl: Duration::from_secs(self.countries_ttl_secs),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
             connection_limits: ConnectionLimits {
                 header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
                 idle_timeout: Duration::from_secs(self.idle_timeout_secs),

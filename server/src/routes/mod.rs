@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .expose_headers([header::RETRY_AFTER, HeaderName::from_static(REQUEST_ID)])
         .max_age(Duration::from_secs(600));
     let max_body = state.config.max_body_bytes;
+    let request_timeout = state.config.request_timeout;
     let api = api::router()
         .layer(cors)
         // Inside the origin check: foreign origins are refused before they spend a token.
@@ -81,7 +82,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, request_timeout))
         // Outside the timeout, so its 408 gets our shape and the security headers too.
         .layer(axum::middleware::from_fn(headers::plain_errors_in_our_shape))
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -120,3 +120,37 @@ async fn an_oversized_request_head_is_refused() {
     // Assert
     assert!(seen.starts_with("HTTP/1.1 431"), "{seen}");
 }
+
+#[tokio::test]
+async fn a_request_past_the_request_timeout_gets_408_in_our_error_shape() {
+    // Arrange: Remote hangs on the employment POST; requests may take 1 s.
+    let app = spawn_app_with(Db::Sqlite, |settings| settings.request_timeout_secs = 1).await;
+    let user = hwr_integration_tests::unique_user();
+    app.connect_and_consent(&user).await;
+    app.fault(serde_json::json!({"route": "POST /v1/employments", "hang": true, "count": 1}))
+        .await;
+
+    // Act
+    let response = app
+        .hire(
+            &user,
+            &hwr_integration_tests::new_key(),
+            &hwr_integration_tests::ana(),
+        )
+        .await;
+
+    // Assert
+    assert_eq!(
+        response
+            .headers()
+            .get("x-frame-options")
+            .and_then(|v| v.to_str().ok()),
+        Some("DENY")
+    );
+    hwr_integration_tests::assert_error(
+        response,
+        reqwest::StatusCode::REQUEST_TIMEOUT,
+        "upstream_unavailable",
+    )
+    .await;
+}
