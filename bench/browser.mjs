@@ -392,7 +392,7 @@ async function coldLoad(browser, demo, { click, early = false }) {
         performance
           .getEntriesByType('resource')
           .find((e) => new URL(e.name).pathname.endsWith(suffix) || e.name.includes(suffix));
-      const loader = resource('/widget/hire-with-remote.js');
+      const loader = resource('/widget/v1/hire-with-remote.js');
       const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
       const nav = performance.getEntriesByType('navigation')[0];
       return {

@@ -1,6 +1,6 @@
 // <hire-with-remote>: the one script a job site embeds.
 //
-//   <script type="module" src="https://BACKEND/widget/hire-with-remote.js"></script>
+//   <script type="module" src="https://BACKEND/widget/v1/hire-with-remote.js"></script>
 //
 // This file keeps a stable name; the build replaces __HWR_HASH__ with the content hash of the
 // wasm build it belongs to (so the large files are cached forever and this one stays small) and

@@ -5,6 +5,7 @@
 //! `cargo xtask soak` (200 concurrent hires for 60 s under faults and a kill -9, with a leak scan).
 
 mod bench;
+mod compress;
 mod fuzz;
 mod process;
 mod soak;

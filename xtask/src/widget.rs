@@ -3,13 +3,12 @@
 //! the hashed names. No Trunk: the embed contract needs one stable module name that never moves.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, ensure, Context, Result};
-use flate2::write::GzEncoder;
-use flate2::Compression;
+
+use crate::compress;
 
 /// Must equal the `=` pin of `wasm-bindgen` in the root `Cargo.toml`: the CLI refuses a wasm
 /// built against another version.
@@ -146,14 +145,26 @@ pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
 
     let dist = root.join("widget/dist");
     recreate_dir(&dist)?;
-    write(&dist.join(&wasm_name), &wasm)?;
-    write(&dist.join(&glue_name), glue.as_bytes())?;
-    write(&dist.join(LOADER_NAME), loader.as_bytes())?;
+    let loader_sizes = write_encoded(&dist, LOADER_NAME, loader.as_bytes())?;
+    let glue_sizes = write_encoded(&dist, &glue_name, glue.as_bytes())?;
+    let wasm_sizes = write_encoded(&dist, &wasm_name, &wasm)?;
+    for (name, sizes) in [
+        ("loader", &loader_sizes),
+        ("glue", &glue_sizes),
+        ("wasm", &wasm_sizes),
+    ] {
+        println!(
+            "widget: {name:<6} {:>9} raw, {:>9} gzip, {:>9} brotli",
+            kb(sizes.raw),
+            kb(sizes.gzip),
+            kb(sizes.brotli)
+        );
+    }
 
     let sizes = WidgetSizes {
-        loader_gzip: gzip_len(loader.as_bytes())?,
-        glue_gzip: gzip_len(glue.as_bytes())?,
-        wasm_gzip: gzip_len(&wasm)?,
+        loader_gzip: loader_sizes.gzip,
+        glue_gzip: glue_sizes.gzip,
+        wasm_gzip: wasm_sizes.gzip,
     };
     println!(
         "widget: {} gzip before the button is interactive (loader with the idle button and its CSS; budget {}){}; \
@@ -316,10 +327,26 @@ fn content_hash(parts: &[&[u8]]) -> String {
     format!("{hash:016x}")[..10].to_owned()
 }
 
-fn gzip_len(bytes: &[u8]) -> Result<u64> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
-    encoder.write_all(bytes).context("failed to gzip")?;
-    Ok(encoder.finish().context("failed to gzip")?.len() as u64)
+/// One file's sizes as written, and as served to a browser that takes gzip or brotli.
+struct EncodedSizes {
+    raw: u64,
+    gzip: u64,
+    brotli: u64,
+}
+
+/// Writes `name`, `name.gz` and `name.br` into `dir` (the backend serves the one the browser
+/// accepts).
+fn write_encoded(dir: &Path, name: &str, bytes: &[u8]) -> Result<EncodedSizes> {
+    let gzipped = compress::gzip(bytes)?;
+    let brotli = compress::brotli(bytes)?;
+    write(&dir.join(name), bytes)?;
+    write(&dir.join(format!("{name}.gz")), &gzipped)?;
+    write(&dir.join(format!("{name}.br")), &brotli)?;
+    Ok(EncodedSizes {
+        raw: bytes.len() as u64,
+        gzip: gzipped.len() as u64,
+        brotli: brotli.len() as u64,
+    })
 }
 
 fn kb(bytes: u64) -> String {

@@ -26,3 +26,4 @@ mod token_refresh;
 mod token_writes;
 mod upstream_faults;
 mod validation;
+mod widget_assets;
