@@ -22,7 +22,7 @@ async fn get(app: &TestApp, path: &str, accept_encoding: Option<&str>) -> reqwes
     response
 }
 
-fn text<'a>(response: &'a reqwest::Response, name: header::HeaderName) -> &'a str {
+fn text(response: &reqwest::Response, name: header::HeaderName) -> &str {
     response
         .headers()
         .get(name)
