@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .nest("/api/v1", api)
         .merge(oauth)
         .merge(widget::router())
@@ -99,6 +100,28 @@ pub fn router(state: AppState) -> Router {
         .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
 }
 
+/// The process is up.
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// The database answers and its migrations are current; otherwise 503 (a load balancer sends
+/// this replica nothing until it is ready).
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    match state.store.is_ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(error) => {
+            tracing::warn!(error = format!("{error:#}"), "not ready");
+            ApiError::new(
+                hwr_protocol::ErrorCode::UpstreamUnavailable,
+                "Not ready: the database does not answer or its migrations are behind.",
+            )
+            .with_status(axum::http::StatusCode::SERVICE_UNAVAILABLE)
+            .with_retry_after(5)
+            .into_response()
+        }
+    }
 }

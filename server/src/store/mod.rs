@@ -23,6 +23,9 @@ pub use flows::FlowRow;
 pub use hires::{HireRow, HireState};
 pub use retention::{Erased, Purged};
 
+/// The schema's migrations, embedded.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 /// Which database is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -80,7 +83,7 @@ impl Store {
                 .await
                 .context("failed to enable WAL on SQLite")?;
         }
-        sqlx::migrate!("./migrations")
+        MIGRATOR
             .run(&pool)
             .await
             .context("failed to apply database migrations")?;
@@ -97,12 +100,19 @@ impl Store {
         self.backend
     }
 
-    /// A cheap round trip, for readiness.
-    pub async fn ping(&self) -> anyhow::Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .context("database ping failed")?;
+    /// Readiness: the database answers and has every migration this binary knows, applied
+    /// successfully (a replica of an older release sees a newer schema as current too).
+    pub async fn is_ready(&self) -> anyhow::Result<()> {
+        let newest_known = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await
+                .context("the database did not answer")?;
+        anyhow::ensure!(
+            applied.unwrap_or(0) >= newest_known,
+            "the database's migrations are behind this binary ({applied:?} < {newest_known})"
+        );
         Ok(())
     }
 

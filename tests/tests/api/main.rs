@@ -14,6 +14,7 @@ mod country_cache;
 mod environments;
 mod hires;
 mod rate_limits;
+mod readiness;
 mod replicas;
 mod request_ids;
 mod retention;
