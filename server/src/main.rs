@@ -98,17 +98,37 @@ enum Command {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let json = init_logs();
     if let Err(error) = run(Cli::parse()).await {
-        eprintln!("error: {error:#}");
+        if json {
+            tracing::error!(error = format!("{error:#}"), "hire-with-remote stopped");
+        } else {
+            eprintln!("error: {error:#}");
+        }
         std::process::exit(1);
     }
+}
+
+/// Logs to stderr: human-readable lines, or with `HWR_LOG_FORMAT=json` one JSON object per line
+/// (start-up and failures included). `RUST_LOG` sets the levels (default `info,sqlx=warn`).
+/// True when logging JSON.
+fn init_logs() -> bool {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let format = std::env::var("HWR_LOG_FORMAT").unwrap_or_default();
+    let json = format.eq_ignore_ascii_case("json");
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json().with_current_span(false).init();
+    } else {
+        logs.init();
+        if !format.is_empty() && !format.eq_ignore_ascii_case("text") {
+            tracing::warn!("HWR_LOG_FORMAT is {format:?}; use `json` or `text` (logging text)");
+        }
+    }
+    json
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -1,6 +1,7 @@
 //! The HTTP surface: the v1 API (site token, origin allow-list, CORS), the OAuth callback, the
 //! widget's files, and `/healthz`; plus the layers every response passes through.
 
+mod access_log;
 mod api;
 mod callback;
 mod headers;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use axum::{
     extract::DefaultBodyLimit,
-    http::{header, HeaderName, HeaderValue, Method, Request},
+    http::{header, HeaderName, HeaderValue, Method},
     routing::get,
     Router,
 };
@@ -22,7 +23,6 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     sensitive_headers::SetSensitiveRequestHeadersLayer,
     timeout::TimeoutLayer,
-    trace::TraceLayer,
 };
 
 use crate::{error::ApiError, state::AppState};
@@ -79,25 +79,33 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(oauth)
         .merge(widget::router())
+        .route_layer(axum::middleware::from_fn(access_log::remember_route))
         .fallback(|| async { ApiError::not_found("route") })
         .with_state(state)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
         // Outside the timeout, so its 408 gets our shape and the security headers too.
-        .layer(axum::middleware::from_fn(headers::plain_errors_in_our_shape))
+        .layer(axum::middleware::from_fn(
+            headers::plain_errors_in_our_shape,
+        ))
         .layer(axum::middleware::from_fn(headers::security_headers))
-        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(REQUEST_ID)))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                // The path only: the callback's query carries `code` and `state`.
-                let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-            }),
-        )
-        .layer(SetRequestIdLayer::new(HeaderName::from_static(REQUEST_ID), MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+            REQUEST_ID,
+        )))
+        .layer(axum::middleware::from_fn(access_log::log_access))
+        .layer(SetRequestIdLayer::new(
+            HeaderName::from_static(REQUEST_ID),
+            MakeRequestUuid,
+        ))
         .layer(axum::middleware::from_fn(headers::drop_unusable_request_id))
-        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
 }
 
 /// The process is up.
