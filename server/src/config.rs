@@ -45,6 +45,9 @@ pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "HWR_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Address of the separate metrics listener (Prometheus text at `/metrics`); none: off.
+    #[arg(long, env = "HWR_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
     /// Public base URL of this backend; the OAuth redirect URI is `<this>/oauth/callback`.
     #[arg(long, env = "HWR_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -158,6 +161,8 @@ pub struct Settings {
 pub struct Config {
     /// Address to bind.
     pub listen: SocketAddr,
+    /// `HWR_METRICS_LISTEN`.
+    pub metrics_listen: Option<SocketAddr>,
     /// Public base URL, without a trailing slash.
     pub public_url: Url,
     /// Origins allowed to call the API.
@@ -286,6 +291,12 @@ impl Settings {
                 self.listen
             )
         });
+        let metrics_listen = match self.metrics_listen.as_deref().filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(address) => address.parse::<SocketAddr>().map(Some).map_err(|_| {
+                format!("HWR_METRICS_LISTEN={address:?} is not an address like 127.0.0.1:9464")
+            }),
+        };
         let public_url = parse_given(&public_url, |v| parse_base_url("HWR_PUBLIC_URL", v));
         let remote_base_url =
             parse_given(&remote_base, |v| parse_base_url("HWR_REMOTE_BASE_URL", v));
@@ -347,6 +358,7 @@ impl Settings {
         }
 
         let listen = take(listen, &mut problems);
+        let metrics_listen = take(metrics_listen, &mut problems).flatten();
         let public_url = take(public_url, &mut problems);
         let remote_base_url = take(remote_base_url, &mut problems);
         let remote_app_url = take(remote_app_url, &mut problems);
@@ -379,6 +391,7 @@ impl Settings {
         };
         Ok(Config {
             listen,
+            metrics_listen,
             public_url,
             allowed_origins,
             site_secret: SecretString::from(site_secret),

@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod hires;
 pub mod housekeeping;
+pub mod metrics;
 pub mod origin;
 pub mod rate_limit;
 pub mod remote;
@@ -33,6 +34,7 @@ use crate::{config::Config, state::AppState, store::Store};
 /// A bound, ready-to-run backend.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     state: AppState,
 }
 
@@ -44,13 +46,30 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("failed to listen on {}", config.listen))?;
+        let metrics_listener = match config.metrics_listen {
+            Some(address) => Some(TcpListener::bind(address).await.with_context(|| {
+                format!("failed to listen on {address} for metrics (HWR_METRICS_LISTEN)")
+            })?),
+            None => None,
+        };
         let state = AppState::new(config, store)?;
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            metrics_listener,
+            state,
+        })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// The metrics listener's address, when `HWR_METRICS_LISTEN` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     /// The bound port.
@@ -74,9 +93,20 @@ impl Application {
         let store = self.state.store.clone();
         let limits = self.state.config.connection_limits;
         let sweeping = tokio::spawn(housekeeping::run(self.state.clone()));
+        let scraping = self.metrics_listener.map(|listener| {
+            let metrics = metrics::router(self.state.metrics.clone());
+            tokio::spawn(async move {
+                if let Err(error) = axum::serve(listener, metrics).await {
+                    tracing::error!(%error, "the metrics listener failed");
+                }
+            })
+        });
         let app = routes::router(self.state);
         connections::serve(self.listener, app, limits, shutdown).await;
         sweeping.abort();
+        if let Some(scraping) = scraping {
+            scraping.abort();
+        }
         store.close().await;
         Ok(())
     }

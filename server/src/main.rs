@@ -136,6 +136,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(settings) => {
             let app = Application::build(settings.validate()?).await?;
             tracing::info!(address = %app.local_addr()?, "hire-with-remote is listening");
+            if let Some(metrics) = app.metrics_addr() {
+                tracing::info!(address = %metrics, "metrics at /metrics");
+            }
             app.run_until(hire_with_remote::shutdown_signal()).await
         }
         Command::Demo {

@@ -6,6 +6,7 @@ use std::{ops::Deref, sync::Arc};
 use crate::{
     config::Config,
     countries::CountryCache,
+    metrics::Metrics,
     rate_limit::{RateLimiter, RateLimits},
     remote::{http_client, CircuitBreaker, RemoteApi, RemoteOAuth},
     site_token::SiteTokens,
@@ -35,8 +36,10 @@ pub struct Shared {
     pub refresh_locks: RefreshLocks,
     /// Remote's country list, cached.
     pub countries: CountryCache,
-    /// Per-user and per-origin request limits (this replica's).
+    /// Per-user and per-IP request limits (this replica's).
     pub rate_limits: RateLimits,
+    /// This replica's metrics.
+    pub metrics: Metrics,
 }
 
 impl Deref for AppState {
@@ -51,8 +54,9 @@ impl AppState {
     /// Builds the clients and wraps everything.
     pub fn new(config: Config, store: Store) -> anyhow::Result<AppState> {
         let http = http_client(config.upstream_connect_timeout, config.upstream_timeout)?;
+        let metrics = Metrics::new();
         // One breaker per environment: a Remote that fails its token endpoint fails its API too.
-        let breaker = Arc::new(CircuitBreaker::default());
+        let breaker = Arc::new(CircuitBreaker::new(metrics.breaker_open.clone()));
         let oauth = RemoteOAuth::new(
             &config.remote_base_url,
             &config.client_id,
@@ -60,8 +64,14 @@ impl AppState {
             &config.redirect_uri(),
             http.clone(),
             breaker.clone(),
+            metrics.clone(),
         )?;
-        let api = RemoteApi::new(config.remote_base_url.clone(), http, breaker);
+        let api = RemoteApi::new(
+            config.remote_base_url.clone(),
+            http,
+            breaker,
+            metrics.clone(),
+        );
         let site_tokens = SiteTokens::with_leeway(
             &config.site_secret,
             config.site_token_max_ttl,
@@ -79,6 +89,7 @@ impl AppState {
                     user: RateLimiter::new(config.rate_limit_user_per_min),
                     ip: RateLimiter::new(config.rate_limit_ip_per_min),
                 },
+                metrics,
                 config,
             }),
         })

@@ -277,6 +277,7 @@ async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken>
             )
             .await?;
             state.store.audit(AuditKind::TokenRefreshed, event).await;
+            state.metrics.token_refresh("refreshed");
             match stored {
                 Some(row) => Ok(UsableToken {
                     access_token: refreshed.access_token,
@@ -287,6 +288,7 @@ async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken>
             }
         }
         Err(TokenError::InvalidGrant) => {
+            state.metrics.token_refresh("invalid_grant");
             if !state
                 .store
                 .require_reconsent(&row.site_user, row.version)
@@ -309,6 +311,7 @@ async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken>
             Err(reconsent())
         }
         Err(error) => {
+            state.metrics.token_refresh("failed");
             tracing::warn!(%error, "refreshing a Remote access token failed");
             Err(unavailable())
         }

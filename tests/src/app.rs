@@ -37,6 +37,8 @@ pub struct TestApp {
     pub client: Client,
     /// The secret site tokens are signed with.
     pub site_secret: String,
+    /// `http://ADDRESS` of the metrics listener, when `metrics_listen` was set.
+    pub metrics_address: Option<String>,
     settings: Settings,
     shutdown: Option<oneshot::Sender<()>>,
     // Declared last: dropped after the app has been told to stop.
@@ -123,6 +125,7 @@ pub async fn spawn_app_configured(
             }
         };
         let state = application.state().clone();
+        let metrics_address = application.metrics_addr().map(|a| format!("http://{a}"));
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(application.run_until(async {
             let _ = stopped.await;
@@ -142,6 +145,7 @@ pub async fn spawn_app_configured(
             state,
             client,
             site_secret,
+            metrics_address,
             settings,
             shutdown: Some(shutdown),
             database,

@@ -98,9 +98,13 @@ pub async fn hire(
         match existing.state {
             HireState::Created => {
                 let token = access_token(state, &ctx.site_user, None).await?;
+                state.metrics.hire("replayed");
                 return answer(state, &token, &existing).await;
             }
-            HireState::Rejected => return Err(remembered_rejection(&existing)),
+            HireState::Rejected => {
+                state.metrics.hire("rejected");
+                return Err(remembered_rejection(&existing));
+            }
             HireState::Pending => {}
         }
     }
@@ -111,9 +115,13 @@ pub async fn hire(
     let (record, fresh) = match acquire(state, ctx, &request_hash).await? {
         Acquired::Owned { record, fresh } => (record, fresh),
         Acquired::Finished(record) if record.state == HireState::Rejected => {
-            return Err(remembered_rejection(&record))
+            state.metrics.hire("rejected");
+            return Err(remembered_rejection(&record));
         }
-        Acquired::Finished(record) => return answer(state, &token, &record).await,
+        Acquired::Finished(record) => {
+            state.metrics.hire("replayed");
+            return answer(state, &token, &record).await;
+        }
     };
     store
         .audit(
@@ -152,6 +160,7 @@ pub async fn hire(
                         .await
                 }
             };
+            state.metrics.hire("created");
             Ok(HireResponse {
                 hire_id: record.hire_id,
                 employment_id,
@@ -159,7 +168,13 @@ pub async fn hire(
             })
         }
         Err(Failure { error, attempted }) => {
-            match rejection_json(&error) {
+            let rejection = rejection_json(&error);
+            state.metrics.hire(if rejection.is_some() {
+                "rejected"
+            } else {
+                "failed"
+            });
+            match rejection {
                 // Remote's 422 is its answer to this body: remembered, never posted again.
                 Some(rejection) => {
                     store

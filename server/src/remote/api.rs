@@ -12,6 +12,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::breaker::CircuitBreaker;
+use crate::metrics::Metrics;
 
 /// A failed call to Remote.
 #[derive(Debug, thiserror::Error)]
@@ -82,22 +83,42 @@ pub struct CreatedEmployment {
     pub id: String,
 }
 
+/// `METHOD /path` with an employment's id as `{id}`, for the metrics' `endpoint` label.
+fn endpoint_label(method: &Method, path: &str) -> String {
+    let path = path.split('?').next().unwrap_or_default();
+    let path = match path.strip_prefix("/v1/employments/") {
+        Some(rest) if !rest.is_empty() => match rest.split_once('/') {
+            Some((_, tail)) => format!("/v1/employments/{{id}}/{tail}"),
+            None => "/v1/employments/{id}".to_owned(),
+        },
+        _ => path.to_owned(),
+    };
+    format!("{method} {path}")
+}
+
 /// The REST client for one Remote environment.
 #[derive(Debug, Clone)]
 pub struct RemoteApi {
     http: reqwest::Client,
     base: Url,
     breaker: Arc<CircuitBreaker>,
+    metrics: Metrics,
 }
 
 impl RemoteApi {
     /// A client for `base` (e.g. `https://gateway.remote.com`), sharing `breaker` with the
     /// OAuth client of the same environment.
-    pub fn new(base: Url, http: reqwest::Client, breaker: Arc<CircuitBreaker>) -> Self {
+    pub fn new(
+        base: Url,
+        http: reqwest::Client,
+        breaker: Arc<CircuitBreaker>,
+        metrics: Metrics,
+    ) -> Self {
         RemoteApi {
             http,
             base,
             breaker,
+            metrics,
         }
     }
 
@@ -117,7 +138,10 @@ impl RemoteApi {
         self.breaker
             .admit()
             .map_err(|retry_after| UpstreamError::CircuitOpen { retry_after })?;
+        let endpoint = endpoint_label(&method, path);
+        let started = std::time::Instant::now();
         let result = self.send(method, path, token, query, body).await;
+        self.metrics.upstream(&endpoint, started.elapsed());
         match &result {
             Err(UpstreamError::Unavailable { .. }) => self.breaker.failure(),
             _ => self.breaker.success(),

@@ -9,6 +9,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use prometheus_client::metrics::gauge::Gauge;
+
 /// Fewest calls in the window before the ratio counts.
 const MIN_CALLS: u32 = 20;
 /// The window is this many buckets …
@@ -23,14 +25,13 @@ const COOL_DOWN: Duration = Duration::from_secs(10);
 pub struct CircuitBreaker {
     started: Instant,
     state: Mutex<BreakerState>,
+    /// 1 while open (`hwr_breaker_open`).
+    open_gauge: Gauge,
 }
 
 impl Default for CircuitBreaker {
     fn default() -> Self {
-        CircuitBreaker {
-            started: Instant::now(),
-            state: Mutex::new(BreakerState::default()),
-        }
+        Self::new(Gauge::default())
     }
 }
 
@@ -67,6 +68,15 @@ impl BreakerState {
 }
 
 impl CircuitBreaker {
+    /// A closed breaker that reports its state in `open_gauge`.
+    pub fn new(open_gauge: Gauge) -> Self {
+        CircuitBreaker {
+            started: Instant::now(),
+            state: Mutex::new(BreakerState::default()),
+            open_gauge,
+        }
+    }
+
     fn bucket(&self, at: Instant) -> u64 {
         at.duration_since(self.started).as_secs() / BUCKET_SECS
     }
@@ -101,6 +111,7 @@ impl CircuitBreaker {
             // The probe says Remote is back: start counting afresh.
             state.window = Default::default();
             state.open_until = None;
+            self.open_gauge.set(0);
         }
         state.record(bucket, false);
     }
@@ -114,6 +125,7 @@ impl CircuitBreaker {
         let (calls, failures) = state.totals(bucket);
         if std::mem::take(&mut state.probing) || (calls >= MIN_CALLS && failures * 2 >= calls) {
             state.open_until = Some(now + COOL_DOWN);
+            self.open_gauge.set(1);
         }
     }
 }
@@ -163,6 +175,7 @@ mod tests {
             breaker.failure();
         }
         assert!(breaker.admit().is_err());
+        assert_eq!(breaker.open_gauge.get(), 1, "the gauge says open");
         // The cool-down is over: one probe goes through.
         breaker.lock().open_until = Some(Instant::now());
         assert!(breaker.admit().is_ok());

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::breaker::CircuitBreaker;
+use crate::metrics::Metrics;
 
 /// The scope Remote asks partners to request.
 pub const REMOTE_SCOPE: &str = "https://gateway.remote.com/company.manage";
@@ -98,6 +99,7 @@ pub struct RemoteOAuth {
     client: TypedClient,
     http: reqwest::Client,
     breaker: Arc<CircuitBreaker>,
+    metrics: Metrics,
 }
 
 /// Everything the consent URL carries that we must remember.
@@ -120,6 +122,7 @@ impl RemoteOAuth {
         redirect_uri: &str,
         http: reqwest::Client,
         breaker: Arc<CircuitBreaker>,
+        metrics: Metrics,
     ) -> anyhow::Result<Self> {
         let base = base.as_str().trim_end_matches('/');
         let client = oauth2::Client::new(ClientId::new(client_id.to_owned()))
@@ -131,6 +134,7 @@ impl RemoteOAuth {
             client,
             http,
             breaker,
+            metrics,
         })
     }
 
@@ -160,7 +164,14 @@ impl RemoteOAuth {
             .client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier.to_owned()))
-            .request_async(&|request| send(self.http.clone(), self.breaker.clone(), request))
+            .request_async(&|request| {
+                send(
+                    self.http.clone(),
+                    self.breaker.clone(),
+                    self.metrics.clone(),
+                    request,
+                )
+            })
             .await
             .map_err(classify)?;
         let refresh_token = response
@@ -197,7 +208,14 @@ impl RemoteOAuth {
         let response = self
             .client
             .exchange_refresh_token(&token)
-            .request_async(&|request| send(self.http.clone(), self.breaker.clone(), request))
+            .request_async(&|request| {
+                send(
+                    self.http.clone(),
+                    self.breaker.clone(),
+                    self.metrics.clone(),
+                    request,
+                )
+            })
             .await
             .map_err(classify)?;
         Ok(Refreshed {
@@ -214,7 +232,14 @@ impl RemoteOAuth {
         let response = self
             .client
             .exchange_client_credentials()
-            .request_async(&|request| send(self.http.clone(), self.breaker.clone(), request))
+            .request_async(&|request| {
+                send(
+                    self.http.clone(),
+                    self.breaker.clone(),
+                    self.metrics.clone(),
+                    request,
+                )
+            })
             .await
             .map_err(classify)?;
         Ok((
@@ -241,16 +266,19 @@ enum TransportError {
 async fn send(
     http: reqwest::Client,
     breaker: Arc<CircuitBreaker>,
+    metrics: Metrics,
     request: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, TransportError> {
     breaker.admit().map_err(TransportError::CircuitOpen)?;
     let (parts, body) = request.into_parts();
+    let started = std::time::Instant::now();
     let sent = http
         .request(parts.method, parts.uri.to_string())
         .headers(parts.headers)
         .body(body)
         .send()
         .await;
+    metrics.upstream("POST /auth/oauth2/token", started.elapsed());
     let response = match sent {
         Ok(response) => response,
         Err(error) => {

@@ -1,16 +1,17 @@
-//! One access line per request at INFO: method, matched route (the template, never the path
+//! One access line per request at INFO (and the request counted in the metrics): method, matched route (the template, never the path
 //! with its ids, and never the query, which carries `code` and `state`), status, duration and
 //! request id. Nothing else from the request is logged: no header, no body, no token.
 
 use std::time::Instant;
 
 use axum::{
-    extract::{MatchedPath, Request},
+    extract::{MatchedPath, Request, State},
     middleware::Next,
     response::Response,
 };
 
 use super::headers::REQUEST_ID;
+use crate::metrics::Metrics;
 
 /// The route template a request matched, carried on its response to [`log_access`].
 #[derive(Debug, Clone)]
@@ -29,8 +30,12 @@ pub(super) async fn remember_route(request: Request, next: Next) -> Response {
     response
 }
 
-/// Writes the access line once the response is ready.
-pub(super) async fn log_access(request: Request, next: Next) -> Response {
+/// Writes the access line, and counts the request, once the response is ready.
+pub(super) async fn log_access(
+    State(metrics): State<Metrics>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let request_id = request
@@ -44,12 +49,14 @@ pub(super) async fn log_access(request: Request, next: Next) -> Response {
         .extensions()
         .get::<RouteTemplate>()
         .map_or("unmatched", |template| template.0.as_str());
+    let took = started.elapsed();
+    metrics.http_request(route, response.status().as_u16(), took);
     tracing::info!(
         target: "hwr::access",
         method = %method,
         route,
         status = response.status().as_u16(),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        duration_ms = took.as_secs_f64() * 1000.0,
         request_id,
         "request"
     );

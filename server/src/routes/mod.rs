@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .max_age(Duration::from_secs(600));
     let max_body = state.config.max_body_bytes;
     let request_timeout = state.config.request_timeout;
+    let metrics = state.metrics.clone();
     let api = api::router()
         .layer(cors)
         // Inside the origin check: foreign origins are refused before they spend a token.
@@ -96,7 +97,10 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
             REQUEST_ID,
         )))
-        .layer(axum::middleware::from_fn(access_log::log_access))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            access_log::log_access,
+        ))
         .layer(SetRequestIdLayer::new(
             HeaderName::from_static(REQUEST_ID),
             MakeRequestUuid,

@@ -13,6 +13,7 @@ mod cors_and_origin;
 mod country_cache;
 mod environments;
 mod hires;
+mod metrics;
 mod rate_limits;
 mod readiness;
 mod replicas;
