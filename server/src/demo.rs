@@ -216,6 +216,9 @@ async fn index(State(site): State<JobSite>) -> Response {
 #[derive(Deserialize)]
 struct TokenQuery {
     user: Option<String>,
+    /// `true`: a token that expired ten minutes ago, for trying what a page left open does.
+    #[serde(default)]
+    expired: bool,
 }
 
 async fn token(State(site): State<JobSite>, Query(query): Query<TokenQuery>) -> Response {
@@ -223,7 +226,12 @@ async fn token(State(site): State<JobSite>, Query(query): Query<TokenQuery>) -> 
         .user
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| DEMO_USER.to_owned());
-    match site.tokens.mint(&user, Duration::from_secs(3600)) {
+    let minted = if query.expired {
+        site.tokens.mint_expired(&user, Duration::from_secs(600))
+    } else {
+        site.tokens.mint(&user, Duration::from_secs(3600))
+    };
+    match minted {
         Ok(token) => {
             let mut response = Json(serde_json::json!({"token": token})).into_response();
             response

@@ -117,6 +117,23 @@ impl SiteTokens {
         }
     }
 
+    /// A token for `user` that expired `ago` before now, for tests of what the widget does with
+    /// one (the demo job site hands these out on request).
+    pub fn mint_expired(&self, user: &str, ago: Duration) -> anyhow::Result<String> {
+        let exp = now_secs().saturating_sub(ago.as_secs());
+        let claims = Claims {
+            sub: user.to_owned(),
+            exp,
+            aud: SITE_TOKEN_AUDIENCE.to_owned(),
+            iat: Some(exp.saturating_sub(60)),
+        };
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
     /// The site token of a request's headers, verified.
     pub fn check(&self, headers: &axum::http::HeaderMap) -> Result<SiteUser, TokenRefusal> {
         self.verify(bearer_token(headers).ok_or(TokenRefusal::Missing)?)
@@ -208,6 +225,17 @@ mod tests {
         let t = tokens("0123456789abcdef0123456789abcdef");
         let token = t.mint("user-42", Duration::from_secs(600)).expect("mints");
         assert_eq!(t.verify(&token).expect("valid"), SiteUser("user-42".into()));
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_once_past_the_leeway() {
+        let t = tokens("0123456789abcdef0123456789abcdef");
+        let expired = t
+            .mint_expired("u", Duration::from_secs(600))
+            .expect("mints");
+        let recent = t.mint_expired("u", Duration::from_secs(30)).expect("mints");
+        assert_eq!(t.verify(&expired), Err(TokenRefusal::Invalid));
+        assert!(t.verify(&recent).is_ok(), "30 s is within the 60 s leeway");
     }
 
     #[test]

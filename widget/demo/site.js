@@ -31,3 +31,13 @@ function append(event) {
 for (const type of ['hwr:success', 'hwr:error', 'hwr:exit']) {
   document.addEventListener(type, append);
 }
+
+// A site token lives an hour; a page left open longer gets a fresh one from our server when the
+// backend refuses the old one.
+async function fetchToken() {
+  const answer = await fetch('/demo/token', { cache: 'no-store' });
+  return (await answer.json()).token;
+}
+for (const element of document.querySelectorAll('hire-with-remote')) {
+  element.fetchToken = fetchToken;
+}

@@ -2,7 +2,7 @@
 //! `Authorization` header (never in a URL) and no cookies: identity comes from the token alone.
 
 use hwr_protocol::{
-    Candidate, ConnectResponse, ConnectionStatus, Country, FlowResponse, HireResponse,
+    Candidate, ConnectResponse, ConnectionStatus, Country, ErrorCode, FlowResponse, HireResponse,
     IDEMPOTENCY_KEY_HEADER,
 };
 use wasm_bindgen::{JsCast, JsValue};
@@ -12,7 +12,10 @@ use web_sys::{
 };
 
 pub(crate) use crate::wire::ServerError;
-use crate::wire::{self, Body};
+use crate::{
+    token_renewal,
+    wire::{self, Body},
+};
 
 /// How long one request may take before it counts as a network failure. The backend's own
 /// upstream timeouts are shorter, so this only fires when the backend itself is unreachable.
@@ -137,10 +140,25 @@ impl Api {
         extra_header: Option<(&str, &str)>,
         read: fn(&Body) -> Option<T>,
     ) -> Result<T, ApiError> {
-        let (status, text) = self
-            .send(method, path, body, extra_header)
-            .await
-            .map_err(|_| ApiError::Network)?;
+        let mut renewed = false;
+        let (status, text) = loop {
+            let token = token_renewal::current(&self.token);
+            let (status, text) = self
+                .send(&token, method, path, body.clone(), extra_header)
+                .await
+                .map_err(|_| ApiError::Network)?;
+            // A site token that expired on a page left open: the host page may hand over a
+            // fresh one (`fetchToken`); the call is tried once more with it.
+            let refused = status == 401
+                && Body::parse(&text)
+                    .and_then(|b| b.error())
+                    .is_some_and(|e| e.code == ErrorCode::Unauthorized.as_str());
+            if refused && !renewed && token_renewal::renew(&token).await.is_some() {
+                renewed = true;
+                continue;
+            }
+            break (status, text);
+        };
         let body = Body::parse(&text);
         if (200..300).contains(&status) {
             body.as_ref().and_then(read).ok_or(ApiError::Unexpected)
@@ -154,6 +172,7 @@ impl Api {
 
     async fn send(
         &self,
+        token: &str,
         method: &str,
         path: &str,
         body: Option<String>,
@@ -161,7 +180,7 @@ impl Api {
     ) -> Result<(u16, String), JsValue> {
         let headers = Headers::new()?;
         headers.set("Accept", "application/json")?;
-        headers.set("Authorization", &format!("Bearer {}", self.token))?;
+        headers.set("Authorization", &format!("Bearer {token}"))?;
         if let Some((name, value)) = extra_header {
             headers.set(name, value)?;
         }

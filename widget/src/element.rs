@@ -15,6 +15,7 @@ use crate::consent::with_preopened;
 use crate::events::{dispatch_error, dispatch_exit, dispatch_success};
 use crate::i18n::Lang;
 use crate::style::adopt_into_shadow;
+use crate::token_renewal;
 
 /// A mounted widget. The loader keeps it to forward attribute changes and to unmount.
 #[wasm_bindgen]
@@ -23,6 +24,7 @@ pub struct WidgetHandle {
     signals: ConfigSignals,
     mounted: Option<Box<dyn Any>>,
     container: web_sys::Element,
+    host: HtmlElement,
 }
 
 /// The component's inputs, one signal per prop, so that an attribute change re-renders only
@@ -45,6 +47,7 @@ pub fn mount(shadow: ShadowRoot, host: HtmlElement) -> Result<WidgetHandle, JsVa
         adopt_into_shadow(&shadow)?;
     }
     let config = read_attributes(&host);
+    token_renewal::register(&host);
     let signals = ConfigSignals {
         backend: ArcRwSignal::new(config.backend.clone()),
         token: ArcRwSignal::new(config.token.clone()),
@@ -64,6 +67,7 @@ pub fn mount(shadow: ShadowRoot, host: HtmlElement) -> Result<WidgetHandle, JsVa
     let candidate: Signal<Candidate> = signals.candidate.clone().into();
     let redirect: Signal<Redirect> = signals.redirect.clone().into();
     let lang: Signal<Lang> = signals.lang.clone().into();
+    let handle_host = host.clone();
     // Leptos callbacks must be Send + Sync; the host is only touched on this (the only) thread.
     let host = SendWrapper::new(host);
     let mounted = leptos::mount::mount_to(container.clone().unchecked_into(), move || {
@@ -93,6 +97,7 @@ pub fn mount(shadow: ShadowRoot, host: HtmlElement) -> Result<WidgetHandle, JsVa
         signals,
         mounted: Some(Box::new(mounted)),
         container,
+        host: handle_host,
     })
 }
 
@@ -152,6 +157,7 @@ impl WidgetHandle {
     /// Removes the widget and stops its reactive work. Requests already sent still complete,
     /// but nothing is rendered or dispatched afterwards.
     pub fn unmount(mut self) {
+        token_renewal::unregister(&self.host);
         self.mounted.take();
         self.container.remove();
     }

@@ -20,6 +20,7 @@ mod page;
 mod redirect_return;
 mod state;
 mod style;
+mod token_renewal;
 mod wire;
 
 pub use attributes::{ElementConfig, Redirect};

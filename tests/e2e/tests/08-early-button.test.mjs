@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ANA, JONAS, scenario } from '../harness.mjs';
 import { waitClosed } from './support.mjs';
 
-const WASM = /\/widget\/hwr-widget-[0-9a-f]+_bg\.wasm$/;
+const WASM = /\/widget\/(v1\/)?hwr-widget-[0-9a-f]+_bg\.wasm$/;
 
 /** Holds every wasm request until `release()`; counts them. */
 async function holdWasm(context) {
