@@ -232,10 +232,11 @@ export function summarizeState(state) {
 // The browser
 // ---------------------------------------------------------------------------------------------
 
-export async function launchBrowser() {
+export async function launchBrowser(extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
+      ...extraArgs,
       '--headless',
       '--no-sandbox',
       '--disable-gpu',
@@ -308,11 +309,13 @@ function removeOldResults(id) {
  * failure a readable dump. `id` names its files in test-results/ (`<id>-<NN>-<step>.png`);
  * `body` receives a {@link Session} and node:test's context.
  */
-export function scenario(id, name, body, { timeout = 90_000 } = {}) {
+export function scenario(id, name, body, { timeout = 90_000, browserArgs = null } = {}) {
   registerBrowserCleanup();
   test(name, { timeout }, async (t) => {
     removeOldResults(id);
-    const browser = await sharedBrowser();
+    // Extra flags get a browser of the scenario's own.
+    const own = browserArgs ? await launchBrowser(browserArgs) : null;
+    const browser = own ?? (await sharedBrowser());
     const demo = await startDemo();
     const session = new Session(id, name, demo, browser);
     await session.open();
@@ -333,6 +336,7 @@ export function scenario(id, name, body, { timeout = 90_000 } = {}) {
       const closing = Date.now();
       await session.close();
       const stopping = Date.now();
+      await own?.close();
       await demo.stop();
       t.diagnostic(`teardown: context ${stopping - closing} ms, demo ${Date.now() - stopping} ms`);
     }

@@ -4,7 +4,7 @@
 //! one, and retries the call once. One renewal runs at a time per token, however many calls
 //! failed together.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::cell::RefCell;
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -17,10 +17,11 @@ const PROPERTY: &str = "fetchToken";
 thread_local! {
     /// The mounted elements, whose `fetchToken` may renew the token they were given.
     static HOSTS: RefCell<Vec<HtmlElement>> = const { RefCell::new(Vec::new()) };
-    /// A token replaced after a 401 → its replacement.
-    static RENEWED: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
-    /// A renewal in progress, by the token it replaces.
-    static PENDING: RefCell<HashMap<String, Promise>> = RefCell::new(HashMap::new());
+    /// A token replaced after a 401, and its replacement (a few per page: a `Vec` is smaller
+    /// in wasm than a map).
+    static RENEWED: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+    /// A renewal in progress, and the token it replaces.
+    static PENDING: RefCell<Vec<(String, Promise)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Makes a mounted element's `fetchToken` available for its token.
@@ -42,7 +43,7 @@ pub(crate) fn current(token: &str) -> String {
     let mut latest = token.to_owned();
     // A short chain: one link per renewal, one renewal an hour on a page left open.
     for _ in 0..32 {
-        match RENEWED.with_borrow(|renewed| renewed.get(&latest).cloned()) {
+        match RENEWED.with_borrow(|renewed| lookup(renewed, &latest)) {
             Some(newer) if newer != latest => latest = newer,
             _ => break,
         }
@@ -59,23 +60,33 @@ pub(crate) async fn renew(stale: &str) -> Option<String> {
         // Another call renewed it meanwhile.
         return Some(newer);
     }
-    let promise = match PENDING.with_borrow(|pending| pending.get(stale).cloned()) {
+    let promise = match PENDING.with_borrow(|pending| lookup(pending, stale)) {
         Some(promise) => promise,
         None => {
             let promise = ask_the_page(stale)?;
-            PENDING.with_borrow_mut(|pending| pending.insert(stale.to_owned(), promise.clone()));
+            PENDING.with_borrow_mut(|pending| pending.push((stale.to_owned(), promise.clone())));
             promise
         }
     };
     let answer = JsFuture::from(promise).await;
-    PENDING.with_borrow_mut(|pending| pending.remove(stale));
+    PENDING.with_borrow_mut(|pending| pending.retain(|(token, _)| token != stale));
     let token = answer
         .ok()?
         .as_string()
         .map(|token| token.trim().to_owned())
         .filter(|token| !token.is_empty() && token != stale)?;
-    RENEWED.with_borrow_mut(|renewed| renewed.insert(stale.to_owned(), token.clone()));
+    RENEWED.with_borrow_mut(|renewed| {
+        renewed.retain(|(old, _)| old != stale);
+        renewed.push((stale.to_owned(), token.clone()));
+    });
     Some(token)
+}
+
+fn lookup<T: Clone>(pairs: &[(String, T)], key: &str) -> Option<T> {
+    pairs
+        .iter()
+        .find(|(known, _)| known == key)
+        .map(|(_, value)| value.clone())
 }
 
 /// Calls the `fetchToken` of the first element whose token is `stale`.

@@ -1,8 +1,8 @@
 //! `cargo xtask test`: everything CI checks, in order, failing on the first problem — formatting,
 //! clippy (native and wasm32), the widget's dependency rule, unit and integration tests (SQLite
 //! and Postgres, property tests, multi-replica processes), the widget's browser tests, the
-//! end-to-end suite in headless Chromium, a short soak with a leak scan, and a short run of every
-//! fuzz target.
+//! end-to-end suite in headless Chromium, the npm package (`npm pack` and a type test of its
+//! React and Vue examples), a short soak with a leak scan, and a short run of every fuzz target.
 
 use std::process::Command;
 
@@ -66,6 +66,7 @@ pub(crate) fn run_all() -> Result<()> {
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
     end_to_end()?;
+    npm_package()?;
     // A short soak: faults, a kill -9 and a leak scan; zero duplicates, lost hires, own 5xx, leaks.
     crate::soak::run_soak(15, 50)?;
     // Last: a short run of every fuzz target (the first instrumented build is slow).
@@ -106,6 +107,27 @@ fn widget_dependency_rule() -> Result<()> {
         SERVER_ONLY.join(", ")
     );
     Ok(())
+}
+
+/// The npm package: `npm pack` makes it, and `tsc --noEmit` compiles the React 19 and Vue
+/// examples against its declarations (a type that stopped matching the element fails here).
+fn npm_package() -> Result<()> {
+    let package = workspace_root().join("widget/npm");
+    let examples = package.join("examples");
+    let packed = crate::process::target_dir().join("npm");
+    std::fs::create_dir_all(&packed)?;
+    run(Command::new("npm")
+        .args(["pack", "--pack-destination"])
+        .arg(&packed)
+        .current_dir(&package))?;
+    if !examples.join("node_modules/typescript").exists() {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&examples))?;
+    }
+    run(Command::new("npx")
+        .args(["--no-install", "tsc", "--noEmit", "-p", "tsconfig.json"])
+        .current_dir(&examples))
 }
 
 /// The Playwright suite in tests/e2e against the release binary's `demo`.
