@@ -106,6 +106,9 @@ pub struct Settings {
     /// OAuth client secret issued by Remote.
     #[arg(long, env = "HWR_REMOTE_CLIENT_SECRET", hide_env_values = true)]
     pub remote_client_secret: Option<String>,
+    /// OAuth scopes asked for at consent, space-separated.
+    #[arg(long, env = "HWR_REMOTE_SCOPES", default_value = crate::remote::REMOTE_SCOPE)]
+    pub remote_scopes: String,
     /// Body used for `POST /v1/employments`.
     #[arg(
         long,
@@ -197,6 +200,8 @@ pub struct Config {
     pub client_id: String,
     /// OAuth client secret.
     pub client_secret: SecretString,
+    /// `HWR_REMOTE_SCOPES`, one entry per scope.
+    pub remote_scopes: Vec<String>,
     /// Employment body form.
     pub employment_body: EmploymentBody,
     /// Onboarding link kind.
@@ -333,6 +338,9 @@ impl Settings {
         if self.upstream_timeout_secs == 0 || self.upstream_connect_timeout_secs == 0 {
             problems.push("upstream timeouts must be at least 1 second".into());
         }
+        if self.remote_scopes.split_whitespace().next().is_none() {
+            problems.push("HWR_REMOTE_SCOPES must name at least one scope".into());
+        }
         if self.request_timeout_secs == 0 {
             problems.push("HWR_REQUEST_TIMEOUT_SECS must be at least 1".into());
         }
@@ -413,6 +421,11 @@ impl Settings {
             remote_app_url,
             client_id,
             client_secret: SecretString::from(client_secret),
+            remote_scopes: self
+                .remote_scopes
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
             employment_body: self.employment_body,
             onboarding_link: self.onboarding_link,
             onboarding_path: self.onboarding_path,

@@ -98,7 +98,15 @@ enum Command {
 
 #[tokio::main]
 async fn main() {
+    // `./.env`, when there is one, fills in settings the environment does not set (variables
+    // already set win), before anything reads them — log settings included.
+    let dotenv = dotenvy::dotenv();
     let json = init_logs();
+    match dotenv {
+        Ok(path) => tracing::info!(path = %path.display(), "read settings from .env"),
+        Err(error) if error.not_found() => {}
+        Err(error) => tracing::warn!(%error, "could not read .env; continuing without it"),
+    }
     if let Err(error) = run(Cli::parse()).await {
         if json {
             tracing::error!(error = format!("{error:#}"), "hire-with-remote stopped");

@@ -57,15 +57,7 @@ impl AppState {
         let metrics = Metrics::new();
         // One breaker per environment: a Remote that fails its token endpoint fails its API too.
         let breaker = Arc::new(CircuitBreaker::new(metrics.breaker_open.clone()));
-        let oauth = RemoteOAuth::new(
-            &config.remote_base_url,
-            &config.client_id,
-            &config.client_secret,
-            &config.redirect_uri(),
-            http.clone(),
-            breaker.clone(),
-            metrics.clone(),
-        )?;
+        let oauth = RemoteOAuth::new(&config, http.clone(), breaker.clone(), metrics.clone())?;
         let api = RemoteApi::new(
             config.remote_base_url.clone(),
             http,

@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::breaker::CircuitBreaker;
-use crate::metrics::Metrics;
+use crate::{config::Config, metrics::Metrics};
 
-/// The scope Remote asks partners to request.
+/// The scope Remote asks partners to request (the default of `HWR_REMOTE_SCOPES`).
 pub const REMOTE_SCOPE: &str = "https://gateway.remote.com/company.manage";
 
 /// Fields Remote adds to the authorization-code response.
@@ -97,6 +97,7 @@ pub enum TokenError {
 #[derive(Debug, Clone)]
 pub struct RemoteOAuth {
     client: TypedClient,
+    scopes: Vec<String>,
     http: reqwest::Client,
     breaker: Arc<CircuitBreaker>,
     metrics: Metrics,
@@ -114,24 +115,25 @@ pub struct ConsentStart {
 }
 
 impl RemoteOAuth {
-    /// A client for `base` (Remote's API host) with our credentials and redirect URI.
+    /// A client for Remote's API host in `config`, with our credentials, scopes and redirect
+    /// URI.
     pub fn new(
-        base: &Url,
-        client_id: &str,
-        client_secret: &SecretString,
-        redirect_uri: &str,
+        config: &Config,
         http: reqwest::Client,
         breaker: Arc<CircuitBreaker>,
         metrics: Metrics,
     ) -> anyhow::Result<Self> {
-        let base = base.as_str().trim_end_matches('/');
-        let client = oauth2::Client::new(ClientId::new(client_id.to_owned()))
-            .set_client_secret(ClientSecret::new(client_secret.expose_secret().to_owned()))
+        let base = config.remote_base_url.as_str().trim_end_matches('/');
+        let client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                config.client_secret.expose_secret().to_owned(),
+            ))
             .set_auth_uri(AuthUrl::new(format!("{base}/auth/oauth2/authorize"))?)
             .set_token_uri(TokenUrl::new(format!("{base}/auth/oauth2/token"))?)
-            .set_redirect_uri(RedirectUrl::new(redirect_uri.to_owned())?);
+            .set_redirect_uri(RedirectUrl::new(config.redirect_uri())?);
         Ok(RemoteOAuth {
             client,
+            scopes: config.remote_scopes.clone(),
             http,
             breaker,
             metrics,
@@ -144,7 +146,7 @@ impl RemoteOAuth {
         let (authorize_url, state) = self
             .client
             .authorize_url(CsrfToken::new_random)
-            .add_scope(Scope::new(REMOTE_SCOPE.to_owned()))
+            .add_scopes(self.scopes.iter().cloned().map(Scope::new))
             .set_pkce_challenge(challenge)
             .url();
         ConsentStart {

@@ -41,6 +41,35 @@ async fn a_popup_flow_starts_with_an_authorize_url_carrying_state_and_s256_pkce(
     assert!(!flow.flow_id.is_empty());
 }
 
+async fn the_consent_url_asks_for_the_configured_scopes(db: Db) {
+    // Arrange
+    let default = spawn_app(db).await;
+    let configured = hwr_integration_tests::spawn_app_with(db, |settings| {
+        settings.remote_scopes = "https://gateway.remote.com/company.manage webhook:read".into();
+    })
+    .await;
+
+    // Act
+    let scope = |flow: &hwr_integration_tests::StartedFlow| {
+        flow.authorize_url
+            .query_pairs()
+            .find(|(k, _)| k == "scope")
+            .map(|(_, v)| v.into_owned())
+    };
+    let by_default = scope(&default.start_flow(&unique_user()).await);
+    let as_configured = scope(&configured.start_flow(&unique_user()).await);
+
+    // Assert
+    assert_eq!(
+        by_default.as_deref(),
+        Some("https://gateway.remote.com/company.manage")
+    );
+    assert_eq!(
+        as_configured.as_deref(),
+        Some("https://gateway.remote.com/company.manage webhook:read")
+    );
+}
+
 async fn two_flows_never_share_a_state(db: Db) {
     // Arrange
     let app = spawn_app(db).await;
@@ -416,6 +445,7 @@ async fn a_connect_request_with_an_unknown_mode_is_refused_in_our_shape(db: Db) 
 
 on_both_databases!(
     a_popup_flow_starts_with_an_authorize_url_carrying_state_and_s256_pkce,
+    the_consent_url_asks_for_the_configured_scopes,
     two_flows_never_share_a_state,
     a_new_flow_is_pending,
     another_users_flow_is_not_found,
