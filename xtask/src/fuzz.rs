@@ -44,12 +44,31 @@ pub(crate) fn run_fuzz(seconds_per_target: u64) -> Result<()> {
     run(cargo_fuzz(&fuzz_dir)
         .args(["build", "--debug-assertions", "--target-dir"])
         .arg(&build_dir))?;
-    let targets = output(cargo_fuzz(&fuzz_dir).arg("list"))?;
-    for target in targets.lines().map(str::trim).filter(|t| !t.is_empty()) {
+    let listed = output(cargo_fuzz(&fuzz_dir).arg("list"))?;
+    let targets: Vec<&str> = listed
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    // A step that fuzzes nothing (or less than there is) must not pass as if it had.
+    let sources = std::fs::read_dir(fuzz_dir.join("fuzz_targets"))
+        .context("failed to read fuzz/fuzz_targets")?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
+        .count();
+    if sources == 0 || targets.len() != sources {
+        bail!(
+            "cargo fuzz lists {} target(s) ({}) but fuzz/fuzz_targets holds {sources}",
+            targets.len(),
+            targets.join(", ")
+        );
+    }
+    for target in &targets {
         fuzz_one(&fuzz_dir, &build_dir, target, seconds_per_target)?;
     }
     eprintln!(
-        "xtask: every fuzz target ran {seconds_per_target} s without a crash ({:.0?} in all)",
+        "xtask: {} fuzz targets ran {seconds_per_target} s each without a crash ({:.0?} in all)",
+        targets.len(),
         started.elapsed()
     );
     Ok(())
