@@ -662,7 +662,13 @@ export async function serveElsewhere(html, siteUrl) {
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    // `close` alone waits for every open socket, and Chromium keeps preconnected sockets that
+    // never send a request (Node drops those only after its 60 s header timeout).
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
   };
 }
 
