@@ -227,7 +227,7 @@ pub struct FlowMessage {
     pub status: FlowStatus,
 }
 
-/// `201` answer of `POST /api/v1/hires`.
+/// `201` (or `200`, already hired) answer of `POST /api/v1/hires`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HireResponse {
     /// Our id for the hire (also Remote's `external_id`).
@@ -236,6 +236,51 @@ pub struct HireResponse {
     pub employment_id: String,
     /// Where to send the employer: Remote's onboarding page, already logged in.
     pub redirect_url: String,
+    /// Remote's employment status, as Remote last reported it (`created` for a new hire).
+    pub status: String,
+    /// True (answered `200`) when the company already employed this candidate: nothing was
+    /// created, `hire_id` is the earlier hire's.
+    #[serde(default)]
+    pub already_hired: bool,
+}
+
+/// The candidate as a hire record keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HireCandidate {
+    /// The candidate's full name.
+    pub full_name: String,
+    /// The candidate's personal email.
+    pub personal_email: String,
+    /// ISO 3166-1 alpha-3.
+    pub country_code: String,
+}
+
+/// A hire: `GET /api/v1/hires/{hire_id}` and each item of `GET /api/v1/hires`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hire {
+    /// Our id for the hire.
+    pub hire_id: String,
+    /// Remote's employment id.
+    pub employment_id: String,
+    /// The site-token `sub` the hire was made for.
+    pub user: String,
+    /// Remote's company id.
+    pub company_id: String,
+    /// Remote's employment status, as Remote last reported it.
+    pub status: String,
+    /// Who was hired.
+    pub candidate: HireCandidate,
+    /// When the hire was recorded (RFC 3339, UTC).
+    pub created_at: String,
+    /// When its status last changed (RFC 3339, UTC).
+    pub updated_at: String,
+}
+
+/// `GET /api/v1/hires?email=…` and `?user=…`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hires {
+    /// Newest first.
+    pub hires: Vec<Hire>,
 }
 
 /// One hireable country.

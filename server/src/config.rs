@@ -15,6 +15,7 @@ use url::Url;
 use crate::connections::ConnectionLimits;
 use crate::crypto::KeyRing;
 use crate::origin::AllowedOrigins;
+use crate::webhooks::OutboundWebhooks;
 
 /// Which body `POST /v1/employments` is sent with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -157,6 +158,16 @@ pub struct Settings {
     /// Comma-separated proxy IPs whose `X-Forwarded-For` is believed.
     #[arg(long, env = "HWR_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    /// The job site's endpoint for `hire.created` and `hire.status_changed` webhooks (none: off).
+    #[arg(long, env = "HWR_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// `whsec_<base64>`: the Standard Webhooks signing secret shared with that endpoint.
+    #[arg(long, env = "HWR_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+    /// Secret the job site's own servers send as `Authorization: Bearer …` to read hires
+    /// (at least 32 characters; none: server reads are off).
+    #[arg(long, env = "HWR_SERVER_API_KEY", hide_env_values = true)]
+    pub server_api_key: Option<String>,
 }
 
 /// Validated configuration.
@@ -224,6 +235,10 @@ pub struct Config {
     pub rate_limit_ip_per_min: u32,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// `HWR_WEBHOOK_URL` and `HWR_WEBHOOK_SECRET`, when both are set.
+    pub webhooks: Option<OutboundWebhooks>,
+    /// `HWR_SERVER_API_KEY`.
+    pub server_api_key: Option<SecretString>,
 }
 
 impl Config {
@@ -355,6 +370,19 @@ impl Settings {
         if self.max_body_bytes < 1024 {
             problems.push("HWR_MAX_BODY_BYTES must be at least 1024".into());
         }
+        let webhooks = OutboundWebhooks::parse(
+            self.webhook_url.as_deref(),
+            self.webhook_secret.as_deref(),
+        );
+        let server_api_key = self
+            .server_api_key
+            .map(|key| key.trim().to_owned())
+            .filter(|key| !key.is_empty());
+        if server_api_key.as_ref().is_some_and(|key| key.len() < 32) {
+            problems.push(
+                "HWR_SERVER_API_KEY is shorter than 32 characters: use a long random secret".into(),
+            );
+        }
         let database_url = self
             .database_url
             .unwrap_or_else(|| default_database_url(&self.data_dir));
@@ -372,6 +400,7 @@ impl Settings {
         let remote_app_url = take(remote_app_url, &mut problems);
         let allowed_origins = take(allowed_origins, &mut problems);
         let keys = take(keys, &mut problems);
+        let webhooks = take(webhooks, &mut problems).flatten();
         if !problems.is_empty() {
             bail!(
                 "the configuration has {} problem(s):\n  - {}",
@@ -437,6 +466,8 @@ impl Settings {
             rate_limit_user_per_min: self.rate_limit_user_per_min,
             rate_limit_ip_per_min: self.rate_limit_ip_per_min,
             trusted_proxies: self.trusted_proxies,
+            webhooks,
+            server_api_key: server_api_key.map(SecretString::from),
         })
     }
 }

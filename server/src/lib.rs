@@ -19,10 +19,12 @@ pub mod origin;
 pub mod rate_limit;
 pub mod remote;
 pub mod routes;
+pub mod server_key;
 pub mod site_token;
 pub mod state;
 pub mod store;
 pub mod tokens;
+pub mod webhooks;
 
 use std::{future::Future, net::SocketAddr};
 
@@ -93,6 +95,7 @@ impl Application {
         let store = self.state.store.clone();
         let limits = self.state.config.connection_limits;
         let sweeping = tokio::spawn(housekeeping::run(self.state.clone()));
+        let working = tokio::spawn(webhooks::worker::run(self.state.clone()));
         let scraping = self.metrics_listener.map(|listener| {
             let metrics = metrics::router(self.state.metrics.clone());
             tokio::spawn(async move {
@@ -104,6 +107,7 @@ impl Application {
         let app = routes::router(self.state);
         connections::serve(self.listener, app, limits, shutdown).await;
         sweeping.abort();
+        working.abort();
         if let Some(scraping) = scraping {
             scraping.abort();
         }

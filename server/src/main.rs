@@ -1,4 +1,5 @@
-//! The `hire-with-remote` binary: `serve`, `demo`, `sandbox`, `token`, `erase` and `keygen`.
+//! The `hire-with-remote` binary: `serve`, `demo`, `sandbox`, `token`, `erase`, `webhooks` and
+//! `keygen`.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -8,8 +9,9 @@ use hire_with_remote::{
     config::{default_database_url, Settings},
     crypto::KeyRing,
     demo::{self, DemoOptions, DemoSecrets},
+    hires::view::rfc3339,
     site_token::SiteTokens,
-    store::Store,
+    store::{now, OutboxFilter, Store},
     Application,
 };
 use hwr_sandbox::SandboxConfig;
@@ -88,11 +90,47 @@ enum Command {
         #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
         data_dir: PathBuf,
     },
+    /// List the webhooks queued for the job site, or queue failed ones again.
+    Webhooks {
+        #[command(subcommand)]
+        action: WebhooksAction,
+        /// The database; default: the SQLite file in the data folder.
+        #[arg(long, env = "HWR_DATABASE_URL", hide_env_values = true, global = true)]
+        database_url: Option<String>,
+        /// Data folder (for the default SQLite file).
+        #[arg(long, env = "HWR_DATA_DIR", default_value = "./data", global = true)]
+        data_dir: PathBuf,
+    },
     /// Print a fresh encryption key for HWR_ENCRYPTION_KEYS.
     Keygen {
         /// Key id.
         #[arg(long, default_value = "k1")]
         id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhooksAction {
+    /// One line per event, newest first: id, type, hire, state, attempts, last answer.
+    List {
+        /// Only events given up after every retry.
+        #[arg(long)]
+        failed: bool,
+        /// Only events not delivered yet (waiting for a retry, or given up).
+        #[arg(long, conflicts_with = "failed")]
+        undelivered: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Queue an event again now (its retries start over): one by id, or every failed one.
+    Redeliver {
+        /// The event's `webhook-id` (msg_…).
+        #[arg(required_unless_present = "failed")]
+        id: Option<String>,
+        /// Every event that was given up.
+        #[arg(long, conflicts_with = "id")]
+        failed: bool,
     },
 }
 
@@ -211,13 +249,84 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .context("failed to erase the user")?;
             store.close().await;
             println!(
-                "erased {user:?}: {} connection(s), {} flow(s), {} hire record(s), {} audit row(s)",
-                erased.connections, erased.flows, erased.hires, erased.audit_events
+                "erased {user:?}: {} connection(s), {} flow(s), {} hire record(s), {} webhook(s), {} audit row(s)",
+                erased.connections, erased.flows, erased.hires, erased.webhooks, erased.audit_events
             );
             Ok(())
         }
+        Command::Webhooks {
+            action,
+            database_url,
+            data_dir,
+        } => {
+            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
+            let store = Store::connect(&url, 2).await?;
+            let done = webhooks_command(&store, action).await;
+            store.close().await;
+            done
+        }
         Command::Keygen { id } => {
             println!("{}", KeyRing::generate_entry(&id));
+            Ok(())
+        }
+    }
+}
+
+/// `hire-with-remote webhooks …`.
+async fn webhooks_command(store: &Store, action: WebhooksAction) -> anyhow::Result<()> {
+    match action {
+        WebhooksAction::List {
+            failed,
+            undelivered,
+            limit,
+        } => {
+            let filter = if failed {
+                OutboxFilter::Failed
+            } else if undelivered {
+                OutboxFilter::Undelivered
+            } else {
+                OutboxFilter::All
+            };
+            let events = store
+                .outbox_events(filter, limit.clamp(1, 10_000))
+                .await
+                .context("failed to read the webhook outbox")?;
+            if events.is_empty() {
+                println!("no webhooks");
+            }
+            for event in events {
+                let state = match (event.delivered_at, event.failed_at) {
+                    (Some(_), _) => "delivered".to_owned(),
+                    (None, Some(_)) => "failed".to_owned(),
+                    (None, None) => format!("waiting (next attempt {})", rfc3339(event.next_attempt_at)),
+                };
+                let last = match (event.last_status, event.last_error.as_deref()) {
+                    (_, Some(error)) => error.to_owned(),
+                    (Some(status), None) => format!("HTTP {status}"),
+                    (None, None) => "-".to_owned(),
+                };
+                println!(
+                    "{}  {}  hire {}  {}  {} attempt(s)  {}  created {}",
+                    event.id,
+                    event.event_type,
+                    event.hire_id,
+                    state,
+                    event.attempts,
+                    last,
+                    rfc3339(event.created_at)
+                );
+            }
+            Ok(())
+        }
+        WebhooksAction::Redeliver { id, failed } => {
+            let queued = store
+                .redeliver_events(if failed { None } else { id.as_deref() }, now())
+                .await
+                .context("failed to queue the webhooks again")?;
+            if queued == 0 {
+                anyhow::bail!("no such webhook: list them with `hire-with-remote webhooks list`");
+            }
+            println!("queued {queued} webhook(s) again; a running backend delivers them within seconds");
             Ok(())
         }
     }

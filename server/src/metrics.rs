@@ -56,11 +56,11 @@ fn latency_histogram() -> Histogram {
 }
 
 /// Hire outcomes.
-pub const HIRE_OUTCOMES: [&str; 4] = ["created", "replayed", "rejected", "failed"];
+pub const HIRE_OUTCOMES: [&str; 5] = ["created", "replayed", "already_hired", "rejected", "failed"];
 /// Token refresh outcomes.
 pub const REFRESH_OUTCOMES: [&str; 3] = ["refreshed", "invalid_grant", "failed"];
 /// The Remote endpoints the backend calls.
-pub const ENDPOINTS: [&str; 8] = [
+pub const ENDPOINTS: [&str; 11] = [
     "POST /auth/oauth2/token",
     "POST /v1/employments",
     "GET /v1/employments",
@@ -69,6 +69,9 @@ pub const ENDPOINTS: [&str; 8] = [
     "POST /v1/magic-link",
     "GET /v1/sso-url",
     "GET /v1/identity/current",
+    "POST /v1/webhook-callbacks",
+    "GET /v1/webhook-callbacks",
+    "DELETE /v1/webhook-callbacks/{id}",
 ];
 
 /// Every metric the backend keeps.
@@ -202,6 +205,16 @@ impl Metrics {
     /// One refresh's outcome (one of [`REFRESH_OUTCOMES`]).
     pub fn token_refresh(&self, outcome: &str) {
         self.token_refreshes.get_or_create(&label(outcome)).inc();
+    }
+
+    /// One webhook: `direction` `in` or `out`, `outcome` `delivered`, `failed` or `refused`.
+    pub fn webhook(&self, direction: &str, outcome: &str) {
+        self.webhook_deliveries
+            .get_or_create(&Delivery {
+                direction: direction.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     /// How long one call to Remote took.

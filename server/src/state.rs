@@ -1,5 +1,5 @@
 //! The state every route shares: configuration, the store, the Remote clients, and the
-//! process-local coordination (refresh locks, the countries cache).
+//! process-local coordination (refresh locks, the countries cache, the worker's wake-up).
 
 use std::{ops::Deref, sync::Arc};
 
@@ -40,6 +40,10 @@ pub struct Shared {
     pub rate_limits: RateLimits,
     /// This replica's metrics.
     pub metrics: Metrics,
+    /// The client for the job site's webhook endpoint.
+    pub webhook_client: reqwest::Client,
+    /// Wakes the background worker (an outbox event or a status re-read is waiting).
+    pub worker_wake: tokio::sync::Notify,
 }
 
 impl Deref for AppState {
@@ -82,8 +86,15 @@ impl AppState {
                     ip: RateLimiter::new(config.rate_limit_ip_per_min),
                 },
                 metrics,
+                webhook_client: crate::webhooks::delivery::client()?,
+                worker_wake: tokio::sync::Notify::new(),
                 config,
             }),
         })
+    }
+
+    /// Tells the background worker there is work now, rather than at its next tick.
+    pub fn wake_worker(&self) {
+        self.worker_wake.notify_one();
     }
 }

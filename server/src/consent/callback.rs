@@ -205,6 +205,7 @@ async fn exchange(
         grant.refresh_token.expose_secret(),
         &token_context(&flow.site_user, &environment, "refresh_token"),
     );
+    let company_id = grant.company_id.clone();
     state
         .store
         .save_connection(&ConnectionRow {
@@ -220,6 +221,8 @@ async fn exchange(
             version: 0,
         })
         .await?;
+    // Remote's webhooks for the company: registered (or checked) without making the person wait.
+    crate::webhooks::registration::ensure_in_background(state, company_id, grant.access_token);
     Ok(Ok(()))
 }
 

@@ -1,14 +1,17 @@
 //! Hiring a candidate: validate, check the country, keep one idempotency record per key (written
 //! before Remote is called), post the employment with our hire id as `external_id`, and never post
 //! blindly again after an ambiguous failure — look the employment up first. Then fetch a fresh
-//! onboarding link, and answer with everything in one response.
+//! onboarding link, and answer with everything in one response. A candidate the company already
+//! employs is answered with that hire instead (see `already`).
 
-use hwr_protocol::{CalendarDate, Candidate, ErrorCode, HireResponse};
+use hwr_protocol::{CalendarDate, Candidate, ErrorCode, HireCandidate, HireResponse};
 use sha2::{Digest, Sha256};
 
+mod already;
 mod onboarding;
 mod record;
 mod upstream;
+pub mod view;
 
 use crate::{
     countries,
@@ -16,6 +19,7 @@ use crate::{
     state::AppState,
     store::{now, AuditEvent, AuditKind, HireRow, HireState},
     tokens::{access_token, UsableToken},
+    webhooks::events::{self, HireFacts},
 };
 
 use self::{
@@ -82,7 +86,8 @@ pub fn today() -> CalendarDate {
     })
 }
 
-/// Hires `candidate` for the context's site user; safe to call again with the same key.
+/// Hires `candidate` for the context's site user; safe to call again with the same key. A
+/// candidate the company already employs is answered with that hire (`already_hired`).
 pub async fn hire(
     state: &AppState,
     ctx: &HireContext,
@@ -109,8 +114,19 @@ pub async fn hire(
         }
     }
     let token = access_token(state, &ctx.site_user, None).await?;
-    let list = countries::all(state, Some(&token.access_token)).await?;
-    let country = countries::resolve(&list, &candidate.country_code)?.clone();
+    if let Some(earlier) = already::in_our_records(state, &token, &candidate).await? {
+        return Ok(already::answer(state, &token, earlier).await);
+    }
+    let (list, employed) = tokio::join!(
+        countries::all(state, Some(&token.access_token)),
+        already::in_remote(state, &token, &candidate.personal_email),
+    );
+    let country = countries::resolve(&list?, &candidate.country_code)?.clone();
+    if let Some(employment) = employed {
+        let record =
+            already::record_found(state, &token, &employment, &candidate, &country.code).await?;
+        return Ok(already::answer(state, &token, record).await);
+    }
 
     let (record, fresh) = match acquire(state, ctx, &request_hash).await? {
         Acquired::Owned { record, fresh } => (record, fresh),
@@ -140,18 +156,43 @@ pub async fn hire(
     );
     match outcome {
         Ok((token, employment_id)) => {
+            let kept = HireCandidate {
+                full_name: candidate.full_name.clone(),
+                personal_email: candidate.personal_email.clone(),
+                country_code: country.code.clone(),
+            };
+            let facts = HireFacts {
+                hire_id: &record.hire_id,
+                employment_id: &employment_id,
+                user: &ctx.site_user,
+                company_id: &token.connection.company_id,
+                status: CREATED_STATUS,
+                previous_status: None,
+                candidate: &kept,
+            };
+            let at = now();
+            let webhook = state
+                .config
+                .webhooks
+                .as_ref()
+                .map(|_| events::queued(&state.config.keys, events::HIRE_CREATED, &facts, at));
             store
                 .mark_hire_created(
                     &record.hire_id,
                     &employment_id,
                     &token.connection.company_id,
-                    now(),
+                    &view::details(&state.config.keys, &record.hire_id, &kept, CREATED_STATUS),
+                    at,
                     ctx.audit(Some(format!(
                         "hire {} employment {employment_id}",
                         record.hire_id
                     ))),
+                    webhook.as_ref(),
                 )
                 .await?;
+            if webhook.is_some() {
+                state.wake_worker();
+            }
             let redirect_url = match early_link {
                 Some(url) => url,
                 // Refused, perhaps because the token was refreshed meanwhile: ask once more.
@@ -165,9 +206,29 @@ pub async fn hire(
                 hire_id: record.hire_id,
                 employment_id,
                 redirect_url,
+                status: CREATED_STATUS.to_owned(),
+                already_hired: false,
             })
         }
         Err(Failure { error, attempted }) => {
+            if refuses_the_email(&error) {
+                // Another request (another key, another replica) hired this candidate first.
+                let token = access_token(state, &ctx.site_user, None).await?;
+                if let Some(employment) =
+                    already::in_remote(state, &token, &candidate.personal_email).await
+                {
+                    store.release_hire(&record.hire_id, attempted, now()).await?;
+                    let earlier = already::record_found(
+                        state,
+                        &token,
+                        &employment,
+                        &candidate,
+                        &country.code,
+                    )
+                    .await?;
+                    return Ok(already::answer(state, &token, earlier).await);
+                }
+            }
             let rejection = rejection_json(&error);
             state.metrics.hire(if rejection.is_some() {
                 "rejected"
@@ -202,7 +263,23 @@ pub async fn hire(
     }
 }
 
-/// The 201 body, with a fresh onboarding link (links are one-time).
+/// Remote's status of an employment it just created.
+const CREATED_STATUS: &str = "created";
+
+/// Remote refused the candidate's email (taken: the company employs them already).
+fn refuses_the_email(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::Client {
+            code: ErrorCode::UpstreamRejected,
+            fields,
+            ..
+        } if fields.contains_key("personal_email")
+    )
+}
+
+/// The answer for a hire this key already created, with a fresh onboarding link (links are
+/// one-time) and the status Remote last reported.
 async fn answer(
     state: &AppState,
     token: &UsableToken,
@@ -212,11 +289,19 @@ async fn answer(
         .employment_id
         .clone()
         .ok_or_else(|| anyhow::anyhow!("a created hire has no employment id"))?;
+    let status = state
+        .store
+        .hire_record(&record.hire_id)
+        .await?
+        .map(|kept| kept.remote_status)
+        .unwrap_or_else(|| CREATED_STATUS.to_owned());
     Ok(HireResponse {
         hire_id: record.hire_id.clone(),
         employment_id,
         redirect_url: onboarding_link(state, &token.access_token, &token.connection.remote_user_id)
             .await,
+        status,
+        already_hired: false,
     })
 }
 

@@ -91,7 +91,10 @@ fn endpoint_label(method: &Method, path: &str) -> String {
             Some((_, tail)) => format!("/v1/employments/{{id}}/{tail}"),
             None => "/v1/employments/{id}".to_owned(),
         },
-        _ => path.to_owned(),
+        _ => match path.strip_prefix("/v1/webhook-callbacks/") {
+            Some(rest) if !rest.is_empty() => "/v1/webhook-callbacks/{id}".to_owned(),
+            _ => path.to_owned(),
+        },
     };
     format!("{method} {path}")
 }
@@ -127,7 +130,7 @@ impl RemoteApi {
     }
 
     /// One call through the circuit breaker.
-    async fn call(
+    pub(super) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -202,6 +205,10 @@ impl RemoteApi {
                 timed_out: e.is_timeout(),
             })?;
         if status.is_success() {
+            if text.trim().is_empty() {
+                // 204 (a DELETE) and other empty answers.
+                return Ok(Value::Null);
+            }
             return serde_json::from_str(&text).map_err(|_| {
                 UpstreamError::Unexpected(format!(
                     "{path} answered {status} with a body that is not JSON"

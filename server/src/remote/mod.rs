@@ -4,6 +4,8 @@
 
 mod api;
 mod breaker;
+mod employment_reads;
+mod webhook_callbacks;
 
 pub use breaker::CircuitBreaker;
 mod oauth;
@@ -11,6 +13,8 @@ mod oauth;
 use std::time::Duration;
 
 pub use api::{RemoteApi, RemoteCountry, UpstreamError};
+pub use employment_reads::EmploymentState;
+pub use webhook_callbacks::{ListedCallback, RegisteredCallback, EMPLOYMENT_EVENTS};
 pub use oauth::{
     CodeGrant, ConsentStart, Refreshed, RemoteOAuth, RemoteTokenFields, TokenError, REMOTE_SCOPE,
 };

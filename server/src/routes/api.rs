@@ -9,18 +9,15 @@ use axum::{
     Router,
 };
 use hwr_protocol::{
-    Candidate, ConnectRequest, ConnectionResponse, ConnectionStatus, Countries, FlowResponse,
-    IDEMPOTENCY_KEY_HEADER,
+    ConnectRequest, ConnectionResponse, ConnectionStatus, Countries, FlowResponse,
 };
 
 use super::headers::REQUEST_ID;
 use crate::{
     consent::{self, Caller},
     countries,
-    detached::run_to_completion,
     error::ApiResult,
     extract::Json,
-    hires::{self, HireContext},
     site_token::SiteUser,
     state::AppState,
     store::{AuditEvent, AuditKind, ConnectionState},
@@ -32,8 +29,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/connection", get(get_connection).delete(delete_connection))
         .route("/connect", post(connect))
         .route("/flows/{flow_id}", get(flow))
-        .route("/hires", post(hire))
         .route("/countries", get(list_countries))
+        .merge(super::hires::router())
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -112,30 +109,6 @@ async fn flow(
     Path(flow_id): Path<String>,
 ) -> ApiResult<Json<FlowResponse>> {
     Ok(Json(consent::status(&state, &user, &flow_id).await?))
-}
-
-async fn hire(
-    State(state): State<AppState>,
-    user: SiteUser,
-    headers: HeaderMap,
-    Json(candidate): Json<Candidate>,
-) -> ApiResult<impl IntoResponse> {
-    let idempotency_key = hires::check_idempotency_key(
-        headers
-            .get(IDEMPOTENCY_KEY_HEADER)
-            .and_then(|v| v.to_str().ok()),
-    )?;
-    let caller = caller(user, &headers);
-    let ctx = HireContext {
-        site_user: caller.site_user,
-        idempotency_key,
-        origin: caller.origin,
-        request_id: caller.request_id,
-    };
-    // The client may go away; the hire (and its record) still completes.
-    let hired =
-        run_to_completion(async move { hires::hire(&state, &ctx, &candidate).await }).await?;
-    Ok((StatusCode::CREATED, Json(hired)))
 }
 
 async fn list_countries(

@@ -1,11 +1,14 @@
-//! The HTTP surface: the v1 API (site token, origin allow-list, CORS), the OAuth callback, the
-//! widget's files, and `/healthz`; plus the layers every response passes through.
+//! The HTTP surface: the v1 API (site token, origin allow-list, CORS), the OAuth callback,
+//! Remote's webhooks, the widget's files, and `/healthz`; plus the layers every response passes
+//! through.
 
 mod access_log;
 mod api;
 mod callback;
 mod headers;
+mod hires;
 mod page;
+mod remote_webhook;
 mod start;
 mod widget;
 
@@ -79,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .nest("/api/v1", api)
         .merge(oauth)
+        .merge(remote_webhook::router())
         .merge(widget::router())
         .route_layer(axum::middleware::from_fn(access_log::remember_route))
         .fallback(|| async { ApiError::not_found("route") })

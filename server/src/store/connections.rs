@@ -84,6 +84,23 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
+    /// A usable connection to `company_id` in `environment` (the most recently written): whose
+    /// tokens read that company's employments when a webhook arrives.
+    pub async fn connection_for_company(
+        &self,
+        environment: &str,
+        company_id: &str,
+    ) -> Result<Option<ConnectionRow>, sqlx::Error> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM connections WHERE environment = $1 AND company_id = $2 AND status = 'connected' ORDER BY updated_at DESC LIMIT 1"
+        ))
+        .bind(environment)
+        .bind(company_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
     /// Inserts or replaces the connection of `row.site_user` (a consent given): whatever was
     /// stored before, this wins, and its version moves on.
     pub async fn save_connection(&self, row: &ConnectionRow) -> Result<(), sqlx::Error> {

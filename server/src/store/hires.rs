@@ -6,6 +6,8 @@ use sqlx::Row;
 
 use super::{
     audit::{audit_insert, AuditEvent, AuditKind},
+    hire_records::HireDetails,
+    outbox::{outbox_insert, OutboxRow},
     Store,
 };
 
@@ -139,22 +141,34 @@ impl Store {
         Ok(())
     }
 
-    /// Records the created employment, releases the lease and writes `event` to the audit trail,
-    /// in one transaction: a crash cannot leave a created hire without its `hire.created` event.
+    /// Records the created employment (with what the job site reads back: status and the sealed
+    /// candidate), releases the lease, writes `event` to the audit trail and queues `webhook`
+    /// (the job site's `hire.created`), in one transaction: a crash cannot leave a created hire
+    /// without its audit event or its webhook.
+    #[allow(clippy::too_many_arguments)]
     pub async fn mark_hire_created(
         &self,
         hire_id: &str,
         employment_id: &str,
         company_id: &str,
+        details: &HireDetails,
         now: i64,
         event: AuditEvent,
+        webhook: Option<&OutboxRow>,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "UPDATE hires SET status = 'created', employment_id = $1, company_id = $2, lease_until = 0, updated_at = $3 WHERE hire_id = $4",
+            "UPDATE hires SET status = 'created', employment_id = $1, company_id = $2, lease_until = 0, updated_at = $3,
+                 remote_status = $4, email_hash = $5, candidate_key_id = $6, candidate = $7, status_checked_at = $8
+             WHERE hire_id = $9",
         )
         .bind(employment_id)
         .bind(company_id)
+        .bind(now)
+        .bind(&details.remote_status)
+        .bind(&details.email_hash)
+        .bind(&details.candidate_key_id)
+        .bind(&details.candidate)
         .bind(now)
         .bind(hire_id)
         .execute(&mut *tx)
@@ -162,6 +176,9 @@ impl Store {
         audit_insert(AuditKind::HireCreated, event)
             .execute(&mut *tx)
             .await?;
+        if let Some(webhook) = webhook {
+            outbox_insert(webhook).execute(&mut *tx).await?;
+        }
         tx.commit().await
     }
 

@@ -5,7 +5,10 @@
 mod audit;
 mod connections;
 mod flows;
+mod hire_records;
 mod hires;
+mod outbox;
+mod remote_webhooks;
 mod retention;
 mod sqlite_guard;
 
@@ -20,7 +23,10 @@ use sqlx::{
 pub use audit::{AuditEvent, AuditKind};
 pub use connections::{ConnectionRow, ConnectionState};
 pub use flows::FlowRow;
+pub use hire_records::{HireDetails, HireRecord, MAX_RECORDS};
 pub use hires::{HireRow, HireState};
+pub use outbox::{OutboxFilter, OutboxRow};
+pub use remote_webhooks::RemoteWebhookRow;
 pub use retention::{Erased, Purged};
 
 /// The schema's migrations, embedded.

@@ -1,6 +1,7 @@
 //! What is kept, and for how long: flows (and the candidate details a pending flow holds) and
 //! audit rows are purged after their retention; `erase` removes everything about one site user.
-//! Hires are the job site's business records and stay until erased.
+//! Delivered or given-up webhooks go after the flows' retention. Hires are the job site's
+//! business records and stay until erased.
 
 use super::Store;
 
@@ -13,6 +14,8 @@ pub struct Purged {
     pub candidates: u64,
     /// Audit rows deleted.
     pub audit_events: u64,
+    /// Delivered or given-up webhooks deleted (after `HWR_RETENTION_DAYS`).
+    pub webhooks: u64,
 }
 
 /// What `erase` removed for one site user.
@@ -26,6 +29,8 @@ pub struct Erased {
     pub hires: u64,
     /// Audit rows.
     pub audit_events: u64,
+    /// Queued or sent webhooks about their hires.
+    pub webhooks: u64,
 }
 
 impl Store {
@@ -50,6 +55,13 @@ impl Store {
             .execute(self.pool())
             .await?
             .rows_affected();
+        let webhooks = sqlx::query(
+            "DELETE FROM webhook_outbox WHERE created_at < $1 AND (delivered_at IS NOT NULL OR failed_at IS NOT NULL)",
+        )
+        .bind(flows_before)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
         let audit_events = sqlx::query("DELETE FROM audit_events WHERE at < $1")
             .bind(audit_before)
             .execute(self.pool())
@@ -59,12 +71,21 @@ impl Store {
             flows,
             candidates,
             audit_events,
+            webhooks,
         })
     }
 
     /// Removes every row about `site_user`, in one transaction.
     pub async fn erase_site_user(&self, site_user: &str) -> Result<Erased, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
+        // The user's queued webhooks name their candidates: they go with the hires.
+        let webhooks = sqlx::query(
+            "DELETE FROM webhook_outbox WHERE hire_id IN (SELECT hire_id FROM hires WHERE site_user = $1)",
+        )
+        .bind(site_user)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         let mut delete = async |table: &str| -> Result<u64, sqlx::Error> {
             Ok(
                 sqlx::query(&format!("DELETE FROM {table} WHERE site_user = $1"))
@@ -75,6 +96,7 @@ impl Store {
             )
         };
         let erased = Erased {
+            webhooks,
             connections: delete("connections").await?,
             flows: delete("flows").await?,
             hires: delete("hires").await?,

@@ -30,8 +30,10 @@ async fn while_remote_keeps_failing_the_circuit_opens_and_answers_at_once_with_r
         app.fault(json!({"route": route, "status": 503})).await;
     }
 
-    // Act: hires until one is answered by the open circuit (each failing hire makes 3 calls;
-    // the circuit opens once half of at least 20 calls in the window failed).
+    // Act: hires until one is answered by the open circuit (each failing hire makes 4 calls:
+    // the already-hired lookup, the POST, the lookup after it and the magic link; the circuit
+    // opens once half of at least 20 calls in the window failed, the first hire's successful
+    // calls included: during the fourth failing hire).
     let mut answers = Vec::new();
     for n in 0..10 {
         let candidate = ana_with("personal_email", &format!("failing{n}@example.com"));
@@ -54,7 +56,7 @@ async fn while_remote_keeps_failing_the_circuit_opens_and_answers_at_once_with_r
         })
         .expect("the circuit opened");
     assert!(
-        fast >= 5,
+        fast >= 3,
         "the circuit opened only after 20 calls, not at {fast}"
     );
     assert!(

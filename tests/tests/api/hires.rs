@@ -7,7 +7,7 @@ use hwr_integration_tests::{
     spawn_app, spawn_app_with, unique_user, Db,
 };
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn employments(state: &Value) -> &Vec<Value> {
     state["employments"]
@@ -190,41 +190,40 @@ async fn the_same_key_from_two_users_is_two_hires(db: Db) {
     assert_eq!(employments(&app.sandbox_state().await).len(), 2);
 }
 
-async fn a_duplicate_email_under_a_new_key_comes_back_as_upstream_rejected(db: Db) {
+async fn a_second_hire_of_the_same_email_under_a_new_key_is_the_earlier_hire(db: Db) {
     // Arrange
     let app = spawn_app(db).await;
     let user = unique_user();
     app.connect_and_consent(&user).await;
-    json_body(
+    let first = json_body(
         app.hire(&user, &new_key(), &ana()).await,
         StatusCode::CREATED,
     )
     .await;
+    let posts = app.sandbox_state().await["employment_posts"].clone();
 
     // Act
-    let response = app.hire(&user, &new_key(), &ana()).await;
+    let second = json_body(app.hire(&user, &new_key(), &ana()).await, StatusCode::OK).await;
 
     // Assert
-    let error = assert_error(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "upstream_rejected",
-    )
-    .await;
-    assert_eq!(field_names(&error), vec!["personal_email"], "{error}");
-    assert_eq!(employments(&app.sandbox_state().await).len(), 1);
+    assert_eq!(second["already_hired"], true, "{second}");
+    assert_eq!(second["hire_id"], first["hire_id"]);
+    assert_eq!(second["employment_id"], first["employment_id"]);
+    assert_eq!(second["status"], "created");
+    assert!(second["redirect_url"].as_str().is_some_and(|u| u.starts_with("http")));
+    assert_eq!(first["already_hired"], false, "{first}");
+    let state = app.sandbox_state().await;
+    assert_eq!(state["employment_posts"], posts, "nothing posted");
+    assert_eq!(employments(&state).len(), 1);
 }
 
 async fn a_replay_after_remotes_422_answers_the_same_refusal_without_posting_again(db: Db) {
-    // Arrange: Remote refuses the second hire of one email (422).
+    // Arrange: Remote refuses the hire once (422).
     let app = spawn_app(db).await;
     let user = unique_user();
     app.connect_and_consent(&user).await;
-    json_body(
-        app.hire(&user, &new_key(), &ana()).await,
-        StatusCode::CREATED,
-    )
-    .await;
+    app.fault(json!({"route": "POST /v1/employments", "status": 422, "count": 1}))
+        .await;
     let key = new_key();
     let first = assert_error(
         app.hire(&user, &key, &ana()).await,
@@ -397,7 +396,7 @@ async fn the_flat_body_and_sso_url_settings_also_reach_onboarding(db: Db) {
     assert_eq!(employments(&state)[0]["external_id"], hired["hire_id"]);
 }
 
-async fn a_duplicate_email_with_the_flat_body_comes_back_as_upstream_rejected(db: Db) {
+async fn a_second_hire_of_the_same_email_with_the_flat_body_is_the_earlier_hire(db: Db) {
     // Arrange
     let app = spawn_app_with(db, |settings| {
         settings.employment_body = EmploymentBody::Flat
@@ -405,29 +404,25 @@ async fn a_duplicate_email_with_the_flat_body_comes_back_as_upstream_rejected(db
     .await;
     let user = unique_user();
     app.connect_and_consent(&user).await;
-    json_body(
+    let first = json_body(
         app.hire(&user, &new_key(), &ana()).await,
         StatusCode::CREATED,
     )
     .await;
 
     // Act
-    let response = app.hire(&user, &new_key(), &ana()).await;
+    let second = json_body(app.hire(&user, &new_key(), &ana()).await, StatusCode::OK).await;
 
     // Assert
-    let error = assert_error(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "upstream_rejected",
-    )
-    .await;
-    assert_eq!(field_names(&error), vec!["personal_email"], "{error}");
+    assert_eq!(second["already_hired"], true, "{second}");
+    assert_eq!(second["hire_id"], first["hire_id"]);
+    assert_eq!(employments(&app.sandbox_state().await).len(), 1);
 }
 
 on_both_databases!(
     a_double_click_sends_one_employment_and_both_answers_carry_the_same_ids,
     the_flat_body_and_sso_url_settings_also_reach_onboarding,
-    a_duplicate_email_with_the_flat_body_comes_back_as_upstream_rejected,
+    a_second_hire_of_the_same_email_with_the_flat_body_is_the_earlier_hire,
     a_replay_after_remotes_422_answers_the_same_refusal_without_posting_again,
     a_connected_user_hires_ana_and_gets_an_onboarding_link_that_lists_her,
     a_hire_without_an_idempotency_key_is_refused,
@@ -437,7 +432,7 @@ on_both_databases!(
     a_replay_that_differs_only_in_case_and_whitespace_is_the_same_hire,
     reusing_a_key_for_a_different_candidate_is_refused,
     the_same_key_from_two_users_is_two_hires,
-    a_duplicate_email_under_a_new_key_comes_back_as_upstream_rejected,
+    a_second_hire_of_the_same_email_under_a_new_key_is_the_earlier_hire,
     a_country_remote_cannot_hire_in_is_refused_before_anything_is_posted,
     an_unknown_country_code_is_a_validation_error,
     alpha_3_country_codes_in_any_case_are_accepted,

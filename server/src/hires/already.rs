@@ -1,0 +1,115 @@
+//! Candidates the company already employs: found in our records (by the email's hash, at the
+//! caller's company) or in Remote's list filtered by the email. Such a hire creates nothing: the
+//! answer is the earlier hire with a fresh onboarding link, and an employment we did not create
+//! gets a hire record of its own (one per employment, however many requests race to make it).
+
+use hwr_protocol::{Candidate, HireCandidate, HireResponse};
+
+use super::{onboarding::onboarding_link, view};
+use crate::{
+    error::ApiResult,
+    remote::EmploymentState,
+    state::AppState,
+    store::{now, HireRecord},
+    tokens::UsableToken,
+};
+
+/// The caller's company's hire of this candidate, in our records.
+pub(super) async fn in_our_records(
+    state: &AppState,
+    token: &UsableToken,
+    candidate: &Candidate,
+) -> ApiResult<Option<HireRecord>> {
+    let hash = view::email_hash(&candidate.personal_email);
+    let found = state
+        .store
+        .hire_records_for_emails(&token.connection.company_id, &[hash])
+        .await?;
+    Ok(found.into_iter().next())
+}
+
+/// The company's employment of this candidate at Remote, if any. A failed lookup is not fatal:
+/// Remote's own duplicate-email refusal still catches a duplicate.
+pub(super) async fn in_remote(
+    state: &AppState,
+    token: &UsableToken,
+    email: &str,
+) -> Option<EmploymentState> {
+    match state
+        .api
+        .employments_with_email(&token.access_token, email)
+        .await
+    {
+        Ok(found) => found.into_iter().find(|employment| {
+            employment
+                .personal_email
+                .as_deref()
+                .is_none_or(|e| e.trim().eq_ignore_ascii_case(email.trim()))
+        }),
+        Err(error) => {
+            tracing::info!(%error, "could not look for an existing employment; hiring on");
+            None
+        }
+    }
+}
+
+/// The hire record of an employment we did not create (made now unless another request made
+/// it first).
+pub(super) async fn record_found(
+    state: &AppState,
+    token: &UsableToken,
+    employment: &EmploymentState,
+    candidate: &Candidate,
+    country_code: &str,
+) -> ApiResult<HireRecord> {
+    let hire_id = uuid::Uuid::new_v4().to_string();
+    let kept = HireCandidate {
+        full_name: employment
+            .full_name
+            .clone()
+            .unwrap_or_else(|| candidate.full_name.clone()),
+        personal_email: candidate.personal_email.clone(),
+        country_code: employment
+            .country_code
+            .clone()
+            .unwrap_or_else(|| country_code.to_owned()),
+    };
+    let details = view::details(&state.config.keys, &hire_id, &kept, &employment.status);
+    state
+        .store
+        .insert_found_hire(
+            &token.connection.site_user,
+            &hire_id,
+            &employment.id,
+            &token.connection.company_id,
+            &details,
+            now(),
+        )
+        .await?;
+    state
+        .store
+        .hire_record_for_employment(&employment.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the found employment's hire record vanished").into())
+}
+
+/// The `200` answer for an earlier hire: its ids and status, and a fresh onboarding link.
+pub(super) async fn answer(
+    state: &AppState,
+    token: &UsableToken,
+    record: HireRecord,
+) -> HireResponse {
+    state.metrics.hire("already_hired");
+    HireResponse {
+        redirect_url: onboarding_link(
+            state,
+            &token.access_token,
+            &token.connection.remote_user_id,
+        )
+        .await,
+        hire_id: record.hire_id,
+        employment_id: record.employment_id,
+        status: record.remote_status,
+        already_hired: true,
+    }
+}

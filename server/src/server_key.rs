@@ -1,0 +1,56 @@
+//! Who may read hires: a site token's user (their own hires, their company's candidates), or
+//! the job site's own servers with `Authorization: Bearer <HWR_SERVER_API_KEY>` — compared in
+//! constant time, and never accepted from a request that carries a browser `Origin`.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use hwr_protocol::ErrorCode;
+use secrecy::ExposeSecret;
+use subtle::ConstantTimeEq;
+
+use crate::{error::ApiError, site_token::SiteUser, state::AppState};
+
+/// The authenticated reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reader {
+    /// A site token's `sub`.
+    Site(String),
+    /// The job site's servers.
+    Server,
+}
+
+/// The bearer credential of a request, whatever the scheme's case.
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, credential) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| credential.trim())
+}
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let (Some(key), Some(given)) = (&state.config.server_api_key, bearer(parts)) {
+            let key = key.expose_secret().as_bytes();
+            if key.len() == given.len() && bool::from(key.ct_eq(given.as_bytes())) {
+                if parts.headers.contains_key(axum::http::header::ORIGIN) {
+                    return Err(ApiError::new(
+                        ErrorCode::ForbiddenOrigin,
+                        "The server key is for the job site's own servers; a browser page must use a site token.",
+                    ));
+                }
+                return Ok(Reader::Server);
+            }
+        }
+        let SiteUser(user) = SiteUser::from_request_parts(parts, state).await?;
+        Ok(Reader::Site(user))
+    }
+}

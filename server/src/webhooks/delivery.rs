@@ -1,0 +1,130 @@
+//! Delivering the outbox to the job site: claim what is due (one replica per event), POST it
+//! signed (Standard Webhooks headers, a fresh `webhook-timestamp` per attempt, the same
+//! `webhook-id`), and on a non-2xx or a timeout try again on [`RETRY_DELAYS`] — 5 s, then
+//! exponential backoff past 24 hours — before giving up (`hire-with-remote webhooks redeliver`
+//! queues it again).
+
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, USER_AGENT};
+
+use super::{events, signature::standard_signature, settings::OutboundWebhooks};
+use crate::{
+    state::AppState,
+    store::{now, OutboxRow},
+};
+
+/// Seconds to wait after each failed attempt; after the last, the event is given up
+/// (5 s + 5 min + 30 min + 2 h + 5 h + 10 h + 10 h ≈ 27.6 h after the first attempt).
+pub const RETRY_DELAYS: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
+
+/// How long one attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a claim keeps other replicas off an event (longer than an attempt).
+const CLAIM_SECS: i64 = 60;
+
+/// Events claimed per pass.
+const BATCH: i64 = 16;
+
+/// When to try again after `attempts` failed attempts; `None`: give up.
+pub fn next_attempt(attempts: i64, now: i64) -> Option<i64> {
+    let index = usize::try_from(attempts.saturating_sub(1)).ok()?;
+    RETRY_DELAYS
+        .get(index)
+        .map(|delay| now.saturating_add(*delay))
+}
+
+/// The client for the job site's endpoint: no redirects, a short timeout.
+pub fn client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(ATTEMPT_TIMEOUT)
+        .build()?)
+}
+
+/// Delivers every due event once; how many were claimed (the caller loops while it is full).
+pub async fn deliver_due(state: &AppState, target: &OutboundWebhooks) -> Result<usize, sqlx::Error> {
+    let due = state.store.claim_due_events(now(), CLAIM_SECS, BATCH).await?;
+    let claimed = due.len();
+    let attempts = due.into_iter().map(|row| attempt(state, target, row));
+    for result in futures::future::join_all(attempts).await {
+        result?;
+    }
+    Ok(claimed)
+}
+
+/// One attempt at one event, and its result stored.
+async fn attempt(
+    state: &AppState,
+    target: &OutboundWebhooks,
+    row: OutboxRow,
+) -> Result<(), sqlx::Error> {
+    let attempts = row.attempts + 1;
+    let Some(body) = events::body(&state.config.keys, &row) else {
+        tracing::warn!(event = %row.id, "an outbox event cannot be opened (its key left HWR_ENCRYPTION_KEYS); giving up on it");
+        return state
+            .store
+            .event_attempt_failed(&row.id, None, "the payload's key is not configured", None, now())
+            .await;
+    };
+    let sent_at = now();
+    let response = state
+        .webhook_client
+        .post(target.url.clone())
+        .header(CONTENT_TYPE, "application/json")
+        .header(USER_AGENT, concat!("hire-with-remote/", env!("CARGO_PKG_VERSION")))
+        .header("webhook-id", &row.id)
+        .header("webhook-timestamp", sent_at.to_string())
+        .header(
+            "webhook-signature",
+            standard_signature(&target.key, &row.id, sent_at, &body),
+        )
+        .body(body)
+        .send()
+        .await;
+    let failure = match response {
+        Ok(response) if response.status().is_success() => {
+            state.metrics.webhook("out", "delivered");
+            return state
+                .store
+                .event_delivered(&row.id, response.status().as_u16(), now())
+                .await;
+        }
+        Ok(response) => (
+            Some(response.status().as_u16()),
+            format!("the endpoint answered {}", response.status()),
+        ),
+        Err(error) if error.is_timeout() => (None, "the endpoint timed out".to_owned()),
+        Err(_) => (None, "the endpoint could not be reached".to_owned()),
+    };
+    let next = next_attempt(attempts, now());
+    state
+        .metrics
+        .webhook("out", if next.is_some() { "failed" } else { "refused" });
+    if next.is_none() {
+        tracing::warn!(event = %row.id, kind = %row.event_type, attempts, "gave up delivering a webhook; `hire-with-remote webhooks redeliver` queues it again");
+    } else {
+        tracing::info!(event = %row.id, kind = %row.event_type, attempts, error = %failure.1, "a webhook delivery failed; retrying later");
+    }
+    state
+        .store
+        .event_attempt_failed(&row.id, failure.0, &failure.1, next, now())
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_retry_is_within_ten_seconds_and_retries_span_a_day() {
+        assert_eq!(next_attempt(1, 1_000), Some(1_005));
+        assert!(RETRY_DELAYS.windows(2).all(|pair| pair[0] <= pair[1]));
+        let span: i64 = RETRY_DELAYS.iter().sum();
+        assert!(span >= 24 * 3600, "retries stop after {span} s");
+        assert_eq!(next_attempt(RETRY_DELAYS.len() as i64, 0), Some(36_000));
+        assert_eq!(next_attempt(RETRY_DELAYS.len() as i64 + 1, 0), None);
+    }
+}
