@@ -1,5 +1,6 @@
-//! How a sandbox is set up: port, client credentials, redirect URIs, lifetimes and limits.
-//! Every field has a default so `SandboxConfig::default()` runs the demo without any setup.
+//! How a sandbox is set up: port, client credentials, redirect URIs, lifetimes, limits and the
+//! webhook retry schedule. Every field has a default so `SandboxConfig::default()` runs the demo
+//! without any setup.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -30,6 +31,11 @@ pub struct SandboxConfig {
     pub rotate_refresh_tokens: bool,
     /// Base URL put into magic links and SSO URLs; `http://<bind>:<port>` when `None`.
     pub public_url: Option<String>,
+    /// Waits between webhook delivery attempts; one more attempt than there are delays.
+    /// Default 1 s, 2 s, 4 s, 8 s, 16 s (six attempts). Tests shorten it.
+    pub webhook_retry_delays: Vec<Duration>,
+    /// How long one webhook delivery attempt may take before it counts as failed.
+    pub webhook_timeout: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -45,6 +51,8 @@ impl Default for SandboxConfig {
             rate_limit_per_minute: 250,
             rotate_refresh_tokens: false,
             public_url: None,
+            webhook_retry_delays: [1, 2, 4, 8, 16].map(Duration::from_secs).to_vec(),
+            webhook_timeout: Duration::from_secs(5),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The control surface under `/__sandbox`: inspect state, inject faults, expire or revoke
-//! tokens, reset. Tests and integrators script against these shapes (see README.md).
+//! The control surface under `/__sandbox`: inspect state and webhook deliveries, inject faults,
+//! expire or revoke tokens, reset. Tests and integrators script against these shapes (see
+//! README.md).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -25,6 +26,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/__sandbox/expire-tokens", post(expire_tokens))
         .route("/__sandbox/revoke", post(revoke))
         .route("/__sandbox/reset", post(reset))
+        .route("/__sandbox/webhooks", get(list_webhook_attempts))
 }
 
 async fn show_state(State(state): State<AppState>) -> Json<Value> {
@@ -161,7 +163,20 @@ fn revoke_company(store: &mut Store, company_id: Option<&str>) -> (usize, usize)
     (access, refresh)
 }
 
+/// Back to the seeded start; deliveries still retrying stop instead of logging into it.
 async fn reset(State(state): State<AppState>) -> StatusCode {
-    *state.store() = Store::default();
+    state.store().reset();
     StatusCode::NO_CONTENT
+}
+
+/// Every webhook delivery attempt since the last reset, oldest first, as a bare array.
+async fn list_webhook_attempts(State(state): State<AppState>) -> Json<Value> {
+    let store = state.store();
+    Json(Value::Array(
+        store
+            .webhook_attempts
+            .iter()
+            .map(|attempt| attempt.to_json())
+            .collect(),
+    ))
 }

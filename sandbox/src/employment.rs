@@ -6,6 +6,7 @@ use rand::Rng as _;
 use serde_json::{json, Value};
 
 use crate::countries;
+use crate::employment_status::EmploymentStatus;
 
 /// A stored employment.
 #[derive(Debug, Clone)]
@@ -21,17 +22,17 @@ pub(crate) struct Employment {
     pub(crate) provisional_start_date: String,
     pub(crate) has_seniority_date: String,
     pub(crate) external_id: Option<String>,
+    /// Starts `created`; `PATCH /v1/sandbox/employments/{id}` and the onboarding page move it.
+    pub(crate) status: EmploymentStatus,
+    /// Whether it has ever been `active`, which decides what archiving it means.
+    pub(crate) ever_active: bool,
     pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 impl Employment {
-    /// Status of a freshly created employment; nothing in the sandbox advances it.
-    pub(crate) const STATUS: &'static str = "created";
-    const LIFECYCLE_STAGE: &'static str = "employment_creation";
-
     /// The full object, as in `{"data":{"employment":…}}`.
     pub(crate) fn to_json(&self) -> Value {
-        let timestamp = self.created_at.to_rfc3339_opts(SecondsFormat::Secs, true);
         json!({
             "id": self.id,
             "short_id": self.short_id,
@@ -46,9 +47,9 @@ impl Employment {
             "job_title": self.job_title,
             "provisional_start_date": self.provisional_start_date,
             "external_id": self.external_id,
-            "status": Self::STATUS,
-            "user_status": "created",
-            "employment_lifecycle_stage": Self::LIFECYCLE_STAGE,
+            "status": self.status.as_str(),
+            "user_status": self.status.user_status(self.ever_active),
+            "employment_lifecycle_stage": self.status.lifecycle_stage(),
             "employment_model": "eor",
             "basic_information": {
                 "name": self.full_name,
@@ -57,8 +58,8 @@ impl Employment {
                 "provisional_start_date": self.provisional_start_date,
                 "has_seniority_date": self.has_seniority_date,
             },
-            "created_at": timestamp,
-            "updated_at": timestamp,
+            "created_at": self.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            "updated_at": self.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         })
     }
 
@@ -73,8 +74,8 @@ impl Employment {
             "job_title": self.job_title,
             "country": self.country_json(),
             "type": self.employment_type,
-            "status": Self::STATUS,
-            "employment_lifecycle_stage": Self::LIFECYCLE_STAGE,
+            "status": self.status.as_str(),
+            "employment_lifecycle_stage": self.status.lifecycle_stage(),
             "employment_model": "eor",
             "external_id": self.external_id,
             "short_id": self.short_id,

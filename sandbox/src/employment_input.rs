@@ -191,8 +191,21 @@ pub(crate) fn is_email(address: &str) -> bool {
         && domain.split('.').all(|label| !label.is_empty())
 }
 
+/// The 422 message for a date that is not a real `YYYY-MM-DD`.
+pub(crate) const NOT_A_DATE: &str = "must be a valid date in the format YYYY-MM-DD";
+
 fn date(obj: &Map<String, Value>, field: &str, errors: &mut FieldErrors) -> Option<String> {
     let text = required_text(obj, field, errors)?;
+    if is_date(&text) {
+        Some(text)
+    } else {
+        add(errors, field, NOT_A_DATE);
+        None
+    }
+}
+
+/// A real calendar date written exactly `YYYY-MM-DD`.
+pub(crate) fn is_date(text: &str) -> bool {
     let shaped = text.len() == 10
         && text.char_indices().all(|(i, c)| {
             if i == 4 || i == 7 {
@@ -201,16 +214,7 @@ fn date(obj: &Map<String, Value>, field: &str, errors: &mut FieldErrors) -> Opti
                 c.is_ascii_digit()
             }
         });
-    if shaped && NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_ok() {
-        Some(text)
-    } else {
-        add(
-            errors,
-            field,
-            "must be a valid date in the format YYYY-MM-DD",
-        );
-        None
-    }
+    shaped && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
 }
 
 fn seniority(info: &Map<String, Value>, errors: &mut FieldErrors) -> Option<String> {

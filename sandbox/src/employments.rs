@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use crate::auth::CompanyCaller;
 use crate::employment::{new_short_id, Employment};
 use crate::employment_input;
+use crate::employment_status::EmploymentStatus;
 use crate::error::ApiError;
 use crate::paging::Page;
 use crate::state::AppState;
@@ -69,6 +70,7 @@ async fn create_employment(
         };
         return Err(ApiError::field(field, "has already been taken"));
     }
+    let now = Utc::now();
     let employment = Employment {
         id: uuid::Uuid::new_v4().to_string(),
         short_id: new_short_id(),
@@ -81,7 +83,10 @@ async fn create_employment(
         provisional_start_date: new.provisional_start_date,
         has_seniority_date: new.has_seniority_date,
         external_id: new.external_id,
-        created_at: Utc::now(),
+        status: EmploymentStatus::Created,
+        ever_active: false,
+        created_at: now,
+        updated_at: now,
     };
     let created = employment.to_json();
     store.employments.push(employment);
@@ -111,7 +116,7 @@ async fn list_employments(
         .filter(|e| {
             wanted("email").is_none_or(|email| email.eq_ignore_ascii_case(&e.personal_email))
         })
-        .filter(|_| wanted("status").is_none_or(|status| status == Employment::STATUS))
+        .filter(|e| wanted("status").is_none_or(|wanted| status_matches(wanted, e.status)))
         .filter(|e| wanted("short_id").is_none_or(|short_id| *short_id == e.short_id))
         .filter(|e| wanted("employment_type").is_none_or(|kind| *kind == e.employment_type))
         .collect();
@@ -125,6 +130,15 @@ async fn list_employments(
             "total_pages": paging.total_pages,
         }
     })))
+}
+
+/// Remote's `status` filter: comma-separated statuses, or `incomplete` for every employment
+/// that is not onboarded yet.
+fn status_matches(wanted: &str, status: EmploymentStatus) -> bool {
+    wanted.split(',').map(str::trim).any(|name| match name {
+        "incomplete" => !matches!(status.lifecycle_stage(), "onboarded" | "offboarded"),
+        name => status.as_str() == name,
+    })
 }
 
 async fn show_employment(

@@ -14,20 +14,30 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Every route a fault can target, as `"METHOD /pattern"`.
-pub(crate) const ROUTES: [&str; 13] = [
+pub(crate) const ROUTES: &[&str] = &[
     "GET /auth/oauth2/authorize",
     "POST /auth/oauth2/authorize",
     "POST /auth/oauth2/token",
     "POST /v1/employments",
     "GET /v1/employments",
     "GET /v1/employments/{id}",
+    "PATCH /v1/sandbox/employments/{id}",
     "GET /v1/countries",
     "GET /v1/identity/current",
     "GET /v1/company-managers",
     "POST /v1/magic-link",
     "GET /v1/sso-url",
+    "POST /v1/webhook-callbacks",
+    "GET /v1/webhook-callbacks",
+    "PATCH /v1/webhook-callbacks/{id}",
+    "DELETE /v1/webhook-callbacks/{id}",
+    "GET /v1/companies/{company_id}/webhook-callbacks",
+    "GET /v1/webhook-events",
+    "POST /v1/webhook-events/replay",
     "GET /onboarding/magic/{token}",
     "GET /onboarding/sso/{token}",
+    "GET /onboarding",
+    "POST /onboarding/employments/{id}/status",
 ];
 
 /// Long enough to outlast any client timeout; ends early when the sandbox stops.

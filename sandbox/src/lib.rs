@@ -1,6 +1,7 @@
-//! A faithful local fake of Remote's API: OAuth consent and tokens, employments, countries,
-//! identity, company managers, magic links / SSO URLs and an onboarding page, plus a
-//! `/__sandbox` control surface for fault injection. Used by the demo and by every test.
+//! A faithful local fake of Remote's API: OAuth consent and tokens, employments and their
+//! status, countries, identity, company managers, magic links / SSO URLs and an onboarding page,
+//! webhook callbacks with signed, retried deliveries, plus a `/__sandbox` control surface for
+//! inspection and fault injection. Used by the demo and by every test.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -17,17 +18,27 @@ mod consent;
 mod control;
 mod countries;
 mod employment;
+mod employment_change;
 mod employment_input;
+mod employment_status;
 mod employments;
 mod error;
 mod faults;
 mod identity;
 mod onboarding;
+mod onboarding_session;
 mod pages;
 mod paging;
+mod request_body;
+mod sandbox_employments;
 pub mod seed;
 mod state;
 mod token;
+mod webhook_callbacks;
+mod webhook_delivery;
+mod webhook_event_type;
+mod webhook_events;
+mod webhook_signature;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -176,6 +187,9 @@ fn base_url_for(addr: SocketAddr) -> String {
 fn build_router(state: AppState) -> Router {
     let v1 = Router::new()
         .merge(employments::router())
+        .merge(sandbox_employments::router())
+        .merge(webhook_callbacks::router())
+        .merge(webhook_events::router())
         .merge(countries::router())
         .merge(identity::router())
         .merge(onboarding::api_router())

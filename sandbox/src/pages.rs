@@ -25,6 +25,11 @@ const STYLE: &str = r#"
   button[value="allow"] { background: #3c5bf0; border-color: #3c5bf0; color: #fff; }
   .error h1 { color: #b42318; }
   ul.hires li { padding: 6px 0; border-bottom: 1px solid #eef0f5; }
+  ul.hires .status { display: inline-block; margin-left: 8px; padding: 0 8px; border-radius: 999px;
+                     background: #eef0f5; font-size: .85rem; }
+  form.advance { display: flex; gap: 8px; margin: 8px 0 4px; }
+  form.advance button { flex: 0 1 auto; padding: 6px 12px; }
+  form.advance button[value="active"] { background: #3c5bf0; border-color: #3c5bf0; color: #fff; }
 "#;
 
 /// A whole HTML document around `body` (which must already be escaped markup).

@@ -1,5 +1,6 @@
 //! Everything the sandbox remembers, behind one mutex: grants, tokens, employments, links,
-//! faults, rate-limit windows and counters. `Store::default()` is the seeded start.
+//! onboarding sessions, webhook callbacks, events and delivery attempts, faults, rate-limit
+//! windows and counters. `Store::default()` is the seeded start.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,6 +15,10 @@ use tokio::sync::watch;
 use crate::config::SandboxConfig;
 use crate::employment::Employment;
 use crate::faults::Fault;
+use crate::onboarding_session::OnboardingSession;
+use crate::webhook_callbacks::WebhookCallback;
+use crate::webhook_delivery::DeliveryAttempt;
+use crate::webhook_events::WebhookEvent;
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -24,6 +29,8 @@ pub(crate) struct AppState {
     store: Arc<Mutex<Store>>,
     /// Flips to `true` when the sandbox stops, so hung requests (the `hang` fault) end.
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Sends webhook deliveries: no redirects followed, no proxy (receivers are often local).
+    pub(crate) http: reqwest::Client,
 }
 
 impl AppState {
@@ -37,6 +44,13 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').into(),
             store: Arc::new(Mutex::new(Store::default())),
             shutdown,
+            // Building fails only if the TLS backend cannot start, and then no client can;
+            // falling back to `Client::new` keeps `router()` infallible.
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .build()
+                .unwrap_or_else(|_| reqwest::Client::new()),
         }
     }
 
@@ -60,9 +74,27 @@ pub(crate) struct Store {
     pub(crate) faults: Vec<Fault>,
     pub(crate) rate_windows: HashMap<String, RateWindow>,
     pub(crate) counters: Counters,
+    pub(crate) onboarding_sessions: HashMap<String, OnboardingSession>,
+    pub(crate) webhook_callbacks: Vec<WebhookCallback>,
+    /// One per (event, callback), in trigger order.
+    pub(crate) webhook_events: Vec<WebhookEvent>,
+    /// Every delivery attempt, oldest first (`GET /__sandbox/webhooks`).
+    pub(crate) webhook_attempts: Vec<DeliveryAttempt>,
+    /// Bumped by every reset, so deliveries still retrying from before it stop instead of
+    /// writing into the fresh state.
+    pub(crate) generation: u64,
 }
 
 impl Store {
+    /// Back to the seeded start, in a new generation.
+    pub(crate) fn reset(&mut self) {
+        let generation = self.generation.wrapping_add(1);
+        *self = Store {
+            generation,
+            ..Store::default()
+        };
+    }
+
     /// Issues an access token; `grantee` is `None` for client-credentials tokens.
     pub(crate) fn issue_access_token(
         &mut self,

@@ -4,7 +4,10 @@
 mod consent;
 mod control;
 mod directory;
+mod employment_status;
 mod employments;
 mod onboarding;
 mod support;
 mod token;
+mod webhook_callbacks;
+mod webhook_deliveries;

@@ -1,4 +1,8 @@
-//! The test harness: `spawn()` a sandbox, plus request helpers for the OAuth dance and the API.
+//! The test harness: `spawn()` a sandbox, plus request helpers for the OAuth dance and the API,
+//! a webhook `receiver` and an independent `hmac`.
+
+pub(crate) mod hmac;
+pub(crate) mod receiver;
 
 use std::time::Duration;
 
@@ -186,6 +190,89 @@ impl TestSandbox {
             .send()
             .await
             .expect("answered")
+    }
+
+    pub(crate) async fn patch_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("answered")
+    }
+
+    pub(crate) async fn delete(&self, path: &str, token: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("answered")
+    }
+
+    /// Creates an employment and returns its id.
+    pub(crate) async fn hire(&self, token: &str, name: &str, email: &str) -> String {
+        let response = self
+            .post_json("/v1/employments", token, &employee(name, email))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("JSON employment");
+        body["data"]["employment"]["id"]
+            .as_str()
+            .expect("an employment id")
+            .to_owned()
+    }
+
+    /// Registers a webhook callback and returns the create answer's `webhook_callback`.
+    pub(crate) async fn subscribe(&self, token: &str, url: &str, events: &[&str]) -> Value {
+        let response = self
+            .post_json(
+                "/v1/webhook-callbacks",
+                token,
+                &serde_json::json!({"url": url, "subscribed_events": events}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("JSON callback");
+        body["data"]["webhook_callback"].clone()
+    }
+
+    /// `PATCH /v1/sandbox/employments/{id}`, expecting 200; returns the employment.
+    pub(crate) async fn move_employment(&self, token: &str, id: &str, change: Value) -> Value {
+        let response = self
+            .patch_json(&format!("/v1/sandbox/employments/{id}"), token, &change)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("JSON employment");
+        body["data"]["employment"].clone()
+    }
+
+    /// `GET /__sandbox/webhooks`.
+    pub(crate) async fn webhook_attempts(&self) -> Vec<Value> {
+        let response = self
+            .control(reqwest::Method::GET, "/__sandbox/webhooks", None)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.expect("JSON attempts");
+        body.as_array().expect("an array of attempts").clone()
+    }
+
+    /// Waits until `/__sandbox/webhooks` holds at least `count` attempts.
+    pub(crate) async fn wait_for_attempts(&self, count: usize, within: Duration) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let attempts = self.webhook_attempts().await;
+            if attempts.len() >= count {
+                return attempts;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "expected {count} delivery attempts within {within:?}, got {}",
+                attempts.len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub(crate) async fn control(
