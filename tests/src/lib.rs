@@ -9,6 +9,7 @@ mod consent_page;
 mod database;
 mod processes;
 mod sandbox_control;
+mod webhook_receiver;
 
 pub use app::{
     json_body, location, send, spawn_app, spawn_app_configured, spawn_app_with, Replica, TestApp,
@@ -18,6 +19,7 @@ pub use assertions::{assert_error, assert_error_shape, field_names};
 pub use candidate::{ana, ana_with, candidate_number, days_from_today};
 pub use consent_page::{ConnectAnswer, ConsentForm, StartedFlow};
 pub use database::{Db, TestDatabase};
+pub use webhook_receiver::{Received, WebhookReceiver};
 pub use processes::{
     server_binary, Attempt, Cluster, ClusterClient, HireRecord, RetriedHire, ServerProcess,
     REPLICAS,

@@ -53,15 +53,43 @@ pub(super) async fn in_remote(
     }
 }
 
-/// The hire record of an employment we did not create (made now unless another request made
-/// it first).
+/// The earlier hire an answer names.
+pub(super) struct Earlier {
+    hire_id: String,
+    employment_id: String,
+    status: String,
+}
+
+impl From<HireRecord> for Earlier {
+    fn from(record: HireRecord) -> Self {
+        Earlier {
+            hire_id: record.hire_id,
+            employment_id: record.employment_id,
+            status: record.remote_status,
+        }
+    }
+}
+
+/// The earlier hire of an employment found at Remote. One we created ourselves (its
+/// `external_id` is one of our hire ids: a racing request is recording it right now) is named
+/// by that id; one we did not create gets a hire record of its own, made now unless another
+/// request made it first.
 pub(super) async fn record_found(
     state: &AppState,
     token: &UsableToken,
     employment: &EmploymentState,
     candidate: &Candidate,
     country_code: &str,
-) -> ApiResult<HireRecord> {
+) -> ApiResult<Earlier> {
+    if let Some(ours) = &employment.external_id {
+        if state.store.hire_id_exists(ours).await? {
+            return Ok(Earlier {
+                hire_id: ours.clone(),
+                employment_id: employment.id.clone(),
+                status: employment.status.clone(),
+            });
+        }
+    }
     let hire_id = uuid::Uuid::new_v4().to_string();
     let kept = HireCandidate {
         full_name: employment
@@ -86,19 +114,21 @@ pub(super) async fn record_found(
             now(),
         )
         .await?;
-    state
+    let record = state
         .store
         .hire_record_for_employment(&employment.id)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("the found employment's hire record vanished").into())
+        .ok_or_else(|| anyhow::anyhow!("the found employment's hire record vanished"))?;
+    Ok(record.into())
 }
 
 /// The `200` answer for an earlier hire: its ids and status, and a fresh onboarding link.
 pub(super) async fn answer(
     state: &AppState,
     token: &UsableToken,
-    record: HireRecord,
+    earlier: impl Into<Earlier>,
 ) -> HireResponse {
+    let earlier = earlier.into();
     state.metrics.hire("already_hired");
     HireResponse {
         redirect_url: onboarding_link(
@@ -107,9 +137,9 @@ pub(super) async fn answer(
             &token.connection.remote_user_id,
         )
         .await,
-        hire_id: record.hire_id,
-        employment_id: record.employment_id,
-        status: record.remote_status,
+        hire_id: earlier.hire_id,
+        employment_id: earlier.employment_id,
+        status: earlier.status,
         already_hired: true,
     }
 }

@@ -22,6 +22,8 @@ pub struct EmploymentState {
     pub full_name: Option<String>,
     /// Alpha-3, when given.
     pub country_code: Option<String>,
+    /// The `external_id` it was created with (our hire id, when we created it).
+    pub external_id: Option<String>,
 }
 
 fn text(value: &Value, pointer: &str) -> Option<String> {
@@ -47,6 +49,7 @@ impl EmploymentState {
             country_code: text(employment, "/country_code")
                 .or_else(|| text(employment, "/country/code"))
                 .or_else(|| text(employment, "/country/alpha_3_code")),
+            external_id: text(employment, "/external_id"),
         })
     }
 }

@@ -83,6 +83,15 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
+    /// Whether any hire record (created or not) has this id.
+    pub async fn hire_id_exists(&self, hire_id: &str) -> Result<bool, sqlx::Error> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM hires WHERE hire_id = $1")
+            .bind(hire_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(found.is_some())
+    }
+
     /// The created hire of this employment.
     pub async fn hire_record_for_employment(
         &self,

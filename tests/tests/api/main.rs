@@ -14,6 +14,7 @@ mod country_cache;
 mod environments;
 mod hires;
 mod metrics;
+mod outbound_webhooks;
 mod rate_limits;
 mod readiness;
 mod replicas;
