@@ -370,10 +370,8 @@ impl Settings {
         if self.max_body_bytes < 1024 {
             problems.push("HWR_MAX_BODY_BYTES must be at least 1024".into());
         }
-        let webhooks = OutboundWebhooks::parse(
-            self.webhook_url.as_deref(),
-            self.webhook_secret.as_deref(),
-        );
+        let webhooks =
+            OutboundWebhooks::parse(self.webhook_url.as_deref(), self.webhook_secret.as_deref());
         let server_api_key = self
             .server_api_key
             .map(|key| key.trim().to_owned())

@@ -298,7 +298,9 @@ async fn webhooks_command(store: &Store, action: WebhooksAction) -> anyhow::Resu
                 let state = match (event.delivered_at, event.failed_at) {
                     (Some(_), _) => "delivered".to_owned(),
                     (None, Some(_)) => "failed".to_owned(),
-                    (None, None) => format!("waiting (next attempt {})", rfc3339(event.next_attempt_at)),
+                    (None, None) => {
+                        format!("waiting (next attempt {})", rfc3339(event.next_attempt_at))
+                    }
                 };
                 let last = match (event.last_status, event.last_error.as_deref()) {
                     (_, Some(error)) => error.to_owned(),
@@ -326,7 +328,9 @@ async fn webhooks_command(store: &Store, action: WebhooksAction) -> anyhow::Resu
             if queued == 0 {
                 anyhow::bail!("no such webhook: list them with `hire-with-remote webhooks list`");
             }
-            println!("queued {queued} webhook(s) again; a running backend delivers them within seconds");
+            println!(
+                "queued {queued} webhook(s) again; a running backend delivers them within seconds"
+            );
             Ok(())
         }
     }

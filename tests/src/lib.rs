@@ -19,11 +19,11 @@ pub use assertions::{assert_error, assert_error_shape, field_names};
 pub use candidate::{ana, ana_with, candidate_number, days_from_today};
 pub use consent_page::{ConnectAnswer, ConsentForm, StartedFlow};
 pub use database::{Db, TestDatabase};
-pub use webhook_receiver::{Received, WebhookReceiver};
 pub use processes::{
     server_binary, Attempt, Cluster, ClusterClient, HireRecord, RetriedHire, ServerProcess,
     REPLICAS,
 };
+pub use webhook_receiver::{Received, WebhookReceiver};
 
 /// A site user id no other test uses.
 pub fn unique_user() -> String {

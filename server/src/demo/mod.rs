@@ -1,31 +1,26 @@
 //! `hire-with-remote demo`: the whole flow offline, with nothing to configure. Three origins,
 //! like real life: the backend on PORT, the sandbox (fake Remote) on PORT+1, and a demo job site
-//! on PORT+2 whose server holds the site secret and renders each page with a fresh site token.
+//! on PORT+2 whose server holds the site secret, renders each page with a fresh site token, and
+//! receives and verifies the backend's webhooks (`HWR_WEBHOOK_URL`, `HWR_WEBHOOK_SECRET` and
+//! `HWR_SERVER_API_KEY` in the environment override the demo's own).
+
+mod job_site;
+mod secrets;
+mod webhook_inbox;
 
 use std::{
     net::{Ipv4Addr, SocketAddr},
-    path::{Path, PathBuf},
-    time::Duration,
+    path::PathBuf,
 };
 
 use anyhow::Context;
-use axum::{
-    extract::{Query, State},
-    http::{header, HeaderValue, StatusCode},
-    response::{Html, IntoResponse, Response},
-    routing::get,
-    Json, Router,
-};
 use hwr_sandbox::{Sandbox, SandboxConfig};
-use serde::{Deserialize, Serialize};
 
-use crate::{
-    assets::{DEMO_ASSETS, DEMO_INDEX},
-    config::Settings,
-    crypto::KeyRing,
-    site_token::SiteTokens,
-    Application,
-};
+pub use secrets::DemoSecrets;
+
+use crate::{config::Settings, site_token::SiteTokens, Application};
+use job_site::JobSite;
+use webhook_inbox::WebhookInbox;
 
 /// The demo's ports and data folder.
 #[derive(Debug, Clone)]
@@ -43,52 +38,52 @@ pub struct DemoOptions {
 /// The user the demo job site signs tokens for.
 pub const DEMO_USER: &str = "demo-employer";
 
-/// Secrets generated on first run and kept in the data folder.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct DemoSecrets {
-    /// HS256 secret shared by the job site and the backend.
-    pub site_secret: String,
-    /// `kid:base64` encryption key.
-    pub encryption_keys: String,
+/// Where the demo job site receives the backend's webhooks.
+const WEBHOOKS_PATH: &str = "/demo/webhooks";
+
+/// The "after the hire" settings the backend runs with: each one the environment's when it is
+/// set there (and not blank), else the demo's own (the job site's endpoint, the generated
+/// secrets).
+struct AfterTheHire {
+    webhook_url: String,
+    webhook_secret: String,
+    server_api_key: String,
+    /// The names that came from the environment.
+    from_environment: Vec<&'static str>,
 }
 
-impl DemoSecrets {
-    /// Loads `demo-secrets.json` from `data_dir`, creating it on first run.
-    pub fn load_or_create(data_dir: &Path) -> anyhow::Result<DemoSecrets> {
-        let path = data_dir.join("demo-secrets.json");
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            return serde_json::from_str(&text).with_context(|| {
-                format!("{} is damaged: delete it to start afresh", path.display())
-            });
-        }
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("failed to create {}", data_dir.display()))?;
-        let secrets = DemoSecrets {
-            site_secret: random_secret(),
-            encryption_keys: KeyRing::generate_entry("demo1"),
+impl AfterTheHire {
+    fn resolve(
+        environment: impl Fn(&str) -> Option<String>,
+        site_url: &str,
+        secrets: &DemoSecrets,
+    ) -> AfterTheHire {
+        let mut from_environment = Vec::new();
+        let mut pick = |name: &'static str, own: &str| match environment(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+        {
+            Some(value) => {
+                from_environment.push(name);
+                value
+            }
+            None => own.to_owned(),
         };
-        std::fs::write(&path, serde_json::to_string_pretty(&secrets)?)
-            .with_context(|| format!("failed to write {}", path.display()))?;
-        restrict_permissions(&path);
-        Ok(secrets)
+        let webhook_url = pick("HWR_WEBHOOK_URL", &format!("{site_url}{WEBHOOKS_PATH}"));
+        let webhook_secret = pick("HWR_WEBHOOK_SECRET", &secrets.webhook_secret);
+        let server_api_key = pick("HWR_SERVER_API_KEY", &secrets.server_api_key);
+        AfterTheHire {
+            webhook_url,
+            webhook_secret,
+            server_api_key,
+            from_environment,
+        }
+    }
+
+    fn overridden(&self, name: &str) -> bool {
+        self.from_environment.contains(&name)
     }
 }
-
-fn random_secret() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(unix)]
-fn restrict_permissions(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-}
-
-#[cfg(not(unix))]
-fn restrict_permissions(_path: &Path) {}
 
 /// Runs the three servers until Ctrl-C.
 pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
@@ -99,6 +94,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let backend_url = format!("http://127.0.0.1:{}", options.port);
     let site_url = format!("http://127.0.0.1:{site_port}");
     let secrets = DemoSecrets::load_or_create(&options.data_dir)?;
+    let after = AfterTheHire::resolve(|name| std::env::var(name).ok(), &site_url, &secrets);
 
     let sandbox = Sandbox::start(SandboxConfig {
         port: sandbox_port,
@@ -120,6 +116,9 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         remote_base_url: Some(sandbox.base_url()),
         remote_client_id: Some(defaults.client_id.clone()),
         remote_client_secret: Some(defaults.client_secret.clone()),
+        webhook_url: Some(after.webhook_url.clone()),
+        webhook_secret: Some(after.webhook_secret.clone()),
+        server_api_key: Some(after.server_api_key.clone()),
         ..Settings::default()
     };
     let config = settings.validate()?;
@@ -128,6 +127,12 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         config.site_token_max_ttl,
         config.site_token_leeway,
     );
+    // The job site verifies with the key the backend signs with, parsed in one place.
+    let webhook_key = config
+        .webhooks
+        .as_ref()
+        .map(|webhooks| webhooks.key.clone())
+        .context("the demo's webhook settings did not take")?;
     let app = Application::build(config).await?;
     let site = JobSite {
         backend_url: backend_url.clone(),
@@ -149,11 +154,30 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         sandbox.base_url()
     );
     println!("  job site  {site_url}");
+    if after.overridden("HWR_WEBHOOK_URL") {
+        println!("  webhooks  to HWR_WEBHOOK_URL, from the environment");
+    } else {
+        println!("  webhooks  {site_url}{WEBHOOKS_PATH} (the job site verifies and lists them)");
+    }
+    let secrets_file = options.data_dir.join("demo-secrets.json");
+    for (name, field) in [
+        ("HWR_WEBHOOK_SECRET", "webhook_secret"),
+        ("HWR_SERVER_API_KEY", "server_api_key"),
+    ] {
+        if after.overridden(name) {
+            println!("  {name} from the environment");
+        } else {
+            println!("  {name} is \"{field}\" in {}", secrets_file.display());
+        }
+    }
     println!();
     println!("Open {site_url}/ and click “Hire with Remote”. Ctrl-C stops everything.");
 
-    let site_server = axum::serve(site_listener, job_site_router(site))
-        .with_graceful_shutdown(crate::shutdown_signal());
+    let site_server = axum::serve(
+        site_listener,
+        job_site::router(site, WebhookInbox::new(webhook_key)),
+    )
+    .with_graceful_shutdown(crate::shutdown_signal());
     let (backend, site) = tokio::join!(app.run_until(crate::shutdown_signal()), site_server);
     backend?;
     site.context("the demo job site failed")?;
@@ -161,102 +185,42 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The demo job site: a page rendered with a fresh site token, its static files, and a token
-/// endpoint for tests.
-#[derive(Clone)]
-struct JobSite {
-    backend_url: String,
-    tokens: SiteTokens,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn job_site_router(site: JobSite) -> Router {
-    Router::new()
-        .route("/", get(index))
-        .route("/demo/token", get(token))
-        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
-        .route("/{file}", get(static_file))
-        .with_state(site)
-}
-
-async fn index(State(site): State<JobSite>) -> Response {
-    let Some(template) = DEMO_INDEX else {
-        return (
-            StatusCode::NOT_FOUND,
-            "The demo page was not built into this binary.",
-        )
-            .into_response();
-    };
-    let Ok(token) = site.tokens.mint(DEMO_USER, Duration::from_secs(3600)) else {
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Could not sign a site token.",
-        )
-            .into_response();
-    };
-    let page = template
-        .replace("__HWR_BACKEND__", &site.backend_url)
-        .replace("__HWR_SITE_TOKEN__", &token);
-    let mut response = Html(page).into_response();
-    // The strict CSP a host page can use: no 'unsafe-inline', wasm allowed, the backend named.
-    let csp = format!(
-        "default-src 'self'; script-src 'self' {b} 'wasm-unsafe-eval'; connect-src 'self' {b}; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-        b = site.backend_url
-    );
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-#[derive(Deserialize)]
-struct TokenQuery {
-    user: Option<String>,
-    /// `true`: a token that expired ten minutes ago, for trying what a page left open does.
-    #[serde(default)]
-    expired: bool,
-}
-
-async fn token(State(site): State<JobSite>, Query(query): Query<TokenQuery>) -> Response {
-    let user = query
-        .user
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| DEMO_USER.to_owned());
-    let minted = if query.expired {
-        site.tokens.mint_expired(&user, Duration::from_secs(600))
-    } else {
-        site.tokens.mint(&user, Duration::from_secs(3600))
-    };
-    match minted {
-        Ok(token) => {
-            let mut response = Json(serde_json::json!({"token": token})).into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
+    fn own_secrets() -> DemoSecrets {
+        DemoSecrets {
+            site_secret: "s".repeat(64),
+            encryption_keys: "demo1:AAAA".into(),
+            webhook_secret: "whsec_own".into(),
+            server_api_key: "own-key".into(),
         }
-        Err(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Could not sign a site token.",
-        )
-            .into_response(),
     }
-}
 
-async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
-    let Some((_, bytes)) = DEMO_ASSETS.iter().find(|(name, _)| *name == file) else {
-        return (StatusCode::NOT_FOUND, "Not found").into_response();
-    };
-    let content_type = match file.rsplit('.').next() {
-        Some("css") => "text/css; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        _ => "application/octet-stream",
-    };
-    ([(header::CONTENT_TYPE, content_type)], *bytes).into_response()
+    #[test]
+    fn with_nothing_in_the_environment_the_webhooks_go_to_the_job_site_signed_with_our_secret() {
+        let after = AfterTheHire::resolve(|_| None, "http://127.0.0.1:8082", &own_secrets());
+
+        assert_eq!(after.webhook_url, "http://127.0.0.1:8082/demo/webhooks");
+        assert_eq!(after.webhook_secret, "whsec_own");
+        assert_eq!(after.server_api_key, "own-key");
+        assert!(after.from_environment.is_empty());
+    }
+
+    #[test]
+    fn each_setting_in_the_environment_overrides_the_demos_own_and_a_blank_one_does_not() {
+        let environment = |name: &str| match name {
+            "HWR_WEBHOOK_SECRET" => Some("whsec_theirs".to_owned()),
+            "HWR_SERVER_API_KEY" => Some("  ".to_owned()),
+            _ => None,
+        };
+
+        let after = AfterTheHire::resolve(environment, "http://127.0.0.1:8082", &own_secrets());
+
+        assert_eq!(after.webhook_url, "http://127.0.0.1:8082/demo/webhooks");
+        assert_eq!(after.webhook_secret, "whsec_theirs");
+        assert_eq!(after.server_api_key, "own-key");
+        assert_eq!(after.from_environment, ["HWR_WEBHOOK_SECRET"]);
+    }
 }

@@ -131,12 +131,8 @@ pub(super) async fn answer(
     let earlier = earlier.into();
     state.metrics.hire("already_hired");
     HireResponse {
-        redirect_url: onboarding_link(
-            state,
-            &token.access_token,
-            &token.connection.remote_user_id,
-        )
-        .await,
+        redirect_url: onboarding_link(state, &token.access_token, &token.connection.remote_user_id)
+            .await,
         hire_id: earlier.hire_id,
         employment_id: earlier.employment_id,
         status: earlier.status,

@@ -217,7 +217,9 @@ pub async fn hire(
                 if let Some(employment) =
                     already::in_remote(state, &token, &candidate.personal_email).await
                 {
-                    store.release_hire(&record.hire_id, attempted, now()).await?;
+                    store
+                        .release_hire(&record.hire_id, attempted, now())
+                        .await?;
                     let earlier = already::record_found(
                         state,
                         &token,

@@ -74,9 +74,9 @@ impl RemoteApi {
             Err(UpstreamError::Rejected { status: 404, .. }) => return Ok(None),
             Err(error) => return Err(error),
         };
-        let employment = answer
-            .pointer("/data/employment")
-            .ok_or_else(|| UpstreamError::Unexpected("the employment answer has no employment".into()))?;
+        let employment = answer.pointer("/data/employment").ok_or_else(|| {
+            UpstreamError::Unexpected("the employment answer has no employment".into())
+        })?;
         Ok(EmploymentState::read(employment))
     }
 

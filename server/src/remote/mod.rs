@@ -14,10 +14,10 @@ use std::time::Duration;
 
 pub use api::{RemoteApi, RemoteCountry, UpstreamError};
 pub use employment_reads::EmploymentState;
-pub use webhook_callbacks::{ListedCallback, RegisteredCallback, EMPLOYMENT_EVENTS};
 pub use oauth::{
     CodeGrant, ConsentStart, Refreshed, RemoteOAuth, RemoteTokenFields, TokenError, REMOTE_SCOPE,
 };
+pub use webhook_callbacks::{ListedCallback, RegisteredCallback, EMPLOYMENT_EVENTS};
 
 /// The HTTP client for every call to Remote.
 pub fn http_client(

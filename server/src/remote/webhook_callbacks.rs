@@ -48,7 +48,13 @@ impl RemoteApi {
     ) -> Result<RegisteredCallback, UpstreamError> {
         let body = json!({"url": url, "subscribed_events": EMPLOYMENT_EVENTS});
         let answer = self
-            .call(Method::POST, "/v1/webhook-callbacks", token, &[], Some(&body))
+            .call(
+                Method::POST,
+                "/v1/webhook-callbacks",
+                token,
+                &[],
+                Some(&body),
+            )
             .await?;
         let callback = answer
             .pointer("/data/webhook_callback")

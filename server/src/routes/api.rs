@@ -8,9 +8,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use hwr_protocol::{
-    ConnectRequest, ConnectionResponse, ConnectionStatus, Countries, FlowResponse,
-};
+use hwr_protocol::{ConnectRequest, ConnectionResponse, ConnectionStatus, Countries, FlowResponse};
 
 use super::headers::REQUEST_ID;
 use crate::{

@@ -116,7 +116,10 @@ fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
     };
     match (&query.user, query.emails.len()) {
         (Some(_), n) if n > 0 => Err(problem("user", "ask by email or by user, not both")),
-        (None, 0) => Err(problem("email", "name at least one candidate email (?email=…)")),
+        (None, 0) => Err(problem(
+            "email",
+            "name at least one candidate email (?email=…)",
+        )),
         (Some(user), _) if user.is_empty() || user.len() > 255 => {
             Err(problem("user", "must be 1 to 255 characters"))
         }
@@ -175,12 +178,21 @@ mod tests {
 
     #[test]
     fn repeated_emails_are_all_read_and_mixed_asks_are_refused() {
-        let query = parse_list_query(Some("email=a%40x.example&email=b@y.example&email=")).expect("valid");
+        let query =
+            parse_list_query(Some("email=a%40x.example&email=b@y.example&email=")).expect("valid");
         assert_eq!(query.emails, ["a@x.example", "b@y.example"]);
         assert!(parse_list_query(Some("email=a@x.example&user=u")).is_err());
         assert!(parse_list_query(None).is_err());
-        let many: Vec<String> = (0..=MAX_EMAILS).map(|i| format!("email=c{i}@x.example")).collect();
+        let many: Vec<String> = (0..=MAX_EMAILS)
+            .map(|i| format!("email=c{i}@x.example"))
+            .collect();
         assert!(parse_list_query(Some(&many.join("&"))).is_err());
-        assert_eq!(parse_list_query(Some("user=u1")).expect("valid").user.as_deref(), Some("u1"));
+        assert_eq!(
+            parse_list_query(Some("user=u1"))
+                .expect("valid")
+                .user
+                .as_deref(),
+            Some("u1")
+        );
     }
 }

@@ -176,15 +176,16 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// A webhook said this employment changed: its status is re-read from Remote. False when
-    /// the employment is not a hire of ours at that company.
+    /// A webhook said this employment changed: its status is re-read from Remote at once (a
+    /// re-read in progress does not hold this one back). False when the employment is not a
+    /// hire of ours at that company.
     pub async fn mark_status_stale(
         &self,
         company_id: &str,
         employment_id: &str,
     ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query(
-            "UPDATE hires SET status_stale = 1 WHERE employment_id = $1 AND company_id = $2 AND status = 'created'",
+            "UPDATE hires SET status_stale = 1, status_checked_at = 0 WHERE employment_id = $1 AND company_id = $2 AND status = 'created'",
         )
         .bind(employment_id)
         .bind(company_id)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, USER_AGENT};
 
-use super::{events, signature::standard_signature, settings::OutboundWebhooks};
+use super::{events, settings::OutboundWebhooks, signature::standard_signature};
 use crate::{
     state::AppState,
     store::{now, OutboxRow},
@@ -45,8 +45,14 @@ pub fn client() -> anyhow::Result<reqwest::Client> {
 }
 
 /// Delivers every due event once; how many were claimed (the caller loops while it is full).
-pub async fn deliver_due(state: &AppState, target: &OutboundWebhooks) -> Result<usize, sqlx::Error> {
-    let due = state.store.claim_due_events(now(), CLAIM_SECS, BATCH).await?;
+pub async fn deliver_due(
+    state: &AppState,
+    target: &OutboundWebhooks,
+) -> Result<usize, sqlx::Error> {
+    let due = state
+        .store
+        .claim_due_events(now(), CLAIM_SECS, BATCH)
+        .await?;
     let claimed = due.len();
     let attempts = due.into_iter().map(|row| attempt(state, target, row));
     for result in futures::future::join_all(attempts).await {
@@ -66,7 +72,13 @@ async fn attempt(
         tracing::warn!(event = %row.id, "an outbox event cannot be opened (its key left HWR_ENCRYPTION_KEYS); giving up on it");
         return state
             .store
-            .event_attempt_failed(&row.id, None, "the payload's key is not configured", None, now())
+            .event_attempt_failed(
+                &row.id,
+                None,
+                "the payload's key is not configured",
+                None,
+                now(),
+            )
             .await;
     };
     let sent_at = now();
@@ -74,7 +86,10 @@ async fn attempt(
         .webhook_client
         .post(target.url.clone())
         .header(CONTENT_TYPE, "application/json")
-        .header(USER_AGENT, concat!("hire-with-remote/", env!("CARGO_PKG_VERSION")))
+        .header(
+            USER_AGENT,
+            concat!("hire-with-remote/", env!("CARGO_PKG_VERSION")),
+        )
         .header("webhook-id", &row.id)
         .header("webhook-timestamp", sent_at.to_string())
         .header(

@@ -30,8 +30,12 @@ impl Refusal {
     /// The sentence in the 401.
     pub fn sentence(self) -> &'static str {
         match self {
-            Refusal::Unsigned => "The webhook is not signed: X-Remote-Signature and X-Remote-Timestamp are required.",
-            Refusal::UnknownCompany => "The webhook names no company this backend registered a callback for.",
+            Refusal::Unsigned => {
+                "The webhook is not signed: X-Remote-Signature and X-Remote-Timestamp are required."
+            }
+            Refusal::UnknownCompany => {
+                "The webhook names no company this backend registered a callback for."
+            }
             Refusal::BadSignature => "The webhook's signature does not match.",
         }
     }
@@ -77,11 +81,7 @@ pub async fn receive(
         return Ok(Err(Refusal::UnknownCompany));
     };
     let environment = state.config.remote_base_url.as_str();
-    let Some(registered) = state
-        .store
-        .remote_webhook(environment, &company_id)
-        .await?
-    else {
+    let Some(registered) = state.store.remote_webhook(environment, &company_id).await? else {
         return Ok(Err(Refusal::UnknownCompany));
     };
     let sealed = Sealed {

@@ -39,8 +39,8 @@ impl OutboundWebhooks {
             }
             (Some(url), Some(secret)) => (url, secret),
         };
-        let parsed = Url::parse(url)
-            .map_err(|e| format!("HWR_WEBHOOK_URL={url:?} is not a URL ({e})"))?;
+        let parsed =
+            Url::parse(url).map_err(|e| format!("HWR_WEBHOOK_URL={url:?} is not a URL ({e})"))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
             return Err(format!(
                 "HWR_WEBHOOK_URL={url:?} must be an http(s) URL with a host"
@@ -95,7 +95,10 @@ mod tests {
     fn one_setting_without_the_other_is_refused() {
         assert!(OutboundWebhooks::parse(Some("https://jobs.example/hooks"), None).is_err());
         assert!(OutboundWebhooks::parse(None, Some("whsec_AAAA")).is_err());
-        assert_eq!(OutboundWebhooks::parse(None, None).map(|w| w.is_none()), Ok(true));
+        assert_eq!(
+            OutboundWebhooks::parse(None, None).map(|w| w.is_none()),
+            Ok(true)
+        );
     }
 
     #[test]

@@ -29,22 +29,16 @@ pub fn remote_signature_is_valid(
     let Some(given) = decode_hex(signature.trim()) else {
         return false;
     };
-    let expected = hmac(
-        signing_key.as_bytes(),
-        &[body, b":", timestamp.as_bytes()],
-    );
+    let expected = hmac(signing_key.as_bytes(), &[body, b":", timestamp.as_bytes()]);
     given.len() == expected.len() && bool::from(given.as_slice().ct_eq(&expected))
 }
 
 /// Remote's signature, as the sandbox and Remote compute it (for tests and the bench).
 pub fn remote_signature(signing_key: &str, body: &[u8], timestamp: &str) -> String {
-    hmac(
-        signing_key.as_bytes(),
-        &[body, b":", timestamp.as_bytes()],
-    )
-    .iter()
-    .map(|b| format!("{b:02x}"))
-    .collect()
+    hmac(signing_key.as_bytes(), &[body, b":", timestamp.as_bytes()])
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The `webhook-signature` header value for one attempt.
@@ -64,7 +58,7 @@ pub fn standard_signature(key: &[u8], id: &str, timestamp: i64, body: &str) -> S
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || text.len() > 128 {
+    if !text.len().is_multiple_of(2) || text.len() > 128 {
         return None;
     }
     (0..text.len())
@@ -79,19 +73,45 @@ mod tests {
 
     #[test]
     fn remote_signatures_verify_and_any_change_breaks_them() {
-        let body = br#"{"event_type":"employment.status.updated","company_id":"c","employment_id":"e"}"#;
+        let body =
+            br#"{"event_type":"employment.status.updated","company_id":"c","employment_id":"e"}"#;
         let signature = remote_signature("key", body, "1700000000000");
-        assert!(remote_signature_is_valid("key", body, "1700000000000", &signature));
+        assert!(remote_signature_is_valid(
+            "key",
+            body,
+            "1700000000000",
+            &signature
+        ));
         assert!(remote_signature_is_valid(
             "key",
             body,
             "1700000000000",
             &signature.to_uppercase()
         ));
-        assert!(!remote_signature_is_valid("key", body, "1700000000001", &signature));
-        assert!(!remote_signature_is_valid("other", body, "1700000000000", &signature));
-        assert!(!remote_signature_is_valid("key", b"{}", "1700000000000", &signature));
-        assert!(!remote_signature_is_valid("key", body, "1700000000000", "zz"));
+        assert!(!remote_signature_is_valid(
+            "key",
+            body,
+            "1700000000001",
+            &signature
+        ));
+        assert!(!remote_signature_is_valid(
+            "other",
+            body,
+            "1700000000000",
+            &signature
+        ));
+        assert!(!remote_signature_is_valid(
+            "key",
+            b"{}",
+            "1700000000000",
+            &signature
+        ));
+        assert!(!remote_signature_is_valid(
+            "key",
+            body,
+            "1700000000000",
+            "zz"
+        ));
         assert!(!remote_signature_is_valid("key", body, "1700000000000", ""));
     }
 

@@ -43,7 +43,10 @@ pub async fn run(state: AppState) {
         if tokio::time::Instant::now() >= next_reconcile {
             next_reconcile = tokio::time::Instant::now() + RECONCILE_EVERY;
             if let Err(error) = reconcile(&state).await {
-                tracing::warn!(error = format!("{error:#}"), "the reconcile failed; it runs again later");
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "the reconcile failed; it runs again later"
+                );
             }
         }
     }

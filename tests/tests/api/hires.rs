@@ -210,7 +210,9 @@ async fn a_second_hire_of_the_same_email_under_a_new_key_is_the_earlier_hire(db:
     assert_eq!(second["hire_id"], first["hire_id"]);
     assert_eq!(second["employment_id"], first["employment_id"]);
     assert_eq!(second["status"], "created");
-    assert!(second["redirect_url"].as_str().is_some_and(|u| u.starts_with("http")));
+    assert!(second["redirect_url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("http")));
     assert_eq!(first["already_hired"], false, "{first}");
     let state = app.sandbox_state().await;
     assert_eq!(state["employment_posts"], posts, "nothing posted");

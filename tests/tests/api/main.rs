@@ -17,6 +17,7 @@ mod metrics;
 mod outbound_webhooks;
 mod rate_limits;
 mod readiness;
+mod remote_webhooks;
 mod replicas;
 mod request_ids;
 mod retention;

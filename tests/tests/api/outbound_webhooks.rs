@@ -42,7 +42,11 @@ async fn a_hire_sends_one_hire_created_that_the_standard_library_verifies(db: Db
     app.connect_and_consent(&user).await;
 
     // Act
-    let hired = json_body(app.hire(&user, &new_key(), &ana()).await, StatusCode::CREATED).await;
+    let hired = json_body(
+        app.hire(&user, &new_key(), &ana()).await,
+        StatusCode::CREATED,
+    )
+    .await;
 
     // Assert
     let received = receiver
@@ -85,7 +89,11 @@ async fn a_failed_delivery_is_retried_within_ten_seconds_with_the_same_id(db: Db
     app.connect_and_consent(&user).await;
 
     // Act
-    json_body(app.hire(&user, &new_key(), &ana()).await, StatusCode::CREATED).await;
+    json_body(
+        app.hire(&user, &new_key(), &ana()).await,
+        StatusCode::CREATED,
+    )
+    .await;
 
     // Assert
     let received = receiver
@@ -93,7 +101,10 @@ async fn a_failed_delivery_is_retried_within_ten_seconds_with_the_same_id(db: Db
         .await;
     assert_eq!(received[0].answered, 500);
     assert_eq!(received[1].answered, 204);
-    assert_eq!(received[0].header("webhook-id"), received[1].header("webhook-id"));
+    assert_eq!(
+        received[0].header("webhook-id"),
+        received[1].header("webhook-id")
+    );
     assert_eq!(received[0].body, received[1].body, "the same event");
     verify(&secret, &received[1]);
     let events = app
@@ -114,7 +125,11 @@ async fn a_failure_is_scheduled_again_within_ten_seconds_and_redeliver_sends_it_
     let app = app_sending_to(db, &receiver, &secret).await;
     let user = unique_user();
     app.connect_and_consent(&user).await;
-    json_body(app.hire(&user, &new_key(), &ana()).await, StatusCode::CREATED).await;
+    json_body(
+        app.hire(&user, &new_key(), &ana()).await,
+        StatusCode::CREATED,
+    )
+    .await;
     receiver
         .wait_until(Duration::from_secs(10), |r| !r.is_empty())
         .await;
@@ -128,21 +143,32 @@ async fn a_failure_is_scheduled_again_within_ten_seconds_and_redeliver_sends_it_
     assert_eq!(waiting[0].attempts, 1);
     assert_eq!(waiting[0].last_status, Some(500));
     let wait = waiting[0].next_attempt_at - now();
-    assert!((1..=10).contains(&wait), "the first retry is within 10 s, not {wait} s");
+    assert!(
+        (1..=10).contains(&wait),
+        "the first retry is within 10 s, not {wait} s"
+    );
 
     // Act: the receiver is fixed, and an operator queues the event again now.
     receiver.fail_next(0);
     assert_eq!(
-        app.store().redeliver_events(Some(&waiting[0].id), now()).await.expect("queued"),
+        app.store()
+            .redeliver_events(Some(&waiting[0].id), now())
+            .await
+            .expect("queued"),
         1
     );
     app.state.wake_worker();
 
     // Assert
     let received = receiver
-        .wait_until(Duration::from_secs(10), |r| r.iter().any(|d| d.answered == 204))
+        .wait_until(Duration::from_secs(10), |r| {
+            r.iter().any(|d| d.answered == 204)
+        })
         .await;
-    let delivered = received.iter().find(|d| d.answered == 204).expect("delivered");
+    let delivered = received
+        .iter()
+        .find(|d| d.answered == 204)
+        .expect("delivered");
     assert_eq!(delivered.header("webhook-id"), waiting[0].id);
     verify(&secret, delivered);
 }
@@ -158,7 +184,11 @@ async fn two_replicas_deliver_each_event_exactly_once(db: Db) {
 
     // Act: hires through both replicas.
     for n in 0..6 {
-        let address = if n % 2 == 0 { &app.address } else { &replica.address };
+        let address = if n % 2 == 0 {
+            &app.address
+        } else {
+            &replica.address
+        };
         let candidate = ana_with("personal_email", &format!("replica{n}@example.com"));
         json_body(
             app.hire_at(address, &user, &new_key(), &candidate).await,
@@ -172,7 +202,11 @@ async fn two_replicas_deliver_each_event_exactly_once(db: Db) {
         .wait_until(Duration::from_secs(15), |r| r.len() >= 6)
         .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let received = if received.len() == 6 { receiver.received() } else { received };
+    let received = if received.len() == 6 {
+        receiver.received()
+    } else {
+        received
+    };
     let mut ids: Vec<String> = received.iter().map(|r| r.header("webhook-id")).collect();
     ids.sort();
     ids.dedup();
@@ -190,7 +224,11 @@ async fn without_webhook_settings_nothing_is_queued(db: Db) {
     app.connect_and_consent(&user).await;
 
     // Act
-    json_body(app.hire(&user, &new_key(), &ana()).await, StatusCode::CREATED).await;
+    json_body(
+        app.hire(&user, &new_key(), &ana()).await,
+        StatusCode::CREATED,
+    )
+    .await;
 
     // Assert
     let events = app
