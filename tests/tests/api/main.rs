@@ -2,6 +2,7 @@
 //! and the backend on free ports with a database of its own, and talks to them as the widget and
 //! a browser would. Store-related tests run on SQLite and on Postgres.
 
+mod already_hired;
 mod browser_binding;
 mod callback;
 mod cancellation;
@@ -12,6 +13,7 @@ mod connections;
 mod cors_and_origin;
 mod country_cache;
 mod environments;
+mod hire_reads;
 mod hires;
 mod metrics;
 mod outbound_webhooks;
