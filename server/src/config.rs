@@ -164,6 +164,13 @@ pub struct Settings {
     /// `whsec_<base64>`: the Standard Webhooks signing secret shared with that endpoint.
     #[arg(long, env = "HWR_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
+    /// Seconds between a webhook's attempts, comma-separated (after the last, it is given up).
+    #[arg(
+        long,
+        env = "HWR_WEBHOOK_RETRY_SCHEDULE",
+        default_value = "5,300,1800,7200,18000,36000,36000"
+    )]
+    pub webhook_retry_schedule: String,
     /// Secret the job site's own servers send as `Authorization: Bearer …` to read hires
     /// (at least 32 characters; none: server reads are off).
     #[arg(long, env = "HWR_SERVER_API_KEY", hide_env_values = true)]
@@ -239,6 +246,8 @@ pub struct Config {
     pub webhooks: Option<OutboundWebhooks>,
     /// `HWR_SERVER_API_KEY`.
     pub server_api_key: Option<SecretString>,
+    /// `HWR_WEBHOOK_RETRY_SCHEDULE`: seconds before each retry.
+    pub webhook_retry_schedule: Vec<i64>,
 }
 
 impl Config {
@@ -372,6 +381,7 @@ impl Settings {
         }
         let webhooks =
             OutboundWebhooks::parse(self.webhook_url.as_deref(), self.webhook_secret.as_deref());
+        let webhook_retry_schedule = parse_retry_schedule(&self.webhook_retry_schedule);
         let server_api_key = self
             .server_api_key
             .map(|key| key.trim().to_owned())
@@ -399,6 +409,7 @@ impl Settings {
         let allowed_origins = take(allowed_origins, &mut problems);
         let keys = take(keys, &mut problems);
         let webhooks = take(webhooks, &mut problems).flatten();
+        let webhook_retry_schedule = take(webhook_retry_schedule, &mut problems);
         if !problems.is_empty() {
             bail!(
                 "the configuration has {} problem(s):\n  - {}",
@@ -466,6 +477,7 @@ impl Settings {
             trusted_proxies: self.trusted_proxies,
             webhooks,
             server_api_key: server_api_key.map(SecretString::from),
+            webhook_retry_schedule: webhook_retry_schedule.unwrap_or_default(),
         })
     }
 }
@@ -481,6 +493,22 @@ impl Default for Settings {
             .unwrap_or_else(|error| unreachable!("no argument is required: {error}"));
         Settings::from_arg_matches(&matches)
             .unwrap_or_else(|error| unreachable!("clap's defaults parse: {error}"))
+    }
+}
+
+/// `HWR_WEBHOOK_RETRY_SCHEDULE`: 1 to 30 whole numbers of seconds, each at least 1.
+fn parse_retry_schedule(text: &str) -> Result<Vec<i64>, String> {
+    let delays: Result<Vec<i64>, _> = text
+        .split(',')
+        .map(|d| d.trim().parse::<i64>())
+        .collect();
+    match delays {
+        Ok(delays) if (1..=30).contains(&delays.len()) && delays.iter().all(|d| *d >= 1) => {
+            Ok(delays)
+        }
+        _ => Err(format!(
+            "HWR_WEBHOOK_RETRY_SCHEDULE={text:?} must be 1 to 30 comma-separated numbers of seconds, each at least 1"
+        )),
     }
 }
 

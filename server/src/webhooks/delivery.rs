@@ -1,8 +1,8 @@
 //! Delivering the outbox to the job site: claim what is due (one replica per event), POST it
 //! signed (Standard Webhooks headers, a fresh `webhook-timestamp` per attempt, the same
-//! `webhook-id`), and on a non-2xx or a timeout try again on [`RETRY_DELAYS`] — 5 s, then
-//! exponential backoff past 24 hours — before giving up (`hire-with-remote webhooks redeliver`
-//! queues it again).
+//! `webhook-id`), and on a non-2xx or a timeout try again on `HWR_WEBHOOK_RETRY_SCHEDULE`
+//! (by default [`RETRY_DELAYS`]: 5 s, then exponential backoff past 24 hours) before giving up
+//! (`hire-with-remote webhooks redeliver` queues it again).
 
 use std::time::Duration;
 
@@ -14,8 +14,9 @@ use crate::{
     store::{now, OutboxRow},
 };
 
-/// Seconds to wait after each failed attempt; after the last, the event is given up
-/// (5 s + 5 min + 30 min + 2 h + 5 h + 10 h + 10 h ≈ 27.6 h after the first attempt).
+/// The default seconds to wait after each failed attempt; after the last, the event is given
+/// up (5 s + 5 min + 30 min + 2 h + 5 h + 10 h + 10 h ≈ 27.6 h after the first attempt). The
+/// default of `HWR_WEBHOOK_RETRY_SCHEDULE` is the same list (a test checks).
 pub const RETRY_DELAYS: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
 
 /// How long one attempt may take.
@@ -27,12 +28,10 @@ const CLAIM_SECS: i64 = 60;
 /// Events claimed per pass.
 const BATCH: i64 = 16;
 
-/// When to try again after `attempts` failed attempts; `None`: give up.
-pub fn next_attempt(attempts: i64, now: i64) -> Option<i64> {
+/// When to try again after `attempts` failed attempts on `schedule`; `None`: give up.
+pub fn next_attempt(schedule: &[i64], attempts: i64, now: i64) -> Option<i64> {
     let index = usize::try_from(attempts.saturating_sub(1)).ok()?;
-    RETRY_DELAYS
-        .get(index)
-        .map(|delay| now.saturating_add(*delay))
+    schedule.get(index).map(|delay| now.saturating_add(*delay))
 }
 
 /// The client for the job site's endpoint: no redirects, a short timeout.
@@ -114,7 +113,7 @@ async fn attempt(
         Err(error) if error.is_timeout() => (None, "the endpoint timed out".to_owned()),
         Err(_) => (None, "the endpoint could not be reached".to_owned()),
     };
-    let next = next_attempt(attempts, now());
+    let next = next_attempt(&state.config.webhook_retry_schedule, attempts, now());
     state
         .metrics
         .webhook("out", if next.is_some() { "failed" } else { "refused" });
@@ -135,11 +134,17 @@ mod tests {
 
     #[test]
     fn the_first_retry_is_within_ten_seconds_and_retries_span_a_day() {
-        assert_eq!(next_attempt(1, 1_000), Some(1_005));
+        let schedule = crate::config::Settings::default()
+            .webhook_retry_schedule
+            .split(',')
+            .map(|d| d.parse::<i64>().expect("a number"))
+            .collect::<Vec<_>>();
+        assert_eq!(schedule, RETRY_DELAYS, "the setting's default is the documented schedule");
+        assert_eq!(next_attempt(&schedule, 1, 1_000), Some(1_005));
         assert!(RETRY_DELAYS.windows(2).all(|pair| pair[0] <= pair[1]));
         let span: i64 = RETRY_DELAYS.iter().sum();
         assert!(span >= 24 * 3600, "retries stop after {span} s");
-        assert_eq!(next_attempt(RETRY_DELAYS.len() as i64, 0), Some(36_000));
-        assert_eq!(next_attempt(RETRY_DELAYS.len() as i64 + 1, 0), None);
+        assert_eq!(next_attempt(&schedule, RETRY_DELAYS.len() as i64, 0), Some(36_000));
+        assert_eq!(next_attempt(&schedule, RETRY_DELAYS.len() as i64 + 1, 0), None);
     }
 }
