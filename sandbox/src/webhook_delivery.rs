@@ -39,6 +39,9 @@ pub(crate) struct DeliveryAttempt {
     /// The `X-Remote-Timestamp` sent.
     timestamp_ms: u64,
     attempted_at: DateTime<Utc>,
+    /// Milliseconds from sending the request to the receiver's answer (its status and headers),
+    /// or to the failure.
+    answered_in_ms: f64,
 }
 
 impl DeliveryAttempt {
@@ -55,6 +58,7 @@ impl DeliveryAttempt {
             "callback_id": self.callback_id,
             "timestamp": self.timestamp_ms,
             "attempted_at": self.attempted_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "answered_in_ms": self.answered_in_ms,
         })
     }
 }
@@ -174,7 +178,7 @@ async fn run(state: AppState, series: Series) {
         let Some(target) = target_for(&state, &series) else {
             return;
         };
-        let status = send(&state, &target, series.timestamp_ms).await;
+        let (status, answered_in_ms) = send(&state, &target, series.timestamp_ms).await;
         let delivered = status.is_some_and(|status| (200..300).contains(&status));
         tracing::info!(
             url = %target.url,
@@ -185,7 +189,15 @@ async fn run(state: AppState, series: Series) {
             delivered,
             "webhook delivery attempt"
         );
-        if !record(&state, &series, target, attempt, status, delivered) || delivered {
+        if !record(
+            &state,
+            &series,
+            target,
+            attempt,
+            (status, answered_in_ms),
+            delivered,
+        ) || delivered
+        {
             return;
         }
         let Some(&delay) = delays.get(attempt as usize - 1) else {
@@ -227,9 +239,10 @@ fn target_for(state: &AppState, series: &Series) -> Option<Target> {
     })
 }
 
-/// The receiver's status, or `None` for a connection error or timeout.
-async fn send(state: &AppState, target: &Target, timestamp_ms: u64) -> Option<u16> {
+/// The receiver's status, or `None` for a connection error or timeout; and how long it took.
+async fn send(state: &AppState, target: &Target, timestamp_ms: u64) -> (Option<u16>, f64) {
     let signature = sign(&target.signing_key, &target.body, timestamp_ms);
+    let sent = std::time::Instant::now();
     let response = state
         .http
         .post(&target.url)
@@ -240,11 +253,12 @@ async fn send(state: &AppState, target: &Target, timestamp_ms: u64) -> Option<u1
         .body(target.body.clone())
         .send()
         .await;
+    let took = sent.elapsed().as_secs_f64() * 1000.0;
     match response {
-        Ok(response) => Some(response.status().as_u16()),
+        Ok(response) => (Some(response.status().as_u16()), took),
         Err(error) => {
             tracing::debug!(%error, url = %target.url, "webhook receiver unreachable");
-            None
+            (None, took)
         }
     }
 }
@@ -255,7 +269,7 @@ fn record(
     series: &Series,
     target: Target,
     attempt: u32,
-    status: Option<u16>,
+    (status, answered_in_ms): (Option<u16>, f64),
     delivered: bool,
 ) -> bool {
     let now = Utc::now();
@@ -282,6 +296,7 @@ fn record(
         attempt,
         timestamp_ms: series.timestamp_ms,
         attempted_at: now,
+        answered_in_ms,
     });
     true
 }

@@ -24,6 +24,7 @@ mod procs;
 mod profile;
 mod stack;
 mod storm;
+mod webhooks;
 mod weight;
 
 use std::fmt::Write as _;
@@ -144,6 +145,7 @@ struct Report {
     browser: browser::Browser,
     startups: footprint::Startups,
     loads: load::LoadResults,
+    webhooks: webhooks::WebhookLatency,
     profile: Option<profile::Profile>,
     profile_error: Option<String>,
 }
@@ -155,6 +157,7 @@ fn measure_all(binary: &Path, dir: &Path, settings: &Settings, date: &str) -> Re
     let stack = stack::Stack::start(binary, dir)?;
     let startups = footprint::measure_startups(&stack, settings)?;
     let loads = load::measure(&stack, settings, date)?;
+    let webhooks = webhooks::measure(&stack, date)?;
     let (profile, profile_error) = match profile::measure(&stack, settings, date) {
         Ok(profile) => (Some(profile), None),
         Err(error) => {
@@ -169,6 +172,7 @@ fn measure_all(binary: &Path, dir: &Path, settings: &Settings, date: &str) -> Re
         browser,
         startups,
         loads,
+        webhooks,
         profile,
         profile_error,
     })
@@ -628,6 +632,7 @@ fn summary(report: &Report) -> String {
         md.push_str(line);
         md.push('\n');
     }
+    md.push_str(&webhooks::budget_row(&report.webhooks));
     for line in storm::render(&report.loads.backends, &Settings::from_env())
         .lines()
         .filter(|l| l.starts_with("| one refresh"))
