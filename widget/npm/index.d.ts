@@ -5,6 +5,28 @@ export interface HireSuccessDetail {
   hire_id: string;
   employment_id: string;
   redirect_url: string;
+  /** True when the company employed this candidate already: nothing new was created, and
+   * `redirect_url` is a fresh onboarding link to the earlier hire. */
+  already_hired: boolean;
+}
+
+/** `hwr:status`: the candidate is hired (the page's lookup found them, or this button hired
+ * them); fired once the status is known, and again when it changes. */
+export interface HireStatusDetail {
+  hire_id: string;
+  employment_id: string;
+  /** Remote's employment status. */
+  status:
+    | 'created'
+    | 'initiated'
+    | 'invited'
+    | 'pending'
+    | 'review'
+    | 'active'
+    | 'offboarding'
+    | 'archived'
+    | 'deleted'
+    | (string & {});
 }
 
 /** `hwr:error`: a stable code (the backend's error codes, or the widget's own) and a sentence. */
@@ -56,6 +78,7 @@ export interface HireWithRemoteEventMap extends HTMLElementEventMap {
   'hwr:success': CustomEvent<HireSuccessDetail>;
   'hwr:error': CustomEvent<HireErrorDetail>;
   'hwr:exit': CustomEvent<null>;
+  'hwr:status': CustomEvent<HireStatusDetail>;
 }
 
 /** The `<hire-with-remote>` element. */
@@ -98,4 +121,5 @@ export const HWR_EVENTS: {
   readonly success: 'hwr:success';
   readonly error: 'hwr:error';
   readonly exit: 'hwr:exit';
+  readonly status: 'hwr:status';
 };

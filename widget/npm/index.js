@@ -30,4 +30,5 @@ export const HWR_EVENTS = Object.freeze({
   success: 'hwr:success',
   error: 'hwr:error',
   exit: 'hwr:exit',
+  status: 'hwr:status',
 });

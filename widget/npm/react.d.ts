@@ -4,6 +4,7 @@ import type { DetailedHTMLProps, HTMLAttributes, RefObject } from 'react';
 
 import type {
   HireErrorDetail,
+  HireStatusDetail,
   HireSuccessDetail,
   HireWithRemoteAttributes,
   HireWithRemoteElement,
@@ -26,6 +27,8 @@ export interface HireWithRemoteHandlers {
   onSuccess?: (hire: HireSuccessDetail) => void;
   onError?: (error: HireErrorDetail) => void;
   onExit?: () => void;
+  /** The candidate is hired already, or was just hired: its status, once known and on change. */
+  onStatus?: (hire: HireStatusDetail) => void;
   /** Set as the element's `fetchToken`: a fresh site token when the backend refuses the old one. */
   fetchToken?: () => Promise<string> | string;
 }

@@ -11,6 +11,7 @@ use web_sys::{
     AbortSignal, Headers, Request, RequestCredentials, RequestInit, RequestMode, Response,
 };
 
+use crate::hire_lookup::HireStatus;
 pub(crate) use crate::wire::ServerError;
 use crate::{
     token_renewal,
@@ -120,7 +121,22 @@ impl Api {
         self.call("GET", &path, None, None, Body::flow).await
     }
 
-    /// `POST /api/v1/hires` with the attempt's idempotency key.
+    /// `GET /api/v1/hires?email=…&email=…`: the hires at the user's connected company for these
+    /// candidates, as `(personal_email, hire)`, newest first; none when not connected.
+    pub(crate) async fn hires(
+        &self,
+        emails: &[String],
+    ) -> Result<Vec<(String, HireStatus)>, ApiError> {
+        let mut path = String::from("/api/v1/hires");
+        for (index, email) in emails.iter().enumerate() {
+            path.push_str(if index == 0 { "?email=" } else { "&email=" });
+            path.push_str(&String::from(js_sys::encode_uri_component(email)));
+        }
+        self.call("GET", &path, None, None, Body::hires).await
+    }
+
+    /// `POST /api/v1/hires` with the attempt's idempotency key: `201` for a new hire, `200` with
+    /// `already_hired` for a candidate the company employs already.
     pub(crate) async fn hire(
         &self,
         candidate: &Candidate,
@@ -140,6 +156,20 @@ impl Api {
         extra_header: Option<(&str, &str)>,
         read: fn(&Body) -> Option<T>,
     ) -> Result<T, ApiError> {
+        let body = self.answer(method, path, body, extra_header).await?;
+        read(&body).ok_or(ApiError::Unexpected)
+    }
+
+    /// A `2xx` answer's body, or why there is none. Not generic over what is read from the
+    /// body, so that the request, the renewal and the error reading exist once in the bundle,
+    /// not once per endpoint.
+    async fn answer(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        extra_header: Option<(&str, &str)>,
+    ) -> Result<Body, ApiError> {
         let mut renewed = false;
         let (status, text) = loop {
             let token = token_renewal::current(&self.token);
@@ -161,7 +191,7 @@ impl Api {
         };
         let body = Body::parse(&text);
         if (200..300).contains(&status) {
-            body.as_ref().and_then(read).ok_or(ApiError::Unexpected)
+            body.ok_or(ApiError::Unexpected)
         } else {
             match body.as_ref().and_then(Body::error) {
                 Some(error) => Err(ApiError::Server(error)),

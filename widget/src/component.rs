@@ -12,6 +12,7 @@ use crate::attributes::Redirect;
 use crate::dom::{self, Scope};
 use crate::flow::{Flow, FlowProps};
 use crate::form::inline_form;
+use crate::hire_lookup::HireStatus;
 use crate::i18n::Lang;
 use crate::state::Phase;
 
@@ -29,7 +30,9 @@ pub struct HireError {
 ///
 /// On a click it validates the candidate (asking for missing fields in a small inline form),
 /// asks the employer's consent in a popup the first time, creates the hire through the backend
-/// and sends the employer to Remote's onboarding page.
+/// and sends the employer to Remote's onboarding page. A candidate the company employs already
+/// (the page asks once, for all its buttons) shows the hire's status, and the button, "Open in
+/// Remote", takes the employer to that hire instead.
 ///
 /// ```ignore
 /// view! {
@@ -64,7 +67,7 @@ pub fn HireWithRemote(
     /// Display language (English by default).
     #[prop(into, optional)]
     lang: Signal<Lang>,
-    /// Called once the hire exists, before any navigation.
+    /// Called once the hire exists (`already_hired`: it existed before), before any navigation.
     #[prop(optional)]
     on_success: Option<Callback<HireResponse>>,
     /// Called when something failed, with a stable code and a sentence.
@@ -73,6 +76,10 @@ pub fn HireWithRemote(
     /// Called when the employer closed the consent popup or denied consent.
     #[prop(optional)]
     on_exit: Option<Callback<()>>,
+    /// Called when the candidate's hire becomes known (the page's lookup of its candidates, or
+    /// this button's hire) and again whenever its status changes.
+    #[prop(optional)]
+    on_status: Option<Callback<HireStatus>>,
     /// The button's state. Pass a signal to observe it, or to set it in a storybook or test;
     /// the component makes its own when absent.
     #[prop(optional)]
@@ -89,6 +96,7 @@ pub fn HireWithRemote(
         on_success,
         on_error,
         on_exit,
+        on_status,
     });
     flow.show_redirect_outcome();
 
@@ -109,6 +117,9 @@ fn render_widget(scope: &mut Scope, root: Element, flow: Flow) {
     scope.effect(move || {
         let mut class = String::from("hwr hwr--");
         class.push_str(phase.get().modifier());
+        if flow.hired().is_some() {
+            class.push_str(" hwr--hired");
+        }
         form.set_class_name(&class);
         let _ = form.set_attribute("lang", lang.get().tag());
     });
@@ -128,14 +139,32 @@ fn render_widget(scope: &mut Scope, root: Element, flow: Flow) {
     let spinner = dom::child(&button, "span", "hwr-button__spinner");
     dom::attributes(&spinner, &[("aria-hidden", "true")]);
     let label = dom::child(&button, "span", "hwr-button__label");
-    scope.effect(move || label.set_text_content(Some(lang.get().strings().button)));
+    // The button's name, and the host told once a hire is known or its status changed.
+    let mut reported = None;
+    scope.effect(move || {
+        let strings = lang.get().strings();
+        let hired = flow.hired();
+        let name = match hired {
+            Some(_) => strings.open_in_remote,
+            None => strings.button,
+        };
+        label.set_text_content(Some(name));
+        if hired != reported {
+            if let Some(hire) = hired.clone() {
+                flow.report_status(hire);
+            }
+            reported = hired;
+        }
+    });
     inline_form(scope, &root, &button, flow, next_id_prefix());
 
     let status = dom::child(&root, "div", "hwr-status");
     let text = dom::child(&status, "p", "hwr-status__text");
     dom::attributes(&text, &[("role", "status"), ("aria-live", "polite")]);
     scope.effect(move || {
-        let announcement = phase.get().announcement(lang.get().strings());
+        let announcement = phase
+            .get()
+            .announcement(lang.get().strings(), flow.hired().as_ref());
         text.set_text_content(Some(&announcement));
     });
     let retry = dom::create("button", "hwr-status__retry");

@@ -12,7 +12,8 @@ use web_sys::{HtmlElement, ShadowRoot, Window};
 use crate::attributes::{ElementConfig, Redirect, OBSERVED_ATTRIBUTES};
 use crate::component::{HireError, HireWithRemote};
 use crate::consent::with_preopened;
-use crate::events::{dispatch_error, dispatch_exit, dispatch_success};
+use crate::events::{dispatch_error, dispatch_exit, dispatch_status, dispatch_success};
+use crate::hire_lookup::HireStatus;
 use crate::i18n::Lang;
 use crate::style::adopt_into_shadow;
 use crate::token_renewal;
@@ -71,7 +72,8 @@ pub fn mount(shadow: ShadowRoot, host: HtmlElement) -> Result<WidgetHandle, JsVa
     // Leptos callbacks must be Send + Sync; the host is only touched on this (the only) thread.
     let host = SendWrapper::new(host);
     let mounted = leptos::mount::mount_to(container.clone().unchecked_into(), move || {
-        let (on_success_host, on_error_host, on_exit_host) = (host.clone(), host.clone(), host);
+        let (on_success_host, on_error_host) = (host.clone(), host.clone());
+        let (on_exit_host, on_status_host) = (host.clone(), host);
         let on_success = Callback::new(move |hire: HireResponse| {
             dispatch_success(&on_success_host, &hire);
         });
@@ -79,6 +81,9 @@ pub fn mount(shadow: ShadowRoot, host: HtmlElement) -> Result<WidgetHandle, JsVa
             dispatch_error(&on_error_host, &error.code, &error.message);
         });
         let on_exit = Callback::new(move |()| dispatch_exit(&on_exit_host));
+        let on_status = Callback::new(move |hire: HireStatus| {
+            dispatch_status(&on_status_host, &hire);
+        });
         view! {
             <HireWithRemote
                 backend=backend
@@ -89,6 +94,7 @@ pub fn mount(shadow: ShadowRoot, host: HtmlElement) -> Result<WidgetHandle, JsVa
                 on_success=on_success
                 on_error=on_error
                 on_exit=on_exit
+                on_status=on_status
             />
         }
     });

@@ -1,17 +1,24 @@
-//! The DOM events the custom element fires on its host: `hwr:success`, `hwr:error`, `hwr:exit`.
-//! They bubble and are `composed`, so a listener on `document` hears them through the shadow root.
+//! The DOM events the custom element fires on its host: `hwr:success`, `hwr:error`, `hwr:exit`,
+//! `hwr:status`. They bubble and are `composed`, so a listener on `document` hears them through
+//! the shadow root.
 
 use hwr_protocol::HireResponse;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
-/// Fired after the hire was created; detail `{hire_id, employment_id, redirect_url}`.
+use crate::hire_lookup::HireStatus;
+
+/// Fired after the hire was created, or found already made; detail `{hire_id, employment_id,
+/// redirect_url, already_hired}`.
 pub const SUCCESS_EVENT: &str = "hwr:success";
 /// Fired when something failed; detail `{code, message}`.
 pub const ERROR_EVENT: &str = "hwr:error";
 /// Fired when the person closed the consent popup or denied consent; no detail.
 pub const EXIT_EVENT: &str = "hwr:exit";
+/// Fired once the candidate's hire is known (the page's lookup, or a hire's answer), and again
+/// when its status changes; detail `{hire_id, employment_id, status}`.
+pub const STATUS_EVENT: &str = "hwr:status";
 
 /// Fires `hwr:success` on `target`.
 pub fn dispatch_success(target: &EventTarget, hire: &HireResponse) {
@@ -20,7 +27,23 @@ pub fn dispatch_success(target: &EventTarget, hire: &HireResponse) {
         ("employment_id", hire.employment_id.as_str()),
         ("redirect_url", hire.redirect_url.as_str()),
     ]);
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(
+        &detail,
+        &JsValue::from_str("already_hired"),
+        &JsValue::from_bool(hire.already_hired),
+    );
     dispatch(target, SUCCESS_EVENT, &detail);
+}
+
+/// Fires `hwr:status` on `target`.
+pub fn dispatch_status(target: &EventTarget, hire: &HireStatus) {
+    let detail = object(&[
+        ("hire_id", hire.hire_id.as_str()),
+        ("employment_id", hire.employment_id.as_str()),
+        ("status", hire.status.as_str()),
+    ]);
+    dispatch(target, STATUS_EVENT, &detail);
 }
 
 /// Fires `hwr:error` on `target`.

@@ -19,6 +19,7 @@ use crate::consent::{
     open_popup, show_consent_page, submit_start_form, wait_for_consent, ConsentOutcome,
 };
 use crate::form::{CountryList, FormState};
+use crate::hire_lookup::{self, HireStatus};
 use crate::i18n::{fill, Lang, Strings, UNSUPPORTED_COUNTRY_FIELD};
 use crate::page::{self, ConnectionCheck};
 use crate::redirect_return::{self, Outcome};
@@ -60,6 +61,7 @@ pub(crate) struct Flow {
     on_success: Option<Callback<HireResponse>>,
     on_error: Option<Callback<HireError>>,
     on_exit: Option<Callback<()>>,
+    on_status: Option<Callback<HireStatus>>,
 }
 
 /// The component's props, handed to [`Flow::new`].
@@ -73,6 +75,7 @@ pub(crate) struct FlowProps {
     pub(crate) on_success: Option<Callback<HireResponse>>,
     pub(crate) on_error: Option<Callback<HireError>>,
     pub(crate) on_exit: Option<Callback<()>>,
+    pub(crate) on_status: Option<Callback<HireStatus>>,
 }
 
 impl Flow {
@@ -89,6 +92,7 @@ impl Flow {
             on_success: props.on_success,
             on_error: props.on_error,
             on_exit: props.on_exit,
+            on_status: props.on_status,
         }
     }
 
@@ -99,18 +103,45 @@ impl Flow {
             .map_or(CountryList::Unavailable, |api| page::countries(&api).get())
     }
 
+    /// The candidate's hire when the company employs them already (the page's lookup, or this
+    /// widget's own hire), tracked.
+    pub(crate) fn hired(self) -> Option<HireStatus> {
+        let api = api_for(&self.backend.get(), &self.token.get())?;
+        hire_lookup::hire(&api, &self.candidate.get().personal_email)
+    }
+
     /// Makes sure the page knows whether the user is connected (so that a connected employer's
-    /// click needs no popup) and, for a complete-looking candidate, which countries Remote can
-    /// hire in (so that an unsupported one is refused before any popup). Run in an effect, so
-    /// again whenever backend, token or candidate change. The page asks once for all its widgets.
+    /// click needs no popup), for a complete-looking candidate which countries Remote can hire
+    /// in (so that an unsupported one is refused before any popup), and, for a candidate with a
+    /// valid email, whether they are hired already. Run in an effect, so again whenever backend,
+    /// token or candidate change. The page asks once for all its widgets.
     pub(crate) fn prepare_page(self) {
         let Some(api) = api_for(&self.backend.get(), &self.token.get()) else {
             return;
         };
         page::check_connection(&api);
-        if self.candidate.get().normalized().validate(today()).is_ok() {
+        let candidate = self.candidate.get().normalized();
+        let errors = candidate.validate(today()).err();
+        let email = CandidateField::PersonalEmail.as_str();
+        if !errors.as_ref().is_some_and(|e| e.contains_key(email)) {
+            hire_lookup::want(&api, &candidate.personal_email);
+        }
+        if errors.is_none() {
             page::load_countries(&api);
         }
+    }
+
+    /// Tells the host the candidate's hire status (`on_status`, `hwr:status`), after the current
+    /// render: the listener may touch the widget.
+    pub(crate) fn report_status(self, hire: HireStatus) {
+        let Some(on_status) = self.on_status else {
+            return;
+        };
+        queue_microtask(move || {
+            if self.alive() {
+                on_status.try_run(hire);
+            }
+        });
     }
 
     /// Shows how a redirect-mode consent this widget started ended, when the backend sent the
@@ -229,7 +260,7 @@ impl Flow {
             }
         }
         match self.run_consent(&api, popup, &candidate, &key).await {
-            AfterConsent::Hired(hire) => self.succeed(hire),
+            AfterConsent::Hired(hire) => self.succeed(&api, &candidate, hire),
             AfterConsent::Connected => self.hire(api, candidate, key).await,
             AfterConsent::Stopped => {}
         }
@@ -309,7 +340,7 @@ impl Flow {
                 return;
             }
             let error = match answer {
-                Ok(hire) => return self.succeed(hire),
+                Ok(hire) => return self.succeed(&api, &candidate, hire),
                 Err(ApiError::Server(error)) => error,
                 Err(other) => return self.fail_api(other),
             };
@@ -339,23 +370,25 @@ impl Flow {
                 return self.set_phase(Phase::Notice(Notice::ReconsentNeeded));
             };
             match self.run_consent(&api, popup, &candidate, &key).await {
-                AfterConsent::Hired(hire) => return self.succeed(hire),
+                AfterConsent::Hired(hire) => return self.succeed(&api, &candidate, hire),
                 AfterConsent::Connected => {}
                 AfterConsent::Stopped => return,
             }
         }
     }
 
-    fn succeed(self, hire: HireResponse) {
+    fn succeed(self, api: &Api, candidate: &Candidate, hire: HireResponse) {
         if !self.alive() {
             return;
         }
         self.attempt.set(None);
         let redirect = self.redirect.try_get_untracked().unwrap_or_default();
-        self.set_phase(match redirect {
-            Redirect::Auto => Phase::Redirecting,
-            Redirect::None => Phase::Notice(Notice::Hired),
+        self.set_phase(match (redirect, hire.already_hired) {
+            (Redirect::Auto, _) => Phase::Redirecting,
+            (Redirect::None, false) => Phase::Notice(Notice::Hired),
+            (Redirect::None, true) => Phase::Notice(Notice::AlreadyHired),
         });
+        hire_lookup::record(api, &candidate.personal_email, &hire);
         let redirect_url = hire.redirect_url.clone();
         if let Some(on_success) = self.on_success {
             on_success.try_run(hire);

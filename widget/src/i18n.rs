@@ -79,8 +79,18 @@ pub(crate) struct Strings {
     pub(crate) redirect_failed: &'static str,
     pub(crate) form_legend: &'static str,
     pub(crate) choose_country: &'static str,
+    /// The button of a candidate the company employs already.
+    pub(crate) open_in_remote: &'static str,
+    /// Sending such a candidate: the backend answers with a fresh onboarding link.
+    pub(crate) opening: &'static str,
+    /// Such a candidate's hire was answered and `redirect="none"` left navigation to the host.
+    pub(crate) already_hired: &'static str,
+    /// `{}`: the label of the hire's status (see [`Strings::status_label`]).
+    pub(crate) hire_status: &'static str,
     labels: [&'static str; 5],
     messages: FieldMessages,
+    /// In the order of [`status_index`].
+    statuses: [&'static str; 9],
 }
 
 /// Translations of the messages `Candidate::validate` produces (they are English on the wire).
@@ -105,6 +115,20 @@ impl Strings {
         self.labels[index]
     }
 
+    /// A short label for Remote's employment status; one Remote adds later reads as its wire
+    /// name made readable (`probation_ended` → "Probation ended").
+    pub(crate) fn status_label(&self, status: &str) -> String {
+        if let Some(index) = status_index(status) {
+            return self.statuses[index].to_owned();
+        }
+        // Remote's statuses are ASCII snake_case; ASCII casing keeps Unicode's tables out.
+        let mut words = status.trim().replace('_', " ");
+        if let Some(first) = words.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        words
+    }
+
     /// Translates a field message from `Candidate::validate`; server messages pass through as
     /// they are, since the server words them for people already.
     pub(crate) fn field_message<'a>(&self, message: &'a str) -> &'a str {
@@ -121,6 +145,23 @@ impl Strings {
             other => other,
         }
     }
+}
+
+/// Remote's employment statuses (remote-api.md "Employment status and onboarding"), grouped
+/// by what they mean to the employer looking at the button.
+fn status_index(status: &str) -> Option<usize> {
+    Some(match status {
+        "created" | "pre_hire" | "created_awaiting_reserve" | "created_reserve_paid" => 0,
+        "initiated" => 1,
+        "invited" => 2,
+        "pending" | "pending_post_self_enrollment_actions" => 3,
+        "review" | "job_title_review" => 4,
+        "active" => 5,
+        "offboarding" => 6,
+        "archived" => 7,
+        "deleted" => 8,
+        _ => return None,
+    })
 }
 
 static EN: Strings = Strings {
@@ -145,6 +186,10 @@ static EN: Strings = Strings {
     redirect_failed: "Remote could not complete the hire. Please try again.",
     form_legend: "Remote needs a few more details",
     choose_country: "Choose a country",
+    open_in_remote: "Open in Remote",
+    opening: "Opening this hire in Remote…",
+    already_hired: "Already in Remote; nothing new was created.",
+    hire_status: "In Remote: {}",
     labels: [
         "Full name",
         "Job title",
@@ -162,6 +207,17 @@ static EN: Strings = Strings {
         country: "Choose a country.",
         country_unsupported: "Choose a country Remote can hire in.",
     },
+    statuses: [
+        "Created",
+        "Onboarding started",
+        "Invited",
+        "Pending",
+        "In review",
+        "Active",
+        "Offboarding",
+        "Archived",
+        "Deleted",
+    ],
 };
 
 static PT: Strings = Strings {
@@ -188,6 +244,10 @@ static PT: Strings = Strings {
     redirect_failed: "A Remote não conseguiu concluir a contratação. Tente novamente.",
     form_legend: "A Remote precisa de mais alguns dados",
     choose_country: "Escolha um país",
+    open_in_remote: "Abrir na Remote",
+    opening: "A abrir esta contratação na Remote…",
+    already_hired: "Já está na Remote; nada de novo foi criado.",
+    hire_status: "Na Remote: {}",
     labels: [
         "Nome completo",
         "Cargo",
@@ -205,6 +265,17 @@ static PT: Strings = Strings {
         country: "Escolha um país.",
         country_unsupported: "Escolha um país onde a Remote possa contratar.",
     },
+    statuses: [
+        "Criado",
+        "Onboarding iniciado",
+        "Convite enviado",
+        "Pendente",
+        "Em revisão",
+        "Ativo",
+        "Em offboarding",
+        "Arquivado",
+        "Eliminado",
+    ],
 };
 
 static DE: Strings = Strings {
@@ -231,6 +302,10 @@ static DE: Strings = Strings {
     redirect_failed: "Remote konnte die Einstellung nicht abschließen. Bitte erneut versuchen.",
     form_legend: "Remote braucht noch ein paar Angaben",
     choose_country: "Land wählen",
+    open_in_remote: "In Remote öffnen",
+    opening: "Diese Einstellung wird in Remote geöffnet…",
+    already_hired: "Bereits bei Remote; nichts Neues angelegt.",
+    hire_status: "Bei Remote: {}",
     labels: [
         "Vollständiger Name",
         "Berufsbezeichnung",
@@ -248,4 +323,15 @@ static DE: Strings = Strings {
         country: "Bitte ein Land wählen.",
         country_unsupported: "Bitte ein Land wählen, in dem Remote einstellen kann.",
     },
+    statuses: [
+        "Angelegt",
+        "Onboarding gestartet",
+        "Eingeladen",
+        "Ausstehend",
+        "In Prüfung",
+        "Aktiv",
+        "Offboarding",
+        "Archiviert",
+        "Gelöscht",
+    ],
 };

@@ -1,7 +1,7 @@
 //! What every widget on the page shares, per backend and site token: one connection check and one
-//! list of hireable countries. A job site listing fifty candidates asks the backend once, not
-//! fifty times (the per-user rate limit would notice), and a consent given in one widget counts
-//! for all of them.
+//! list of hireable countries (who is hired already is [`crate::hire_lookup`]'s). A job site
+//! listing fifty candidates asks the backend once, not fifty times (the per-user rate limit
+//! would notice), and a consent given in one widget counts for all of them.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,6 +15,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::api::{Api, ApiError};
 use crate::form::CountryList;
+use crate::hire_lookup::{self, SharedBook};
 
 /// What the page knows about the user's connection to Remote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +41,7 @@ struct Entry {
     /// Bumped whenever the connection is set, so a slower, older answer cannot overwrite it.
     generation: u32,
     countries: ArcRwSignal<CountryList>,
+    hires: SharedBook,
 }
 
 impl Entry {
@@ -68,6 +70,7 @@ fn entry(api: &Api) -> SharedEntry {
             waiting: Vec::new(),
             generation: 0,
             countries: ArcRwSignal::new(CountryList::NotLoaded),
+            hires: SharedBook::default(),
         }));
         entries.push(entry.clone());
         entry
@@ -107,11 +110,16 @@ pub(crate) async fn connection_status(api: &Api) -> Result<ConnectionStatus, Api
 /// What a widget learned for everyone: consent given, or a hire answered 409 `not_connected` or
 /// `reconsent_required`.
 pub(crate) fn set_connection(api: &Api, status: ConnectionStatus) {
-    let entry = entry(api);
-    let mut entry = entry.borrow_mut();
-    entry.generation = entry.generation.wrapping_add(1);
-    entry.connection = ConnectionCheck::Known(status);
-    entry.wake();
+    {
+        let entry = entry(api);
+        let mut entry = entry.borrow_mut();
+        entry.generation = entry.generation.wrapping_add(1);
+        entry.connection = ConnectionCheck::Known(status);
+        entry.wake();
+    }
+    if status == ConnectionStatus::Connected {
+        hire_lookup::connected(api);
+    }
 }
 
 /// Starts a check unless the page knows the answer or one is in flight.
@@ -131,20 +139,34 @@ fn start_check(entry: &SharedEntry) {
     let entry = entry.clone();
     spawn_local(async move {
         let answer = api.connection().await;
-        let mut entry = entry.borrow_mut();
-        if entry.generation == generation {
-            entry.connection = match answer {
-                Ok(status) => ConnectionCheck::Known(status),
-                Err(error) => ConnectionCheck::Failed(error),
-            };
+        let connected = {
+            let mut entry = entry.borrow_mut();
+            if entry.generation == generation {
+                entry.connection = match answer {
+                    Ok(status) => ConnectionCheck::Known(status),
+                    Err(error) => ConnectionCheck::Failed(error),
+                };
+            }
+            entry.wake();
+            matches!(
+                entry.connection,
+                ConnectionCheck::Known(ConnectionStatus::Connected)
+            )
+        };
+        if connected {
+            hire_lookup::connected(&api);
         }
-        entry.wake();
     });
 }
 
 /// The page's hireable countries: for every widget's country list, and the click's check.
 pub(crate) fn countries(api: &Api) -> ArcRwSignal<CountryList> {
     entry(api).borrow().countries.clone()
+}
+
+/// Which of the page's candidates are hired, as [`hire_lookup`] keeps it.
+pub(crate) fn hires(api: &Api) -> SharedBook {
+    entry(api).borrow().hires.clone()
 }
 
 /// Fetches the hireable countries, once per page: the widgets mount with a complete-looking

@@ -1,7 +1,8 @@
 //! What the button is doing right now. The view renders a `Phase`; the flow moves between them.
 //! Kept as plain data so a storybook or a test can set any phase without a backend.
 
-use crate::i18n::Strings;
+use crate::hire_lookup::HireStatus;
+use crate::i18n::{fill, Strings};
 
 /// The button's state, announced through the widget's `aria-live` region.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,6 +41,9 @@ pub enum Notice {
     ReconsentNeeded,
     /// The hire succeeded and `redirect="none"` left navigation to the host.
     Hired,
+    /// The candidate was hired already (nothing new was made) and `redirect="none"` left
+    /// navigation to the host.
+    AlreadyHired,
 }
 
 impl Phase {
@@ -63,20 +67,36 @@ impl Phase {
         }
     }
 
-    /// The sentence the live region announces (empty when idle).
-    pub(crate) fn announcement(&self, strings: &'static Strings) -> String {
-        let text = match self {
+    /// The sentence the live region announces: empty when idle, unless the candidate is hired
+    /// already (`hired`), whose status is shown next to the button then.
+    pub(crate) fn announcement(
+        &self,
+        strings: &'static Strings,
+        hired: Option<&HireStatus>,
+    ) -> String {
+        let text = match (self, hired) {
+            (Phase::Idle, Some(hire)) => {
+                return fill(strings.hire_status, &strings.status_label(&hire.status));
+            }
+            (Phase::Submitting, Some(_)) => strings.opening,
+            (phase, _) => phase.own_announcement(strings),
+        };
+        text.to_owned()
+    }
+
+    fn own_announcement<'a>(&'a self, strings: &'static Strings) -> &'a str {
+        match self {
             Phase::Idle => "",
             Phase::Notice(Notice::ConsentDenied) => strings.denied,
             Phase::Notice(Notice::PopupClosed) => strings.popup_closed,
             Phase::Notice(Notice::ReconsentNeeded) => strings.reconsent,
             Phase::Notice(Notice::Hired) => strings.hired,
+            Phase::Notice(Notice::AlreadyHired) => strings.already_hired,
             Phase::Connecting => strings.connecting,
             Phase::Submitting => strings.submitting,
             Phase::Redirecting => strings.redirecting,
             Phase::ConsentInThisWindow => strings.consent_in_this_window,
             Phase::Failed { message, .. } => message,
-        };
-        text.to_owned()
+        }
     }
 }

@@ -10,6 +10,8 @@ use hwr_protocol::{
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::JsValue;
 
+use crate::hire_lookup::HireStatus;
+
 /// The inside of `{"error": {...}}`. The code stays a string so that a code added to the server
 /// later still reaches the host's `hwr:error` listener.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,13 +44,15 @@ impl Body {
         }
     }
 
+    fn list(&self, name: &str) -> Option<Array> {
+        let list = Reflect::get(&self.0, &JsValue::from_str(name)).ok()?;
+        Array::is_array(&list).then(|| Array::from(&list))
+    }
+
     /// `GET /api/v1/countries`; entries missing a field are skipped.
     pub(crate) fn countries(&self) -> Option<Vec<Country>> {
-        let list = Reflect::get(&self.0, &JsValue::from_str("countries")).ok()?;
-        if !Array::is_array(&list) {
-            return None;
-        }
-        let countries = Array::from(&list)
+        let countries = self
+            .list("countries")?
             .iter()
             .filter_map(|entry| {
                 Some(Country {
@@ -92,6 +96,26 @@ impl Body {
     /// `POST /api/v1/hires`.
     pub(crate) fn hire(&self) -> Option<HireResponse> {
         hire_from(&self.0)
+    }
+
+    /// `GET /api/v1/hires`: `(candidate.personal_email, hire)` in the backend's order; entries
+    /// without an id, an employment, a status or an email are skipped. The other fields
+    /// (`user`, `company_id`, the dates) are the job site's server's business, not the button's.
+    pub(crate) fn hires(&self) -> Option<Vec<(String, HireStatus)>> {
+        let hires = self
+            .list("hires")?
+            .iter()
+            .filter_map(|entry| {
+                let candidate = Reflect::get(&entry, &JsValue::from_str("candidate")).ok()?;
+                let hire = HireStatus {
+                    hire_id: text_field(&entry, "hire_id")?,
+                    employment_id: text_field(&entry, "employment_id")?,
+                    status: text_field(&entry, "status").filter(|s| !s.is_empty())?,
+                };
+                Some((text_field(&candidate, "personal_email")?, hire))
+            })
+            .collect();
+        Some(hires)
     }
 
     /// `{"error": {"code", "message", "fields"?}}`.
@@ -140,9 +164,10 @@ pub(crate) fn candidate_object(candidate: &Candidate) -> Object {
     object
 }
 
-/// A hire (`{hire_id, employment_id, redirect_url}`); `None` unless every field is a string.
-/// A hire; `None` as well when its `redirect_url` is not an http(s) URL, since the widget
-/// sends the page there (a `javascript:` or `data:` link is never followed).
+/// A hire (`{hire_id, employment_id, redirect_url, status?, already_hired?}`); `None` unless
+/// the first three are strings, and when its `redirect_url` is not an http(s) URL, since the
+/// widget sends the page there (a `javascript:` or `data:` link is never followed). A backend
+/// from before "After the hire" sends neither `status` (then empty) nor `already_hired` (false).
 fn hire_from(value: &JsValue) -> Option<HireResponse> {
     let redirect_url = text_field(value, "redirect_url")?;
     let protocol = web_sys::Url::new(&redirect_url).ok()?.protocol();
@@ -153,6 +178,11 @@ fn hire_from(value: &JsValue) -> Option<HireResponse> {
         hire_id: text_field(value, "hire_id")?,
         employment_id: text_field(value, "employment_id")?,
         redirect_url,
+        status: text_field(value, "status").unwrap_or_default(),
+        already_hired: Reflect::get(value, &JsValue::from_str("already_hired"))
+            .ok()
+            .and_then(|flag| flag.as_bool())
+            .unwrap_or(false),
     })
 }
 
@@ -280,6 +310,56 @@ mod tests {
 
         assert_eq!(hire.redirect_url, "https://x/y");
         assert!(Body::parse(partial).and_then(|b| b.hire()).is_none());
+    }
+
+    #[wasm_bindgen_test]
+    fn a_hire_answer_says_whether_the_candidate_was_hired_before_and_old_answers_say_not() {
+        let read = |text: &str| Body::parse(text).and_then(|b| b.hire()).expect("a hire");
+        let url = r#""hire_id":"h1","employment_id":"e1","redirect_url":"https://x/y""#;
+
+        let again = read(&format!(
+            r#"{{{url},"status":"invited","already_hired":true}}"#
+        ));
+        let old = read(&format!("{{{url}}}"));
+        let odd = read(&format!(r#"{{{url},"status":7,"already_hired":"yes"}}"#));
+
+        assert_eq!(
+            (again.status.as_str(), again.already_hired),
+            ("invited", true)
+        );
+        assert_eq!((old.status.as_str(), old.already_hired), ("", false));
+        assert_eq!((odd.status.as_str(), odd.already_hired), ("", false));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_hires_list_is_read_by_candidate_email_and_incomplete_entries_are_skipped() {
+        let body = Body::parse(
+            r#"{"hires":[
+                {"hire_id":"h1","employment_id":"e1","status":"invited","user":"u",
+                 "candidate":{"full_name":"Ana","personal_email":"ana@x.com","country_code":"PRT"}},
+                {"hire_id":"h2","employment_id":"e2","candidate":{"personal_email":"b@x.com"}},
+                {"hire_id":"h3","employment_id":"e3","status":"active"},
+                null, "text", 3
+            ]}"#,
+        )
+        .expect("an object");
+
+        let hires = body.hires().expect("a list");
+
+        assert_eq!(
+            hires,
+            vec![(
+                "ana@x.com".to_owned(),
+                HireStatus {
+                    hire_id: "h1".into(),
+                    employment_id: "e1".into(),
+                    status: "invited".into(),
+                }
+            )]
+        );
+        assert!(Body::parse(r#"{"hires":{}}"#)
+            .and_then(|b| b.hires())
+            .is_none());
     }
 
     #[wasm_bindgen_test]

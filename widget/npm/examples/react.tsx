@@ -9,9 +9,10 @@ void loadHireWithRemote('https://hire.example.com');
 export function HireButton({ token }: { token: string }) {
   const ref = useRef<HireWithRemoteElement>(null);
   useHireWithRemoteEvents(ref, {
-    onSuccess: (hire) => console.log(hire.employment_id.toUpperCase()),
+    onSuccess: (hire) => console.log(hire.employment_id.toUpperCase(), hire.already_hired === true),
     onError: (error) => console.warn(error.code, error.message),
     onExit: () => console.log('closed'),
+    onStatus: (hire) => console.log(hire.hire_id, hire.employment_id, hire.status.toUpperCase()),
     fetchToken: async () => token,
   });
   return (

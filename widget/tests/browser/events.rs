@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use hwr_widget::events::{dispatch_error, dispatch_exit, dispatch_success};
-use hwr_widget::HireResponse;
+use hwr_widget::events::{dispatch_error, dispatch_exit, dispatch_status, dispatch_success};
+use hwr_widget::{HireResponse, HireStatus};
 use js_sys::Reflect;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -67,12 +67,20 @@ fn text(detail: &JsValue, key: &str) -> Option<String> {
         .as_string()
 }
 
+fn flag(detail: &JsValue, key: &str) -> Option<bool> {
+    Reflect::get(detail, &JsValue::from_str(key))
+        .ok()?
+        .as_bool()
+}
+
 #[wasm_bindgen_test]
 fn success_bubbles_out_composed_with_the_hire_in_its_detail() {
     let hire = HireResponse {
         hire_id: "hire_123".into(),
         employment_id: "emp_456".into(),
         redirect_url: "https://remote.example/onboarding?x=1".into(),
+        status: "created".into(),
+        already_hired: false,
     };
 
     let heard = listen_on_document("hwr:success", |host| dispatch_success(host, &hire));
@@ -90,6 +98,45 @@ fn success_bubbles_out_composed_with_the_hire_in_its_detail() {
         text(&event.detail, "redirect_url").as_deref(),
         Some("https://remote.example/onboarding?x=1")
     );
+    assert_eq!(flag(&event.detail, "already_hired"), Some(false));
+}
+
+#[wasm_bindgen_test]
+fn success_for_a_candidate_hired_before_says_so_with_a_boolean() {
+    let hire = HireResponse {
+        hire_id: "hire_1".into(),
+        employment_id: "emp_1".into(),
+        redirect_url: "https://remote.example/onboarding".into(),
+        status: "invited".into(),
+        already_hired: true,
+    };
+
+    let heard = listen_on_document("hwr:success", |host| dispatch_success(host, &hire));
+
+    assert_eq!(heard.len(), 1);
+    assert_eq!(flag(&heard[0].detail, "already_hired"), Some(true));
+}
+
+#[wasm_bindgen_test]
+fn status_bubbles_out_composed_with_the_hire_and_its_status() {
+    let hire = HireStatus {
+        hire_id: "hire_9".into(),
+        employment_id: "emp_9".into(),
+        status: "invited".into(),
+    };
+
+    let heard = listen_on_document("hwr:status", |host| dispatch_status(host, &hire));
+
+    assert_eq!(heard.len(), 1);
+    let event = &heard[0];
+    assert_eq!(event.kind, "hwr:status");
+    assert!(event.bubbles && event.composed && event.target_is_host);
+    assert_eq!(text(&event.detail, "hire_id").as_deref(), Some("hire_9"));
+    assert_eq!(
+        text(&event.detail, "employment_id").as_deref(),
+        Some("emp_9")
+    );
+    assert_eq!(text(&event.detail, "status").as_deref(), Some("invited"));
 }
 
 #[wasm_bindgen_test]

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! One test binary (one browser session) with a module per subject. Nothing here talks to a
-//! backend: the widgets get no backend, and states that need one are set directly.
+//! real backend: the widgets get none, states are set directly, or `support::FakeBackend`
+//! answers inside the browser.
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
@@ -15,6 +16,7 @@ mod attributes;
 mod element;
 mod events;
 mod form;
+mod hired;
 mod page;
 mod redirect;
 mod states;

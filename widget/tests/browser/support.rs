@@ -19,6 +19,30 @@ pub(crate) fn document() -> Document {
         .expect("a browser document")
 }
 
+/// Settles until `done` holds, for at most about two seconds (the page's hire lookup waits a
+/// short batch window on a timer); answers whether it held.
+pub(crate) async fn settle_until(mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..100 {
+        if done() {
+            return true;
+        }
+        sleep(20).await;
+    }
+    done()
+}
+
+/// Resolves after `ms` milliseconds.
+pub(crate) async fn sleep(ms: i32) {
+    let timeout = Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .expect("setTimeout");
+    });
+    JsFuture::from(timeout).await.expect("timeout resolves");
+    leptos::task::tick().await;
+}
+
 /// Lets Leptos run its effects and the browser its timers.
 pub(crate) async fn settle() {
     for _ in 0..3 {
@@ -43,6 +67,20 @@ pub(crate) struct MountedElement {
 
 impl MountedElement {
     pub(crate) async fn new(attributes: &[(&str, &str)]) -> Self {
+        let element = Self::attach(attributes);
+        settle().await;
+        element
+    }
+
+    /// Several widgets mounted in one task, as the loader mounts a page's elements once the
+    /// code has arrived.
+    pub(crate) async fn new_together(widgets: &[&[(&str, &str)]]) -> Vec<Self> {
+        let mounted = widgets.iter().map(|w| Self::attach(w)).collect();
+        settle().await;
+        mounted
+    }
+
+    fn attach(attributes: &[(&str, &str)]) -> Self {
         let document = document();
         let host: HtmlElement = document
             .create_element("hire-with-remote")
@@ -60,7 +98,6 @@ impl MountedElement {
             .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
             .expect("shadow");
         let handle = mount(shadow.clone(), host.clone()).expect("mount");
-        settle().await;
         MountedElement {
             host,
             shadow,
@@ -138,8 +175,9 @@ pub(crate) fn accessible_name(button: &HtmlButtonElement) -> String {
 }
 
 /// A stand-in backend: `window.fetch` and `window.open` replaced for one test, restored when
-/// dropped. Answers `GET /api/v1/connection` and `GET /api/v1/countries` as configured, 404
-/// `not_found` to anything else, and records every call.
+/// dropped. Answers `GET /api/v1/connection` and `GET /api/v1/countries` as configured, other
+/// routes as [`FakeBackend::answer`] sets them, 404 `not_found` to anything else, and records
+/// every call.
 pub(crate) struct FakeBackend {
     fake: JsValue,
     saved_fetch: JsValue,
@@ -169,17 +207,22 @@ impl FakeBackend {
         );
         let install = Function::new_with_args(
             "routes, reachable",
-            "const fake = { calls: [], opened: 0 };
+            "const fake = { calls: [], urls: [], opened: 0, routes: {} };
+             for (const [call, body] of Object.entries(JSON.parse(routes))) {
+               fake.routes[call] = { status: 200, body: JSON.stringify(body) };
+             }
              window.fetch = (request) => {
-               const call = request.method + ' ' + new URL(request.url).pathname;
+               const url = new URL(request.url);
+               const call = request.method + ' ' + url.pathname;
                fake.calls.push(call);
+               fake.urls.push(call + url.search);
                if (!reachable) return Promise.reject(new TypeError('Failed to fetch'));
-               const body = JSON.parse(routes)[call];
-               if (body === undefined) {
+               const route = fake.routes[call];
+               if (route === undefined) {
                  return Promise.resolve(new Response(
                    '{\"error\":{\"code\":\"not_found\",\"message\":\"Not found.\"}}', { status: 404 }));
                }
-               return Promise.resolve(new Response(JSON.stringify(body), { status: 200 }));
+               return Promise.resolve(new Response(route.body, { status: route.status }));
              };
              window.open = () => { fake.opened += 1; return null; };
              return fake;",
@@ -192,6 +235,26 @@ impl FakeBackend {
             saved_fetch,
             saved_open,
         }
+    }
+
+    /// Answers `call` (`"GET /api/v1/hires"`, matched without the query) with `status` and the
+    /// JSON `body` from now on.
+    pub(crate) fn answer(&self, call: &str, status: u16, body: &str) {
+        let route = js_sys::Object::new();
+        Reflect::set(&route, &"status".into(), &status.into()).expect("status");
+        Reflect::set(&route, &"body".into(), &body.into()).expect("body");
+        let routes = Reflect::get(&self.fake, &"routes".into()).expect("routes");
+        Reflect::set(&routes, &call.into(), &route).expect("set the route");
+    }
+
+    /// The calls to `call` (`"GET /api/v1/hires"`) so far, each with its query string.
+    pub(crate) fn urls_of(&self, call: &str) -> Vec<String> {
+        let urls = Reflect::get(&self.fake, &"urls".into()).expect("urls");
+        Array::from(&urls)
+            .iter()
+            .filter_map(|url| url.as_string())
+            .filter(|url| url == call || url.starts_with(&format!("{call}?")))
+            .collect()
     }
 
     /// Calls so far, as `"GET /api/v1/connection"`.
@@ -224,20 +287,27 @@ impl Drop for FakeBackend {
     }
 }
 
-/// The `hwr:*` events that reach the document while it lives, as `(type, code, message)`.
+/// The `hwr:*` events that reach the document while it lives, as `(type, code, message)`, and
+/// each event's target and detail.
 pub(crate) struct EventLog {
     heard: Rc<RefCell<Vec<(String, String, String)>>>,
+    details: Rc<RefCell<Vec<(String, JsValue, JsValue)>>>,
     listener: Closure<dyn FnMut(CustomEvent)>,
 }
 
-const EVENT_NAMES: [&str; 3] = ["hwr:success", "hwr:error", "hwr:exit"];
+const EVENT_NAMES: [&str; 4] = ["hwr:success", "hwr:error", "hwr:exit", "hwr:status"];
 
 impl EventLog {
     pub(crate) fn start() -> Self {
         let heard = Rc::new(RefCell::new(Vec::new()));
-        let sink = heard.clone();
+        let details = Rc::new(RefCell::new(Vec::new()));
+        let (sink, detail_sink) = (heard.clone(), details.clone());
         let listener = Closure::<dyn FnMut(CustomEvent)>::new(move |event: CustomEvent| {
             let detail = event.detail();
+            let target = event.target().map(JsValue::from).unwrap_or_default();
+            detail_sink
+                .borrow_mut()
+                .push((event.type_(), target, detail.clone()));
             let field = |name: &str| {
                 Reflect::get(&detail, &name.into())
                     .ok()
@@ -252,11 +322,25 @@ impl EventLog {
                 .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
                 .expect("listen");
         }
-        EventLog { heard, listener }
+        EventLog {
+            heard,
+            details,
+            listener,
+        }
     }
 
     pub(crate) fn heard(&self) -> Vec<(String, String, String)> {
         self.heard.borrow().clone()
+    }
+
+    /// The `(target, detail)` of each event of type `kind`, in order.
+    pub(crate) fn of(&self, kind: &str) -> Vec<(JsValue, JsValue)> {
+        self.details
+            .borrow()
+            .iter()
+            .filter(|(heard, _, _)| heard == kind)
+            .map(|(_, target, detail)| (target.clone(), detail.clone()))
+            .collect()
     }
 }
 
