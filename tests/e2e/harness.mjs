@@ -25,6 +25,9 @@ export const JONAS = 'Jonas Becker';
 export const KIM = 'Kim Hye-jin';
 
 const BUTTON_NAME = 'Hire with Remote';
+/** The button of a candidate the employer's company already employs. */
+export const OPEN_BUTTON_NAME = 'Open in Remote';
+const ANY_BUTTON_NAME = new RegExp(`^(${BUTTON_NAME}|${OPEN_BUTTON_NAME})$`);
 
 // ---------------------------------------------------------------------------------------------
 // Ports and the demo process
@@ -67,9 +70,10 @@ async function answers(url) {
 
 /**
  * Starts `$HWR_BINARY demo` on three free ports with a fresh data folder; resolves once the
- * backend's /healthz and the job site answer.
+ * backend's /healthz and the job site answer. `extraEnv` is added to the demo's environment
+ * (from which every other `HWR_*` variable is removed), e.g. `HWR_WEBHOOK_SECRET`.
  */
-export async function startDemo() {
+export async function startDemo(extraEnv = {}) {
   if (!fs.existsSync(BINARY)) {
     throw new Error(
       `${BINARY} does not exist: build it with \`cargo xtask build\` or set HWR_BINARY`,
@@ -83,11 +87,12 @@ export async function startDemo() {
       Object.entries(process.env).filter(([key]) => !key.startsWith('HWR_')),
     );
     env.RUST_LOG ??= 'info';
+    Object.assign(env, extraEnv);
     const child = spawn(BINARY, ['demo', '--port', String(port), '--data-dir', dataDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env,
     });
-    const demo = new Demo(port, dataDir, child);
+    const demo = new Demo(port, dataDir, child, extraEnv);
     try {
       await demo.ready();
       return demo;
@@ -102,8 +107,9 @@ export async function startDemo() {
 }
 
 export class Demo {
-  constructor(port, dataDir, child) {
+  constructor(port, dataDir, child, env = {}) {
     this.port = port;
+    this.env = env;
     this.backend = `http://127.0.0.1:${port}`;
     this.sandbox = `http://127.0.0.1:${port + 1}`;
     this.site = `http://127.0.0.1:${port + 2}`;
@@ -197,6 +203,26 @@ export class Demo {
     return this.control('reset');
   }
 
+  /** The deliveries of the sandbox's (Remote's) webhooks: `GET /__sandbox/webhooks`. */
+  async sandboxWebhooks() {
+    const response = await fetch(`${this.sandbox}/__sandbox/webhooks`);
+    if (!response.ok) throw new Error(`GET /__sandbox/webhooks answered ${response.status}`);
+    return response.json();
+  }
+
+  /** The backend's webhooks as the job site received them, oldest first. */
+  async webhooks() {
+    const response = await fetch(`${this.site}/demo/webhooks`);
+    if (!response.ok) throw new Error(`GET /demo/webhooks answered ${response.status}`);
+    return (await response.json()).webhooks;
+  }
+
+  /** Makes the job site answer the next `count` webhook deliveries with 500. */
+  async failWebhooks(count) {
+    const response = await fetch(`${this.site}/demo/webhooks/fail?count=${count}`, { method: 'POST' });
+    if (!response.ok) throw new Error(`POST /demo/webhooks/fail answered ${response.status}`);
+  }
+
   /** A site token from the job site, as its server would render into a page. */
   async token(user = 'demo-employer') {
     const response = await fetch(`${this.site}/demo/token?user=${encodeURIComponent(user)}`);
@@ -224,6 +250,7 @@ export function summarizeState(state) {
     `  employment_posts: ${state.employment_posts}`,
     `  employments (${employments.length}):`,
     ...employments,
+    `  employment statuses: ${(state.employments ?? []).map((e) => `${e.full_name}=${e.status}`).join(', ') || '(none)'}`,
     `  issued: ${(state.issued?.codes ?? []).length} codes, ${(state.issued?.access_tokens ?? []).length} access tokens, ${(state.issued?.refresh_tokens ?? []).length} refresh tokens`,
   ].join('\n');
 }
@@ -263,7 +290,7 @@ function recorder() {
       // The binding is missing only on pages Playwright does not control.
     }
   };
-  for (const type of ['hwr:success', 'hwr:error', 'hwr:exit']) {
+  for (const type of ['hwr:success', 'hwr:error', 'hwr:exit', 'hwr:status']) {
     document.addEventListener(
       type,
       (event) => {
@@ -309,14 +336,14 @@ function removeOldResults(id) {
  * failure a readable dump. `id` names its files in test-results/ (`<id>-<NN>-<step>.png`);
  * `body` receives a {@link Session} and node:test's context.
  */
-export function scenario(id, name, body, { timeout = 90_000, browserArgs = null } = {}) {
+export function scenario(id, name, body, { timeout = 90_000, browserArgs = null, env = {} } = {}) {
   registerBrowserCleanup();
   test(name, { timeout }, async (t) => {
     removeOldResults(id);
     // Extra flags get a browser of the scenario's own.
     const own = browserArgs ? await launchBrowser(browserArgs) : null;
     const browser = own ?? (await sharedBrowser());
-    const demo = await startDemo();
+    const demo = await startDemo(env);
     const session = new Session(id, name, demo, browser);
     await session.open();
     const started = Date.now();
@@ -444,8 +471,9 @@ export class Session {
   async gotoSite(page = this.page, url = `${this.demo.site}/`) {
     const firstCall = this.api.length;
     await page.goto(url, { waitUntil: 'networkidle' });
+    // A candidate already hired has "Open in Remote" instead.
     const buttons = (await page.locator('hire-with-remote').all()).map((element) =>
-      element.getByRole('button', { name: BUTTON_NAME, exact: true }),
+      element.getByRole('button', { name: ANY_BUTTON_NAME }),
     );
     const deadline = Date.now() + 15_000;
     for (;;) {
@@ -476,6 +504,11 @@ export class Session {
 
   button(name, page = this.page) {
     return this.widget(name, page).getByRole('button', { name: BUTTON_NAME, exact: true });
+  }
+
+  /** The button of a candidate already hired. */
+  openButton(name, page = this.page) {
+    return this.widget(name, page).getByRole('button', { name: OPEN_BUTTON_NAME, exact: true });
   }
 
   retryButton(name, page = this.page) {
@@ -618,6 +651,14 @@ export class Session {
       return null;
     });
     parts.push(`sandbox state:\n${summarizeState(state)}`);
+    const webhooks = await this.demo.webhooks().catch(() => null);
+    if (webhooks) {
+      const lines = webhooks.map(
+        (d) =>
+          `${d.received_at} ${d.webhook_id} ${d.type} ${d.data?.previous_status ?? '-'} → ${d.data?.status} · answered ${d.answered}, verified ${d.verified}`,
+      );
+      parts.push(`webhooks the job site received:\n${indent(lines.join('\n') || '(none)', 2)}`);
+    }
     parts.push(`browser console (last 30):\n${indent(this.console.slice(-30).join('\n') || '(none)', 2)}`);
     parts.push(`demo output (last 40 lines):\n${indent(this.demo.output(40) || '(none)', 2)}`);
     return parts.join('\n');
@@ -694,6 +735,14 @@ export async function leakScan(session, demo) {
   secrets.push(['site secret', generated.site_secret]);
   for (const entry of String(generated.encryption_keys).split(',')) {
     secrets.push(['encryption key', entry.split(':')[1]]);
+  }
+  // Webhook secrets by their base64 part, which also finds them written whole.
+  const webhookSecrets = [generated.webhook_secret, demo.env.HWR_WEBHOOK_SECRET];
+  for (const secret of webhookSecrets.filter(Boolean)) {
+    secrets.push(['webhook secret', String(secret).replace(/^whsec_/, '')]);
+  }
+  for (const key of [generated.server_api_key, demo.env.HWR_SERVER_API_KEY].filter(Boolean)) {
+    secrets.push(['server API key', key]);
   }
 
   const places = [['backend log', demo.lines.join('\n')]];

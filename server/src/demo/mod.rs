@@ -159,17 +159,19 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     } else {
         println!("  webhooks  {site_url}{WEBHOOKS_PATH} (the job site verifies and lists them)");
     }
-    let secrets_file = options.data_dir.join("demo-secrets.json");
-    for (name, field) in [
-        ("HWR_WEBHOOK_SECRET", "webhook_secret"),
-        ("HWR_SERVER_API_KEY", "server_api_key"),
-    ] {
-        if after.overridden(name) {
-            println!("  {name} from the environment");
-        } else {
-            println!("  {name} is \"{field}\" in {}", secrets_file.display());
-        }
-    }
+    // Where, never what: the secrets stay in their file.
+    let from_environment = if after.from_environment.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} from the environment",
+            after.from_environment.join(", ")
+        )
+    };
+    println!(
+        "  secrets   generated in {}{from_environment}",
+        options.data_dir.display()
+    );
     println!();
     println!("Open {site_url}/ and click “Hire with Remote”. Ctrl-C stops everything.");
 
