@@ -6,6 +6,7 @@ use crate::Candidate;
 
 /// Whether the calling site user has a usable Remote connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionStatus {
     /// Tokens are stored and were valid when last used.
@@ -18,6 +19,7 @@ pub enum ConnectionStatus {
 
 /// `GET /api/v1/connection`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectionResponse {
     /// The connection's state.
     pub status: ConnectionStatus,
@@ -28,6 +30,7 @@ pub struct ConnectionResponse {
 
 /// How the consent screen is shown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectMode {
     /// In a popup; the callback page reports back with `postMessage`.
@@ -56,6 +59,7 @@ impl ConnectMode {
 
 /// `POST /api/v1/connect`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConnectRequest {
     /// Popup (default) or redirect.
@@ -77,6 +81,7 @@ pub struct ConnectRequest {
 
 /// `201` answer of `POST /api/v1/connect`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConnectResponse {
     /// Identifies the consent flow; poll `GET /api/v1/flows/{flow_id}`.
     pub flow_id: String,
@@ -99,6 +104,7 @@ pub const START_TICKET_FIELD: &str = "ticket";
 
 /// Why a flow is `failed`: a stable code (the sentence for people is the flow's `message`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FlowError {
     /// The consent was completed in a browser other than the one the widget started it in:
@@ -149,6 +155,7 @@ impl FlowError {
 
 /// Where a consent flow stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FlowStatus {
     /// Waiting for the person to answer the consent page.
@@ -196,6 +203,7 @@ impl FlowStatus {
 
 /// `GET /api/v1/flows/{flow_id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowResponse {
     /// The flow's state.
     pub status: FlowStatus,
@@ -217,6 +225,7 @@ pub const FLOW_MESSAGE_TYPE: &str = "hwr:flow";
 
 /// What the callback page posts to `window.opener`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowMessage {
     /// Always [`FLOW_MESSAGE_TYPE`].
     #[serde(rename = "type")]
@@ -229,6 +238,7 @@ pub struct FlowMessage {
 
 /// `201` (or `200`, already hired) answer of `POST /api/v1/hires`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HireResponse {
     /// Our id for the hire (also Remote's `external_id`).
     pub hire_id: String,
@@ -246,6 +256,7 @@ pub struct HireResponse {
 
 /// The candidate as a hire record keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HireCandidate {
     /// The candidate's full name.
     pub full_name: String,
@@ -257,6 +268,7 @@ pub struct HireCandidate {
 
 /// A hire: `GET /api/v1/hires/{hire_id}` and each item of `GET /api/v1/hires`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hire {
     /// Our id for the hire.
     pub hire_id: String,
@@ -278,6 +290,7 @@ pub struct Hire {
 
 /// `GET /api/v1/hires?email=…` and `?user=…`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hires {
     /// Newest first.
     pub hires: Vec<Hire>,
@@ -285,6 +298,7 @@ pub struct Hires {
 
 /// One hireable country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Country {
     /// ISO 3166-1 alpha-3, as Remote wants it.
     pub code: String,
@@ -296,6 +310,7 @@ pub struct Country {
 
 /// `GET /api/v1/countries`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Countries {
     /// Hireable countries, sorted by name.
     pub countries: Vec<Country>,

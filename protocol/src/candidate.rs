@@ -12,6 +12,7 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 /// The candidate's basic details. Every field is a string so that partial input can be reported
 /// field by field instead of failing as a whole.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Candidate {
     /// Full legal name.

@@ -498,10 +498,7 @@ impl Default for Settings {
 
 /// `HWR_WEBHOOK_RETRY_SCHEDULE`: 1 to 30 whole numbers of seconds, each at least 1.
 fn parse_retry_schedule(text: &str) -> Result<Vec<i64>, String> {
-    let delays: Result<Vec<i64>, _> = text
-        .split(',')
-        .map(|d| d.trim().parse::<i64>())
-        .collect();
+    let delays: Result<Vec<i64>, _> = text.split(',').map(|d| d.trim().parse::<i64>()).collect();
     match delays {
         Ok(delays) if (1..=30).contains(&delays.len()) && delays.iter().all(|d| *d >= 1) => {
             Ok(delays)

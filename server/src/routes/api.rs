@@ -28,6 +28,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/connect", post(connect))
         .route("/flows/{flow_id}", get(flow))
         .route("/countries", get(list_countries))
+        .route("/openapi.json", get(super::openapi::document))
         .merge(super::hires::router())
 }
 
@@ -46,7 +47,13 @@ fn caller(user: SiteUser, headers: &HeaderMap) -> Caller {
     }
 }
 
-async fn get_connection(
+#[utoipa::path(get, path = "/api/v1/connection", tag = "connection", security(("site_token" = [])),
+    responses(
+        (status = 200, description = "The site user's connection to Remote", body = ConnectionResponse),
+        (status = 401, description = "Missing or invalid site token", body = hwr_protocol::ErrorBody),
+        (status = 403, description = "An origin not in HWR_ALLOWED_ORIGINS", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn get_connection(
     State(state): State<AppState>,
     SiteUser(user): SiteUser,
 ) -> ApiResult<Json<ConnectionResponse>> {
@@ -72,7 +79,12 @@ async fn get_connection(
     Ok(Json(response))
 }
 
-async fn delete_connection(
+#[utoipa::path(delete, path = "/api/v1/connection", tag = "connection", security(("site_token" = [])),
+    responses(
+        (status = 204, description = "The tokens are deleted"),
+        (status = 401, description = "Missing or invalid site token", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn delete_connection(
     State(state): State<AppState>,
     user: SiteUser,
     headers: HeaderMap,
@@ -91,7 +103,14 @@ async fn delete_connection(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn connect(
+#[utoipa::path(post, path = "/api/v1/connect", tag = "connection", security(("site_token" = [])),
+    request_body = ConnectRequest,
+    responses(
+        (status = 201, description = "A consent flow, to start with `POST /oauth/start`", body = hwr_protocol::ConnectResponse),
+        (status = 401, description = "Missing or invalid site token", body = hwr_protocol::ErrorBody),
+        (status = 422, description = "An invalid `return_to` or candidate", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn connect(
     State(state): State<AppState>,
     user: SiteUser,
     headers: HeaderMap,
@@ -101,7 +120,13 @@ async fn connect(
     Ok((StatusCode::CREATED, Json(started)))
 }
 
-async fn flow(
+#[utoipa::path(get, path = "/api/v1/flows/{flow_id}", tag = "connection", security(("site_token" = [])),
+    params(("flow_id" = String, Path, description = "The flow's id")),
+    responses(
+        (status = 200, description = "Where the consent flow stands (and the hire the callback made)", body = FlowResponse),
+        (status = 404, description = "No such flow for this user", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn flow(
     State(state): State<AppState>,
     SiteUser(user): SiteUser,
     Path(flow_id): Path<String>,
@@ -109,7 +134,12 @@ async fn flow(
     Ok(Json(consent::status(&state, &user, &flow_id).await?))
 }
 
-async fn list_countries(
+#[utoipa::path(get, path = "/api/v1/countries", tag = "hires", security(("site_token" = [])),
+    responses(
+        (status = 200, description = "The countries Remote can hire in", body = Countries),
+        (status = 502, description = "Remote is not answering and no list is cached", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn list_countries(
     State(state): State<AppState>,
     SiteUser(_user): SiteUser,
 ) -> ApiResult<Json<Countries>> {

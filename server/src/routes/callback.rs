@@ -27,7 +27,19 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route(CALLBACK_PATH, get(callback))
 }
 
-async fn callback(
+#[utoipa::path(get, path = "/oauth/callback", tag = "consent",
+    params(
+        ("state" = Option<String>, Query, description = "The flow's state"),
+        ("code" = Option<String>, Query, description = "Remote's authorization code"),
+        ("error" = Option<String>, Query, description = "Remote's error, e.g. access_denied"),
+    ),
+    responses(
+        (status = 200, description = "The popup's page", content_type = "text/html"),
+        (status = 303, description = "Redirect mode: back to the job site's `return_to`"),
+        (status = 400, description = "A page that says the link is incomplete or used", content_type = "text/html"),
+        (status = 403, description = "Consent given in another browser", content_type = "text/html"),
+    ))]
+pub(super) async fn callback(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,

@@ -40,7 +40,18 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn create(
+#[utoipa::path(post, path = "/api/v1/hires", tag = "hires", security(("site_token" = [])),
+    request_body = Candidate,
+    params(("Idempotency-Key" = String, Header, description = "One random value per hire attempt, reused on retries")),
+    responses(
+        (status = 201, description = "The employment was created", body = hwr_protocol::HireResponse),
+        (status = 200, description = "The company already employs this candidate (`already_hired`): nothing was created", body = hwr_protocol::HireResponse),
+        (status = 400, description = "No usable Idempotency-Key", body = hwr_protocol::ErrorBody),
+        (status = 409, description = "`not_connected`, `reconsent_required` or `hire_in_progress`", body = hwr_protocol::ErrorBody),
+        (status = 422, description = "`validation_failed`, `unsupported_country`, `upstream_rejected` or `idempotency_key_reused`", body = hwr_protocol::ErrorBody),
+        (status = 502, description = "Remote is not answering", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn create(
     State(state): State<AppState>,
     SiteUser(site_user): SiteUser,
     headers: HeaderMap,
@@ -68,7 +79,13 @@ async fn create(
     Ok((status, Json(hired)))
 }
 
-async fn one(
+#[utoipa::path(get, path = "/api/v1/hires/{hire_id}", tag = "hires", security(("site_token" = []), ("server_key" = [])),
+    params(("hire_id" = String, Path, description = "Our hire id")),
+    responses(
+        (status = 200, description = "The hire", body = hwr_protocol::Hire),
+        (status = 404, description = "No such hire for this user", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn one(
     State(state): State<AppState>,
     reader: Reader,
     Path(hire_id): Path<String>,
@@ -131,7 +148,17 @@ fn parse_list_query(raw: Option<&str>) -> ApiResult<ListQuery> {
     }
 }
 
-async fn list(
+#[utoipa::path(get, path = "/api/v1/hires", tag = "hires", security(("site_token" = []), ("server_key" = [])),
+    params(
+        ("email" = Option<Vec<String>>, Query, description = "Candidate emails (repeatable, at most 100; site token): hires at the caller's company"),
+        ("user" = Option<String>, Query, description = "A site-token `sub` (server key only): every hire made for it"),
+    ),
+    responses(
+        (status = 200, description = "The hires, newest first", body = Hires),
+        (status = 401, description = "The wrong credential for this question", body = hwr_protocol::ErrorBody),
+        (status = 422, description = "Neither or both of `email` and `user`", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn list(
     State(state): State<AppState>,
     reader: Reader,
     RawQuery(raw): RawQuery,

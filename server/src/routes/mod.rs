@@ -7,6 +7,7 @@ mod api;
 mod callback;
 mod headers;
 mod hires;
+mod openapi;
 mod page;
 mod remote_webhook;
 mod start;
@@ -117,12 +118,19 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is up", content_type = "text/plain")))]
 async fn healthz() -> &'static str {
     "ok"
 }
 
 /// The database answers and its migrations are current; otherwise 503 (a load balancer sends
 /// this replica nothing until it is ready).
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "The database answers and its migrations are current", content_type = "text/plain"),
+        (status = 503, description = "Not ready", body = hwr_protocol::ErrorBody),
+    ))]
 async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> axum::response::Response {

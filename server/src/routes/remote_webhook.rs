@@ -16,7 +16,13 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route("/webhooks/remote", post(receive))
 }
 
-async fn receive(
+#[utoipa::path(post, path = "/webhooks/remote", tag = "webhooks",
+    request_body(content = String, content_type = "application/json", description = "Remote's delivery `{\"event_type\",\"company_id\",\"employment_id\"}`, signed with `X-Remote-Signature` and `X-Remote-Timestamp`"),
+    responses(
+        (status = 200, description = "Received"),
+        (status = 401, description = "Unsigned, a bad signature or an unknown company: nothing changed", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,

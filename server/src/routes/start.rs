@@ -24,7 +24,17 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route(START_PATH, post(start))
 }
 
-async fn start(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+#[utoipa::path(post, path = "/oauth/start", tag = "consent",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`flow_id` and `ticket`, from the job-site page (its `Origin` is checked)"),
+    responses(
+        (status = 303, description = "To Remote's consent page, with the flow's binding cookie"),
+        (status = 403, description = "A page that says why the start was refused", content_type = "text/html"),
+    ))]
+pub(super) async fn start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let mut flow_id = None;
     let mut ticket = None;
     for (name, value) in form_urlencoded::parse(&body) {

@@ -25,7 +25,7 @@ pub(super) const LOADER: &str = "hire-with-remote.js";
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/widget/v1/{file}", get(asset))
-        .route("/widget/{file}", get(asset))
+        .route("/widget/{file}", get(unversioned_asset))
 }
 
 /// A representation of a file the browser can take.
@@ -135,7 +135,14 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         .any(|tag| tag == "*" || tag == etag)
 }
 
-async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
+#[utoipa::path(get, path = "/widget/v1/{file}", tag = "widget",
+    params(("file" = String, Path, description = "`hire-with-remote.js` (the loader) or a content-hashed file it loads")),
+    responses(
+        (status = 200, description = "The file (brotli or gzip by Accept-Encoding)", content_type = "text/javascript"),
+        (status = 304, description = "Not modified (ETag)"),
+        (status = 404, description = "No such file", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn asset(Path(name): Path<String>, headers: HeaderMap) -> Response {
     // Only the files themselves are addressable; their encoded copies are chosen here.
     let encoded_copy = name.ends_with(".br") || name.ends_with(".gz");
     let found = (!encoded_copy)
@@ -221,4 +228,16 @@ mod tests {
         assert!(not_modified(&headers, "\"a\""));
         assert!(!not_modified(&headers, "\"c\""));
     }
+}
+
+/// `/widget/{file}`: the first path, kept as an alias of `/widget/v1/{file}`.
+#[utoipa::path(get, path = "/widget/{file}", tag = "widget",
+    params(("file" = String, Path, description = "As under `/widget/v1/`")),
+    responses(
+        (status = 200, description = "The same file as `/widget/v1/{file}`", content_type = "text/javascript"),
+        (status = 304, description = "Not modified (ETag)"),
+        (status = 404, description = "No such file", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn unversioned_asset(name: Path<String>, headers: HeaderMap) -> Response {
+    asset(name, headers).await
 }

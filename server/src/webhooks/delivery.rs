@@ -139,12 +139,21 @@ mod tests {
             .split(',')
             .map(|d| d.parse::<i64>().expect("a number"))
             .collect::<Vec<_>>();
-        assert_eq!(schedule, RETRY_DELAYS, "the setting's default is the documented schedule");
+        assert_eq!(
+            schedule, RETRY_DELAYS,
+            "the setting's default is the documented schedule"
+        );
         assert_eq!(next_attempt(&schedule, 1, 1_000), Some(1_005));
         assert!(RETRY_DELAYS.windows(2).all(|pair| pair[0] <= pair[1]));
         let span: i64 = RETRY_DELAYS.iter().sum();
         assert!(span >= 24 * 3600, "retries stop after {span} s");
-        assert_eq!(next_attempt(&schedule, RETRY_DELAYS.len() as i64, 0), Some(36_000));
-        assert_eq!(next_attempt(&schedule, RETRY_DELAYS.len() as i64 + 1, 0), None);
+        assert_eq!(
+            next_attempt(&schedule, RETRY_DELAYS.len() as i64, 0),
+            Some(36_000)
+        );
+        assert_eq!(
+            next_attempt(&schedule, RETRY_DELAYS.len() as i64 + 1, 0),
+            None
+        );
     }
 }
