@@ -315,3 +315,70 @@ pub struct Countries {
     /// Hireable countries, sorted by name.
     pub countries: Vec<Country>,
 }
+
+/// How the widget asks for an extra field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Free text.
+    Text,
+    /// One of `options`, from a list.
+    Select,
+    /// Any of `options`.
+    Multiselect,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// A whole number.
+    Number,
+    /// One of `options`, as radio buttons.
+    Radio,
+    /// One or more countries (alpha-3 values in `options` when the schema lists them).
+    Countries,
+}
+
+/// One choice of a select, multi-select, radio or countries field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldOption {
+    /// What is sent.
+    pub value: String,
+    /// What a person reads.
+    pub label: String,
+}
+
+/// One field Remote needs beyond the five candidate fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FormField {
+    /// Remote's field name (the key in the candidate's `extra`).
+    pub name: String,
+    /// The schema's title.
+    pub label: String,
+    /// How to ask.
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    /// Whether Remote refuses the hire without it.
+    pub required: bool,
+    /// The choices, for choice fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<FieldOption>,
+    /// The schema's help text, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// `GET /api/v1/countries/{code}/form`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CountryForm {
+    /// Alpha-3.
+    pub country_code: String,
+    /// Remote's schema version the form is from (`HWR_REMOTE_JSON_SCHEMA_VERSION`).
+    pub json_schema_version: u32,
+    /// The extra fields, in Remote's order.
+    pub fields: Vec<FormField>,
+    /// The earliest start date the schema allows (`YYYY-MM-DD`), when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_start_date: Option<String>,
+}

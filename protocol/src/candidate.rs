@@ -30,6 +30,26 @@ pub struct Candidate {
     /// ISO 3166-1 alpha-2 or alpha-3, any case.
     #[serde(default)]
     pub country_code: String,
+    /// The country's extra fields (`GET /api/v1/countries/{code}/form`), by field name; sent
+    /// inside Remote's `basic_information`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, ExtraValue>,
+}
+
+/// One extra field's answer: text (also dates and single choices), several choices, a whole
+/// number, or yes/no.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum ExtraValue {
+    /// Text, a date (`YYYY-MM-DD`) or one choice's value.
+    Text(String),
+    /// Several choices' values.
+    Many(Vec<String>),
+    /// A whole number (money in cents).
+    Number(i64),
+    /// Yes or no.
+    Flag(bool),
 }
 
 /// The candidate's fields, by wire name.
@@ -91,6 +111,20 @@ impl Candidate {
             personal_email: self.personal_email.trim().to_owned(),
             provisional_start_date: self.provisional_start_date.trim().to_owned(),
             country_code: self.country_code.trim().to_ascii_uppercase(),
+            extra: self
+                .extra
+                .iter()
+                .map(|(name, value)| {
+                    let value = match value {
+                        ExtraValue::Text(text) => ExtraValue::Text(text.trim().to_owned()),
+                        ExtraValue::Many(items) => {
+                            ExtraValue::Many(items.iter().map(|i| i.trim().to_owned()).collect())
+                        }
+                        other => other.clone(),
+                    };
+                    (name.trim().to_owned(), value)
+                })
+                .collect(),
         }
     }
 
@@ -196,6 +230,7 @@ mod tests {
             personal_email: "ana@example.com".into(),
             provisional_start_date: "2027-01-11".into(),
             country_code: "pt".into(),
+            extra: BTreeMap::new(),
         }
     }
 

@@ -10,10 +10,13 @@ mod error;
 
 pub use api::{
     ConnectMode, ConnectRequest, ConnectResponse, ConnectionResponse, ConnectionStatus, Countries,
-    Country, FlowError, FlowMessage, FlowResponse, FlowStatus, Hire, HireCandidate, HireResponse,
-    Hires, CALLBACK_PATH, FLOW_MESSAGE_TYPE, START_FLOW_ID_FIELD, START_PATH, START_TICKET_FIELD,
+    Country, CountryForm, FieldOption, FieldType, FlowError, FlowMessage, FlowResponse, FlowStatus,
+    FormField, Hire, HireCandidate, HireResponse, Hires, CALLBACK_PATH, FLOW_MESSAGE_TYPE,
+    START_FLOW_ID_FIELD, START_PATH, START_TICKET_FIELD,
 };
-pub use candidate::{country_code_shape_is_valid, Candidate, CandidateField, FieldErrors};
+pub use candidate::{
+    country_code_shape_is_valid, Candidate, CandidateField, ExtraValue, FieldErrors,
+};
 pub use date::CalendarDate;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 

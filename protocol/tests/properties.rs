@@ -62,6 +62,7 @@ fn candidate() -> impl Strategy<Value = Candidate> {
                     personal_email,
                     provisional_start_date,
                     country_code,
+                    extra: Default::default(),
                 }
             },
         )

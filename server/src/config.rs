@@ -110,6 +110,10 @@ pub struct Settings {
     /// OAuth scopes asked for at consent, space-separated.
     #[arg(long, env = "HWR_REMOTE_SCOPES", default_value = crate::remote::REMOTE_SCOPE)]
     pub remote_scopes: String,
+    /// Remote's basic-information JSON Schema version: sent as `json_schema_version` on every
+    /// employment POST and form read.
+    #[arg(long, env = "HWR_REMOTE_JSON_SCHEMA_VERSION", default_value_t = 1)]
+    pub remote_json_schema_version: u32,
     /// Body used for `POST /v1/employments`.
     #[arg(
         long,
@@ -220,6 +224,8 @@ pub struct Config {
     pub client_secret: SecretString,
     /// `HWR_REMOTE_SCOPES`, one entry per scope.
     pub remote_scopes: Vec<String>,
+    /// `HWR_REMOTE_JSON_SCHEMA_VERSION`.
+    pub remote_json_schema_version: u32,
     /// Employment body form.
     pub employment_body: EmploymentBody,
     /// Onboarding link kind.
@@ -365,6 +371,9 @@ impl Settings {
         if self.remote_scopes.split_whitespace().next().is_none() {
             problems.push("HWR_REMOTE_SCOPES must name at least one scope".into());
         }
+        if !(1..=99).contains(&self.remote_json_schema_version) {
+            problems.push("HWR_REMOTE_JSON_SCHEMA_VERSION must be a version number from 1 to 99 (Remote publishes 1 to 4)".into());
+        }
         if self.request_timeout_secs == 0 {
             problems.push("HWR_REQUEST_TIMEOUT_SECS must be at least 1".into());
         }
@@ -464,6 +473,7 @@ impl Settings {
                 .split_whitespace()
                 .map(str::to_owned)
                 .collect(),
+            remote_json_schema_version: self.remote_json_schema_version,
             employment_body: self.employment_body,
             onboarding_link: self.onboarding_link,
             onboarding_path: self.onboarding_path,

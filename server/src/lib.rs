@@ -12,6 +12,7 @@ pub mod demo;
 pub mod detached;
 pub mod error;
 pub mod extract;
+pub mod forms;
 pub mod hires;
 pub mod housekeeping;
 pub mod metrics;

@@ -36,6 +36,8 @@ pub struct Shared {
     pub refresh_locks: RefreshLocks,
     /// Remote's country list, cached.
     pub countries: CountryCache,
+    /// Remote's country forms, cached per country and schema version.
+    pub forms: crate::forms::FormCache,
     /// Per-user and per-IP request limits (this replica's).
     pub rate_limits: RateLimits,
     /// This replica's metrics.
@@ -81,6 +83,7 @@ impl AppState {
                 api,
                 refresh_locks: RefreshLocks::default(),
                 countries: CountryCache::new(config.countries_ttl),
+                forms: crate::forms::FormCache::new(config.countries_ttl),
                 rate_limits: RateLimits {
                     user: RateLimiter::new(config.rate_limit_user_per_min),
                     ip: RateLimiter::new(config.rate_limit_ip_per_min),

@@ -194,6 +194,7 @@ pub(crate) fn candidate_from(value: &JsValue) -> Option<Candidate> {
         personal_email: text_field(value, "personal_email")?,
         provisional_start_date: text_field(value, "provisional_start_date")?,
         country_code: text_field(value, "country_code")?,
+        extra: Default::default(),
     })
 }
 

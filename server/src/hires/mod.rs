@@ -13,9 +13,12 @@ mod record;
 mod upstream;
 pub mod view;
 
+pub(crate) use upstream::upstream_error;
+
 use crate::{
     countries,
     error::{ApiError, ApiResult},
+    forms,
     state::AppState,
     store::{now, AuditEvent, AuditKind, HireRow, HireState},
     tokens::{access_token, UsableToken},
@@ -115,17 +118,34 @@ pub async fn hire(
     }
     let token = access_token(state, &ctx.site_user, None).await?;
     if let Some(earlier) = already::in_our_records(state, &token, &candidate).await? {
-        return Ok(already::answer(state, &token, earlier).await);
+        // Unless it is this very attempt, made by a twin request (a double click) meanwhile:
+        // then the record below answers, as a replay.
+        if !key_is_taken(state, ctx).await? {
+            return Ok(already::answer(state, &token, earlier).await);
+        }
     }
     let (list, employed) = tokio::join!(
         countries::all(state, Some(&token.access_token)),
         already::in_remote(state, &token, &candidate.personal_email),
     );
     let country = countries::resolve(&list?, &candidate.country_code)?.clone();
+    // The country's extra fields, checked before anything is sent (the default version asks
+    // none, and a candidate without extra fields costs no form read there).
+    if state.config.remote_json_schema_version > 1 || !candidate.extra.is_empty() {
+        let form = forms::for_country(state, &token.access_token, &country.code).await?;
+        let problems =
+            forms::validate::check(&form, &candidate.extra, &candidate.provisional_start_date);
+        if !problems.is_empty() {
+            return Err(ApiError::validation(problems));
+        }
+    }
     if let Some(employment) = employed {
-        let record =
-            already::record_found(state, &token, &employment, &candidate, &country.code).await?;
-        return Ok(already::answer(state, &token, record).await);
+        if !key_is_taken(state, ctx).await? {
+            let record =
+                already::record_found(state, &token, &employment, &candidate, &country.code)
+                    .await?;
+            return Ok(already::answer(state, &token, record).await);
+        }
     }
 
     let (record, fresh) = match acquire(state, ctx, &request_hash).await? {
@@ -265,6 +285,15 @@ pub async fn hire(
     }
 }
 
+/// Whether a record for this attempt's key exists now (a twin request made it).
+async fn key_is_taken(state: &AppState, ctx: &HireContext) -> ApiResult<bool> {
+    Ok(state
+        .store
+        .hire(&ctx.site_user, &ctx.idempotency_key)
+        .await?
+        .is_some())
+}
+
 /// Remote's status of an employment it just created.
 const CREATED_STATUS: &str = "created";
 
@@ -312,6 +341,14 @@ fn request_hash(candidate: &Candidate) -> String {
     let mut hasher = Sha256::new();
     for field in hwr_protocol::CandidateField::ALL {
         hasher.update(candidate.get(field).as_bytes());
+        hasher.update([0u8]);
+    }
+    // Only a candidate with extra fields hashes them: a record made before they existed
+    // still matches its replay.
+    for (name, value) in &candidate.extra {
+        hasher.update(name.as_bytes());
+        hasher.update([1u8]);
+        hasher.update(serde_json::to_string(value).unwrap_or_default().as_bytes());
         hasher.update([0u8]);
     }
     hasher

@@ -69,7 +69,14 @@ pub(super) async fn create(
     }
     let mut refreshed = false;
     loop {
-        match api.create_employment(&token.access_token, &body).await {
+        match api
+            .create_employment(
+                &token.access_token,
+                &body,
+                state.config.remote_json_schema_version,
+            )
+            .await
+        {
             Ok(created) => return Ok((token, created.id)),
             Err(UpstreamError::Unauthorized) if !refreshed => {
                 refreshed = true;
@@ -150,29 +157,44 @@ fn employment_body(
             "country_code": country.code,
             "type": "employee",
             "external_id": hire_id,
-            "basic_information": {
+            "basic_information": with_extra(json!({
                 "name": candidate.full_name,
                 "email": candidate.personal_email,
                 "job_title": candidate.job_title,
                 "provisional_start_date": candidate.provisional_start_date,
                 "has_seniority_date": "no",
-            },
+            }), candidate),
         }),
-        EmploymentBody::Flat => json!({
-            "company_id": company_id,
-            "country_code": country.code,
-            "type": "employee",
-            "external_id": hire_id,
-            "full_name": candidate.full_name,
-            "personal_email": candidate.personal_email,
-            "job_title": candidate.job_title,
-            "provisional_start_date": candidate.provisional_start_date,
-        }),
+        EmploymentBody::Flat => with_extra(
+            json!({
+                "company_id": company_id,
+                "country_code": country.code,
+                "type": "employee",
+                "external_id": hire_id,
+                "full_name": candidate.full_name,
+                "personal_email": candidate.personal_email,
+                "job_title": candidate.job_title,
+                "provisional_start_date": candidate.provisional_start_date,
+            }),
+            candidate,
+        ),
     }
 }
 
+/// `object` with the candidate's extra fields added (they never replace a basic one).
+fn with_extra(mut object: Value, candidate: &Candidate) -> Value {
+    if let Value::Object(fields) = &mut object {
+        for (name, value) in &candidate.extra {
+            if !fields.contains_key(name) {
+                fields.insert(name.clone(), json!(value));
+            }
+        }
+    }
+    object
+}
+
 /// Maps a failed call to Remote onto our codes.
-fn upstream_error(error: UpstreamError) -> ApiError {
+pub(crate) fn upstream_error(error: UpstreamError) -> ApiError {
     match error {
         UpstreamError::Unauthorized => ApiError::new(
             ErrorCode::ReconsentRequired,

@@ -91,6 +91,11 @@ fn endpoint_label(method: &Method, path: &str) -> String {
             Some((_, tail)) => format!("/v1/employments/{{id}}/{tail}"),
             None => "/v1/employments/{id}".to_owned(),
         },
+        _ if path.starts_with("/v1/countries/")
+            && path.ends_with("/employment_basic_information") =>
+        {
+            "/v1/countries/{code}/employment_basic_information".to_owned()
+        }
         _ => match path.strip_prefix("/v1/webhook-callbacks/") {
             Some(rest) if !rest.is_empty() => "/v1/webhook-callbacks/{id}".to_owned(),
             _ => path.to_owned(),
@@ -228,14 +233,16 @@ impl RemoteApi {
         })
     }
 
-    /// `POST /v1/employments`.
+    /// `POST /v1/employments?json_schema_version=N`.
     pub async fn create_employment(
         &self,
         token: &SecretString,
         body: &Value,
+        json_schema_version: u32,
     ) -> Result<CreatedEmployment, UpstreamError> {
+        let query = [("json_schema_version", json_schema_version.to_string())];
         let answer = self
-            .call(Method::POST, "/v1/employments", token, &[], Some(body))
+            .call(Method::POST, "/v1/employments", token, &query, Some(body))
             .await?;
         let id = answer
             .pointer("/data/employment/id")

@@ -5,6 +5,7 @@
 mod api;
 mod breaker;
 mod employment_reads;
+mod forms;
 mod webhook_callbacks;
 
 pub use breaker::CircuitBreaker;

@@ -28,6 +28,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/connect", post(connect))
         .route("/flows/{flow_id}", get(flow))
         .route("/countries", get(list_countries))
+        .route("/countries/{code}/form", get(country_form))
         .route("/openapi.json", get(super::openapi::document))
         .merge(super::hires::router())
 }
@@ -147,4 +148,25 @@ pub(super) async fn list_countries(
     Ok(Json(Countries {
         countries: countries::hireable(&list),
     }))
+}
+
+#[utoipa::path(get, path = "/api/v1/countries/{code}/form", tag = "hires", security(("site_token" = [])),
+    params(("code" = String, Path, description = "ISO 3166-1 alpha-2 or alpha-3, any case")),
+    responses(
+        (status = 200, description = "The fields Remote needs in that country beyond the five candidate fields, at HWR_REMOTE_JSON_SCHEMA_VERSION", body = hwr_protocol::CountryForm),
+        (status = 409, description = "`not_connected` or `reconsent_required`: the form is read with the company's token", body = hwr_protocol::ErrorBody),
+        (status = 422, description = "`unsupported_country` or an unknown code", body = hwr_protocol::ErrorBody),
+        (status = 502, description = "Remote is not answering and no form is cached", body = hwr_protocol::ErrorBody),
+    ))]
+pub(super) async fn country_form(
+    State(state): State<AppState>,
+    SiteUser(user): SiteUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<hwr_protocol::CountryForm>> {
+    let token = crate::tokens::access_token(&state, &user, None).await?;
+    let list = countries::all(&state, Some(&token.access_token)).await?;
+    let country = countries::resolve(&list, &code)?;
+    Ok(Json(
+        crate::forms::for_country(&state, &token.access_token, &country.code).await?,
+    ))
 }

@@ -50,6 +50,7 @@ impl Modify for Credentials {
         super::hires::one,
         super::hires::list,
         super::api::list_countries,
+        super::api::country_form,
         super::remote_webhook::receive,
         super::widget::asset,
         super::widget::unversioned_asset,

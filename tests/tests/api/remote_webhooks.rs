@@ -509,6 +509,12 @@ async fn the_reconcile_catches_a_change_no_webhook_announced(db: Db) {
     // Assert: the status is read again, and the callback is registered again.
     wait_for_status(app, &setup.user, hire_id, "invited").await;
     wait_for_callbacks(app, &setup.user, 1).await;
+    setup
+        .receiver
+        .wait_until(Duration::from_secs(15), |r| {
+            r.iter().any(|d| d.json()["type"] == "hire.status_changed")
+        })
+        .await;
     assert_eq!(status_changes(&setup).len(), 1);
 }
 
