@@ -15,8 +15,12 @@ fn employments_of(state: &Value, email: &str) -> usize {
         .expect("employments")
         .iter()
         .filter(|e| {
-            e["personal_email"].as_str().is_some_and(|m| m.eq_ignore_ascii_case(email))
-                || e["basic_information"]["email"].as_str().is_some_and(|m| m.eq_ignore_ascii_case(email))
+            e["personal_email"]
+                .as_str()
+                .is_some_and(|m| m.eq_ignore_ascii_case(email))
+                || e["basic_information"]["email"]
+                    .as_str()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(email))
         })
         .count()
 }
@@ -27,7 +31,11 @@ async fn another_user_of_the_company_gets_the_earlier_hire_and_nothing_is_posted
     let (first, second) = (unique_user(), unique_user());
     app.connect_and_consent(&first).await;
     app.connect_and_consent(&second).await;
-    let earlier = json_body(app.hire(&first, &new_key(), &ana()).await, StatusCode::CREATED).await;
+    let earlier = json_body(
+        app.hire(&first, &new_key(), &ana()).await,
+        StatusCode::CREATED,
+    )
+    .await;
     let posts = app.sandbox_state().await["employment_posts"].clone();
 
     // Act
@@ -37,10 +45,16 @@ async fn another_user_of_the_company_gets_the_earlier_hire_and_nothing_is_posted
     assert_eq!(again["already_hired"], true);
     assert_eq!(again["hire_id"], earlier["hire_id"]);
     assert_eq!(again["employment_id"], earlier["employment_id"]);
-    assert_ne!(again["redirect_url"], earlier["redirect_url"], "a fresh one-time link");
+    assert_ne!(
+        again["redirect_url"], earlier["redirect_url"],
+        "a fresh one-time link"
+    );
     let state = app.sandbox_state().await;
     assert_eq!(state["employment_posts"], posts);
-    assert_eq!(employments_of(&state, ana()["personal_email"].as_str().expect("an email")), 1);
+    assert_eq!(
+        employments_of(&state, ana()["personal_email"].as_str().expect("an email")),
+        1
+    );
 }
 
 async fn an_employment_we_did_not_create_gets_a_hire_record_of_its_own(db: Db) {
@@ -49,7 +63,11 @@ async fn an_employment_we_did_not_create_gets_a_hire_record_of_its_own(db: Db) {
     let (first, second) = (unique_user(), unique_user());
     app.connect_and_consent(&first).await;
     app.connect_and_consent(&second).await;
-    let earlier = json_body(app.hire(&first, &new_key(), &ana()).await, StatusCode::CREATED).await;
+    let earlier = json_body(
+        app.hire(&first, &new_key(), &ana()).await,
+        StatusCode::CREATED,
+    )
+    .await;
     app.store().erase_site_user(&first).await.expect("erased");
     let posts = app.sandbox_state().await["employment_posts"].clone();
 
@@ -63,7 +81,14 @@ async fn an_employment_we_did_not_create_gets_a_hire_record_of_its_own(db: Db) {
     assert_ne!(found["hire_id"], earlier["hire_id"], "a record of its own");
     assert_eq!(again["hire_id"], found["hire_id"], "made once");
     let read = json_body(
-        app.get(&second, &format!("/api/v1/hires/{}", found["hire_id"].as_str().expect("an id"))).await,
+        app.get(
+            &second,
+            &format!(
+                "/api/v1/hires/{}",
+                found["hire_id"].as_str().expect("an id")
+            ),
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -90,7 +115,8 @@ async fn concurrent_hires_of_one_new_candidate_make_one_employment(db: Db) {
         let status = answer.status();
         let body: Value = answer.json().await.expect("JSON");
         assert!(
-            status == StatusCode::CREATED || (status == StatusCode::OK && body["already_hired"] == true),
+            status == StatusCode::CREATED
+                || (status == StatusCode::OK && body["already_hired"] == true),
             "{status}: {body}"
         );
         if status == StatusCode::CREATED {
@@ -101,8 +127,15 @@ async fn concurrent_hires_of_one_new_candidate_make_one_employment(db: Db) {
     assert_eq!(created, 1, "one hire created");
     let distinct: std::collections::BTreeSet<String> =
         employment_ids.iter().map(Value::to_string).collect();
-    assert_eq!(distinct.len(), 1, "every answer names the same employment: {distinct:?}");
-    assert_eq!(employments_of(&app.sandbox_state().await, "race@example.com"), 1);
+    assert_eq!(
+        distinct.len(),
+        1,
+        "every answer names the same employment: {distinct:?}"
+    );
+    assert_eq!(
+        employments_of(&app.sandbox_state().await, "race@example.com"),
+        1
+    );
 }
 
 on_both_databases!(

@@ -39,15 +39,31 @@ async fn a_hire_is_read_by_its_user_and_by_the_server_key_and_by_nobody_else(db:
     let app = app_with_server_key(db).await;
     let user = unique_user();
     app.connect_and_consent(&user).await;
-    let hired = json_body(app.hire(&user, &new_key(), &ana()).await, StatusCode::CREATED).await;
-    let path = format!("/api/v1/hires/{}", hired["hire_id"].as_str().expect("an id"));
+    let hired = json_body(
+        app.hire(&user, &new_key(), &ana()).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/hires/{}",
+        hired["hire_id"].as_str().expect("an id")
+    );
 
     // Act
     let own = json_body(app.get(&user, &path).await, StatusCode::OK).await;
     let server = json_body(server_get(&app, &path).await, StatusCode::OK).await;
     let stranger = app.get(&unique_user(), &path).await;
-    let from_a_page = send(app.request(reqwest::Method::GET, &path).bearer_auth(SERVER_KEY)).await;
-    let wrong_key = send(app.client.get(app.url(&path)).bearer_auth(format!("{SERVER_KEY}x"))).await;
+    let from_a_page = send(
+        app.request(reqwest::Method::GET, &path)
+            .bearer_auth(SERVER_KEY),
+    )
+    .await;
+    let wrong_key = send(
+        app.client
+            .get(app.url(&path))
+            .bearer_auth(format!("{SERVER_KEY}x")),
+    )
+    .await;
 
     // Assert
     assert_eq!(own, server);
@@ -74,9 +90,14 @@ async fn the_email_lookup_finds_the_companys_hires_for_those_emails_only(db: Db)
     app.connect_and_consent(&first).await;
     app.connect_and_consent(&second).await;
     let mut hired = Vec::new();
-    for (user, email) in [(&first, "ana@example.com"), (&second, "bo@example.com"), (&first, "cy@example.com")] {
+    for (user, email) in [
+        (&first, "ana@example.com"),
+        (&second, "bo@example.com"),
+        (&first, "cy@example.com"),
+    ] {
         let body = json_body(
-            app.hire(user, &new_key(), &ana_with("personal_email", email)).await,
+            app.hire(user, &new_key(), &ana_with("personal_email", email))
+                .await,
             StatusCode::CREATED,
         )
         .await;
@@ -85,12 +106,17 @@ async fn the_email_lookup_finds_the_companys_hires_for_those_emails_only(db: Db)
 
     // Act: the widget's one lookup per page, emails in another case, one unknown.
     let found = json_body(
-        app.get(&first, "/api/v1/hires?email=ANA@example.com&email=bo@example.com&email=nobody@example.com").await,
+        app.get(
+            &first,
+            "/api/v1/hires?email=ANA@example.com&email=bo@example.com&email=nobody@example.com",
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
     let not_connected = json_body(
-        app.get(&unique_user(), "/api/v1/hires?email=ana@example.com").await,
+        app.get(&unique_user(), "/api/v1/hires?email=ana@example.com")
+            .await,
         StatusCode::OK,
     )
     .await;
@@ -111,14 +137,20 @@ async fn a_users_hires_are_listed_with_the_server_key_only(db: Db) {
     let mut own = Vec::new();
     for email in ["one@example.com", "two@example.com"] {
         let body = json_body(
-            app.hire(&user, &new_key(), &ana_with("personal_email", email)).await,
+            app.hire(&user, &new_key(), &ana_with("personal_email", email))
+                .await,
             StatusCode::CREATED,
         )
         .await;
         own.push(body["hire_id"].as_str().expect("an id").to_owned());
     }
     json_body(
-        app.hire(&other, &new_key(), &ana_with("personal_email", "three@example.com")).await,
+        app.hire(
+            &other,
+            &new_key(),
+            &ana_with("personal_email", "three@example.com"),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
@@ -136,7 +168,12 @@ async fn a_users_hires_are_listed_with_the_server_key_only(db: Db) {
     own.sort();
     assert_eq!(ids(&listed), own);
     assert_error(with_a_site_token, StatusCode::UNAUTHORIZED, "unauthorized").await;
-    assert_error(nothing_asked, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_error(
+        nothing_asked,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
 }
 
 on_both_databases!(
