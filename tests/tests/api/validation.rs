@@ -133,54 +133,73 @@ async fn malformed_or_misshapen_bodies_are_refused_in_our_shape(db: Db) {
     unknown_field["salary"] = json!(100_000);
     let mut null_field = ana();
     null_field["job_title"] = Value::Null;
-    let cases: Vec<(&str, Option<&str>, Vec<u8>)> = vec![
+    // What, content type, body, and the status it gets: 400 for a body that is not JSON, 415
+    // for one that does not say it is JSON, 422 for JSON of the wrong shape.
+    let cases: Vec<(&str, Option<&str>, Vec<u8>, u16)> = vec![
         (
             "not JSON",
             Some("application/json"),
             b"{\"full_name\": ".to_vec(),
+            400,
         ),
-        ("empty", Some("application/json"), Vec::new()),
-        ("an array", Some("application/json"), b"[1,2,3]".to_vec()),
-        ("a string", Some("application/json"), b"\"Ana\"".to_vec()),
+        ("empty", Some("application/json"), Vec::new(), 400),
+        (
+            "an array",
+            Some("application/json"),
+            b"[1,2,3]".to_vec(),
+            422,
+        ),
+        (
+            "a string",
+            Some("application/json"),
+            b"\"Ana\"".to_vec(),
+            422,
+        ),
         (
             "a number for a name",
             Some("application/json"),
             wrong_type.to_string().into_bytes(),
+            422,
         ),
         (
             "an unknown field",
             Some("application/json"),
             unknown_field.to_string().into_bytes(),
+            422,
         ),
         (
             "a null field",
             Some("application/json"),
             null_field.to_string().into_bytes(),
+            422,
         ),
         (
             "not UTF-8",
             Some("application/json"),
             vec![b'{', 0xff, 0xfe, b'}'],
+            400,
         ),
-        ("no content type", None, ana().to_string().into_bytes()),
+        ("no content type", None, ana().to_string().into_bytes(), 415),
         (
             "form-encoded",
             Some("application/x-www-form-urlencoded"),
             b"full_name=Ana".to_vec(),
+            415,
         ),
     ];
 
-    for (what, content_type, body) in cases {
+    for (what, content_type, body, expected) in cases {
         // Act
         let response = hire_with_raw_body(&app, &user, content_type, body).await;
 
         // Assert
         let status = response.status();
-        assert!(status.is_client_error(), "{what}: {status}");
+        assert_eq!(status.as_u16(), expected, "{what}");
         let text = response.text().await.expect("a body");
         let body: Value = serde_json::from_str(&text)
             .unwrap_or_else(|error| panic!("{what}: not JSON ({error}): {text}"));
         hwr_integration_tests::assert_error_shape(&body);
+        assert_eq!(body["error"]["code"], "validation_failed", "{what}: {body}");
     }
     assert_eq!(app.sandbox_state().await["employment_posts"], 0);
 }
