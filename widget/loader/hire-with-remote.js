@@ -32,6 +32,7 @@ const OBSERVED = [
   'personal-email',
   'provisional-start-date',
   'country-code',
+  'extra',
   'redirect',
   'lang',
 ];

@@ -69,6 +69,12 @@ export interface HireWithRemoteAttributes {
   'provisional-start-date'?: string;
   /** ISO 3166-1 alpha-2 or alpha-3, any case. */
   'country-code'?: string;
+  /**
+   * JSON object pre-filling the country's extra fields by name, e.g.
+   * `{"tax_job_category":"engineering"}` (strings, arrays of strings, whole numbers). Invalid
+   * JSON is ignored with a console warning.
+   */
+  extra?: string;
   /** `none`: the page handles `hwr:success` itself instead of going to onboarding. */
   redirect?: 'none' | 'auto';
   lang?: 'en' | 'pt' | 'de';

@@ -2,8 +2,8 @@
 //! `Authorization` header (never in a URL) and no cookies: identity comes from the token alone.
 
 use hwr_protocol::{
-    Candidate, ConnectResponse, ConnectionStatus, Country, ErrorCode, FlowResponse, HireResponse,
-    IDEMPOTENCY_KEY_HEADER,
+    Candidate, ConnectResponse, ConnectionStatus, Country, CountryForm, ErrorCode, FlowResponse,
+    HireResponse, IDEMPOTENCY_KEY_HEADER,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -73,6 +73,16 @@ impl Api {
     /// `GET /api/v1/countries`: the hireable countries.
     pub(crate) async fn countries(&self) -> Result<Vec<Country>, ApiError> {
         self.call("GET", "/api/v1/countries", None, None, Body::countries)
+            .await
+    }
+
+    /// `GET /api/v1/countries/{code}/form`: the country's extra candidate fields.
+    pub(crate) async fn country_form(&self, country: &str) -> Result<CountryForm, ApiError> {
+        let path = format!(
+            "/api/v1/countries/{}/form",
+            js_sys::encode_uri_component(country)
+        );
+        self.call("GET", &path, None, None, Body::country_form)
             .await
     }
 

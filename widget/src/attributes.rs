@@ -1,12 +1,16 @@
 //! The `<hire-with-remote>` element's attributes and what they mean, parsed without the DOM so the
 //! rules (which attribute fills which candidate field, `redirect="none"`, `lang`) live in one place.
 
-use hwr_protocol::{Candidate, CandidateField};
+use std::collections::BTreeMap;
+
+use hwr_protocol::{Candidate, CandidateField, ExtraValue};
+use wasm_bindgen::JsValue;
 
 use crate::i18n::Lang;
+use crate::wire;
 
 /// Every attribute the custom element observes; the loader's `observedAttributes` is this list.
-pub const OBSERVED_ATTRIBUTES: [&str; 9] = [
+pub const OBSERVED_ATTRIBUTES: [&str; 10] = [
     "backend",
     "token",
     "full-name",
@@ -14,6 +18,7 @@ pub const OBSERVED_ATTRIBUTES: [&str; 9] = [
     "personal-email",
     "provisional-start-date",
     "country-code",
+    "extra",
     "redirect",
     "lang",
 ];
@@ -95,6 +100,7 @@ impl ElementConfig {
             "token" => self.token = value.unwrap_or_default().trim().to_owned(),
             "redirect" => self.redirect = Redirect::from_attribute(value),
             "lang" => self.lang = value.filter(|v| !v.trim().is_empty()).map(Lang::from_tag),
+            "extra" => self.candidate.extra = extra_attribute(value.unwrap_or_default()),
             _ => match candidate_field(name) {
                 Some(field) => set_field(
                     &mut self.candidate,
@@ -106,6 +112,21 @@ impl ElementConfig {
         }
         true
     }
+}
+
+/// The `extra` attribute (`{"tax_job_category":"engineering"}`): the country's extra fields,
+/// pre-filled. Anything but a JSON object is ignored, with a warning in the console for the job
+/// site's engineers.
+fn extra_attribute(text: &str) -> BTreeMap<String, ExtraValue> {
+    if text.trim().is_empty() {
+        return BTreeMap::new();
+    }
+    wire::extra_attribute(text).unwrap_or_else(|| {
+        web_sys::console::warn_1(&JsValue::from_str(
+            "hire-with-remote: the extra attribute is not a JSON object; it is ignored.",
+        ));
+        BTreeMap::new()
+    })
 }
 
 /// Trims whitespace and trailing slashes so paths can be appended with one `/`.

@@ -5,7 +5,8 @@
 //! [`Flow`], so the view only renders.
 
 use hwr_protocol::{
-    Candidate, CandidateField, ConnectionStatus, ErrorCode, FieldErrors, FlowError, HireResponse,
+    Candidate, CandidateField, ConnectionStatus, ErrorCode, FieldErrors, FieldType, FlowError,
+    HireResponse,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -128,6 +129,9 @@ impl Flow {
         }
         if errors.is_none() {
             page::load_countries(&api);
+            if page::connection(&api) == ConnectionCheck::Known(ConnectionStatus::Connected) {
+                page::prefetch_form(&api, &candidate.country_code);
+            }
         }
     }
 
@@ -194,9 +198,8 @@ impl Flow {
         }
         match page::connection(&api) {
             ConnectionCheck::Known(ConnectionStatus::Connected) => {
-                let key = self.key_for(&candidate);
                 self.phase.set(Phase::Submitting);
-                spawn_local(self.hire(api, candidate, key));
+                spawn_local(self.check_country_form_then_hire(api, candidate));
             }
             ConnectionCheck::Failed(ApiError::Network) => {
                 // A popup would only show an error page: say what is wrong instead, and ask
@@ -228,6 +231,25 @@ impl Flow {
         let lang = self.lang.try_get_untracked().unwrap_or_default();
         let name = country_name(country, lang.tag()).unwrap_or_else(|| country.to_owned());
         Some(fill(lang.strings().unsupported_country, &name))
+    }
+
+    /// Connected: the country's extra fields are known (the page fetches each country's form
+    /// once), so a missing one is asked for before anything is sent. A form the backend cannot
+    /// give leaves the check to the server's `validation_failed`.
+    async fn check_country_form_then_hire(self, api: Api, candidate: Candidate) {
+        if let Some(form) = page::country_form(&api, &candidate.country_code).await {
+            if !self.alive() {
+                return;
+            }
+            let errors = FormState::check_country_form(&form, &candidate);
+            self.form.show_extras(&form, &errors, &candidate);
+            if !errors.is_empty() {
+                self.show_field_errors(errors, &candidate);
+                return self.set_phase(Phase::Idle);
+            }
+        }
+        let key = self.key_for(&candidate);
+        self.hire(api, candidate, key).await
     }
 
     async fn connect_then_hire(
@@ -459,6 +481,33 @@ impl Flow {
     }
 
     fn show_field_errors(self, errors: FieldErrors, current: &Candidate) {
+        // A message for a field that is not one of the five (nor shown yet) is about one of the
+        // country's extra fields: the country's form says how to ask for it.
+        let shown = self.form.extra_shown.get_untracked();
+        let unknown = errors.keys().any(|name| {
+            !CandidateField::ALL.iter().any(|f| f.as_str() == name)
+                && !shown.iter().any(|f| f.name == *name)
+        });
+        if let Some(api) = unknown
+            .then(|| api_for(&self.backend.get_untracked(), &self.token.get_untracked()))
+            .flatten()
+        {
+            let (errors, current) = (errors.clone(), current.clone());
+            spawn_local(async move {
+                if let Some(form) = page::country_form(&api, &current.country_code).await {
+                    if self.alive() {
+                        self.form.show_extras(&form, &errors, &current);
+                        if form
+                            .fields
+                            .iter()
+                            .any(|f| f.field_type == FieldType::Countries && f.options.is_empty())
+                        {
+                            page::load_countries(&api);
+                        }
+                    }
+                }
+            });
+        }
         self.form.show_errors(errors, current);
         if self.form.shows_country() {
             if let Some(api) = api_for(&self.backend.get_untracked(), &self.token.get_untracked()) {

@@ -1,7 +1,11 @@
 //! The small inline form that asks for missing or invalid candidate fields before anything is
 //! sent, and shows the server's field errors next to their fields.
 
-use hwr_protocol::{Candidate, CandidateField, Country, FieldErrors};
+use std::collections::BTreeMap;
+
+use hwr_protocol::{
+    Candidate, CandidateField, Country, CountryForm, ExtraValue, FieldErrors, FieldType, FormField,
+};
 use js_sys::Reflect;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
@@ -10,8 +14,9 @@ use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 use crate::attributes::set_field;
 use crate::browser::today;
 use crate::dom::{self, Scope};
+use crate::extra_fields::{extra_field_view, typed_extra};
 use crate::flow::Flow;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, TOO_EARLY_FIELD};
 
 /// The form's state: which fields it shows, what the employer typed, and the messages per field.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +27,12 @@ pub(crate) struct FormState {
     pub(crate) values: RwSignal<Candidate>,
     /// Messages by field wire name, from local validation or the server.
     pub(crate) errors: RwSignal<FieldErrors>,
+    /// The country's extra fields on display, in the country form's order. Empty: none.
+    pub(crate) extra_shown: RwSignal<Vec<FormField>>,
+    /// What was chosen or typed into them, by field name (a number as typed, converted when sent).
+    pub(crate) extra_values: RwSignal<BTreeMap<String, ExtraValue>>,
+    /// The earliest start date the country's form allows, when it says.
+    pub(crate) min_start: RwSignal<Option<String>>,
 }
 
 impl FormState {
@@ -30,6 +41,9 @@ impl FormState {
             shown: RwSignal::new(Vec::new()),
             values: RwSignal::new(Candidate::default()),
             errors: RwSignal::new(FieldErrors::new()),
+            extra_shown: RwSignal::new(Vec::new()),
+            extra_values: RwSignal::new(BTreeMap::new()),
+            min_start: RwSignal::new(None),
         }
     }
 
@@ -41,7 +55,95 @@ impl FormState {
         for field in shown {
             set_field(&mut merged, field, typed.get(field).to_owned());
         }
+        // The shown extra fields' answers replace the host's; an emptied one is left out.
+        let extra_shown = self.extra_shown.get_untracked();
+        let extra_values = self.extra_values.get_untracked();
+        let from_host = merged
+            .extra
+            .iter()
+            .filter(|(name, _)| !extra_shown.iter().any(|f| f.name == **name))
+            .map(|(name, value)| (name.clone(), value.clone()));
+        let typed = extra_shown.iter().filter_map(|field| {
+            let value = match extra_values.get(&field.name)? {
+                ExtraValue::Text(text) if field.field_type == FieldType::Number => text
+                    .trim()
+                    .parse()
+                    .map_or_else(|_| ExtraValue::Text(text.clone()), ExtraValue::Number),
+                other => other.clone(),
+            };
+            (!is_empty(&value)).then(|| (field.name.clone(), value))
+        });
+        merged.extra = from_host.chain(typed).collect();
         merged
+    }
+
+    /// What the country's form needs that `candidate` lacks: its required extra fields without
+    /// an answer, and a start date before the form's earliest one.
+    pub(crate) fn check_country_form(form: &CountryForm, candidate: &Candidate) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        for field in form.fields.iter().filter(|f| f.required) {
+            if candidate.extra.get(&field.name).is_none_or(is_empty) {
+                errors.insert(field.name.clone(), vec![REQUIRED.to_owned()]);
+            }
+        }
+        if let Some(min) = &form.min_start_date {
+            // `YYYY-MM-DD` (already validated) sorts as dates do.
+            if candidate.provisional_start_date.as_str() < min.as_str() {
+                let field = CandidateField::ProvisionalStartDate.as_str().to_owned();
+                errors.insert(field, vec![TOO_EARLY_FIELD.to_owned()]);
+            }
+        }
+        errors
+    }
+
+    /// Shows the country form's fields named in `errors` (keeping those of this form already
+    /// shown; another country's go), starting from the candidate's answers, and honours the
+    /// form's earliest start date.
+    pub(crate) fn show_extras(
+        &self,
+        form: &CountryForm,
+        errors: &FieldErrors,
+        current: &Candidate,
+    ) {
+        let already = self.extra_shown.get_untracked();
+        let shown: Vec<FormField> = form
+            .fields
+            .iter()
+            .filter(|f| errors.contains_key(&f.name) || already.iter().any(|a| a.name == f.name))
+            .cloned()
+            .collect();
+        let mut values = self.extra_values.get_untracked();
+        for field in shown
+            .iter()
+            .filter(|f| !already.iter().any(|a| a.name == f.name))
+        {
+            if let Some(value) = current.extra.get(&field.name) {
+                let value = match value {
+                    ExtraValue::Number(number) => ExtraValue::Text(number.to_string()),
+                    other => other.clone(),
+                };
+                values.insert(field.name.clone(), value);
+            }
+        }
+        self.extra_values.set(values);
+        if shown != already {
+            self.extra_shown.set(shown);
+        }
+        if self.min_start.get_untracked() != form.min_start_date {
+            self.min_start.set(form.min_start_date.clone());
+        }
+    }
+
+    /// Stores an extra field's answer and clears its message, as [`FormState::typed`] does.
+    pub(crate) fn typed_extra(&self, name: &str, value: ExtraValue) {
+        let mut values = self.extra_values.get_untracked();
+        values.insert(name.to_owned(), value);
+        self.extra_values.set(values);
+        let mut errors = self.errors.get_untracked();
+        if let Some(messages) = errors.get_mut(name).filter(|m| !m.is_empty()) {
+            messages.clear();
+            self.errors.set(errors);
+        }
     }
 
     /// Shows the fields named in `errors` (keeping those already shown) with their messages;
@@ -96,6 +198,18 @@ impl FormState {
     }
 }
 
+/// The message `Candidate::validate` gives a missing field.
+const REQUIRED: &str = "is required";
+
+/// An unanswered extra field (an empty text, no choice).
+fn is_empty(value: &ExtraValue) -> bool {
+    match value {
+        ExtraValue::Text(text) => text.trim().is_empty(),
+        ExtraValue::Many(items) => items.is_empty(),
+        ExtraValue::Number(_) | ExtraValue::Flag(_) => false,
+    }
+}
+
 /// The field's first message, if it has one.
 fn first_message(errors: &FieldErrors, field: CandidateField) -> Option<&String> {
     errors.get(field.as_str())?.first()
@@ -133,8 +247,13 @@ pub(crate) fn inline_form(
     scope.effect(move || dom::flag(&disabled, "disabled", phase.get().is_busy()));
     // One listener for every control; capture, because `input` from a script need not bubble.
     scope.listen(&fieldset, &["input", "change"], true, move |event| {
-        if let Some((field, value)) = event.target().and_then(|target| typed_value(&target)) {
+        let Some(target) = event.target() else {
+            return;
+        };
+        if let Some((field, value)) = typed_value(&target) {
             form.typed(field, value);
+        } else if let Some((name, value)) = typed_extra(&target, form) {
+            form.typed_extra(&name, value);
         }
     });
 
@@ -142,12 +261,12 @@ pub(crate) fn inline_form(
     let mut fields = Scope::default();
     let mut field_elements: Vec<Element> = Vec::new();
     scope.effect(move || {
-        let shown = form.shown.get();
+        let (shown, extras) = (form.shown.get(), form.extra_shown.get());
         for element in field_elements.drain(..) {
             element.remove();
         }
         fields.clear();
-        if shown.is_empty() {
+        if shown.is_empty() && extras.is_empty() {
             fieldset.remove();
             return;
         }
@@ -155,6 +274,10 @@ pub(crate) fn inline_form(
         untrack(|| {
             for field in shown {
                 let element = field_view(&mut fields, &fieldset, field, flow, &id_prefix);
+                field_elements.push(element);
+            }
+            for field in extras {
+                let element = extra_field_view(&mut fields, &fieldset, field, flow, &id_prefix);
                 field_elements.push(element);
             }
         });
@@ -229,7 +352,7 @@ fn field_view(
                     CountryList::Loaded(list) => {
                         country_select(&mut controls, &control, list, lang)
                     }
-                    _ => input_control(&mut controls, &control, "text", None),
+                    _ => input_control(&mut controls, &control, "text"),
                 });
                 let _ = match current.replace(element.clone()) {
                     Some(old) => old.replace_with_with_node_1(&element),
@@ -238,8 +361,14 @@ fn field_view(
             });
         }
         CandidateField::ProvisionalStartDate => {
-            let min = today().to_string();
-            let input = input_control(scope, &control, "date", Some(&min));
+            let input = input_control(scope, &control, "date");
+            // Today, or the country form's earliest start when that is later.
+            let bounded = input.clone();
+            scope.effect(move || {
+                let today = today().to_string();
+                let min = form.min_start.get().filter(|min| *min > today);
+                dom::attributes(&bounded, &[("min", min.as_deref().unwrap_or(&today))]);
+            });
             let _ = wrapper.insert_before(&input, Some(&message));
         }
         CandidateField::PersonalEmail | CandidateField::FullName | CandidateField::JobTitle => {
@@ -248,7 +377,7 @@ fn field_view(
             } else {
                 "text"
             };
-            let input = input_control(scope, &control, kind, None);
+            let input = input_control(scope, &control, kind);
             let _ = wrapper.insert_before(&input, Some(&message));
         }
     }
@@ -285,12 +414,9 @@ impl Control {
     }
 }
 
-fn input_control(scope: &mut Scope, control: &Control, kind: &str, min: Option<&str>) -> Element {
+fn input_control(scope: &mut Scope, control: &Control, kind: &str) -> Element {
     let input = control.element(scope, "input", "hwr-field__input");
     dom::attributes(&input, &[("type", kind)]);
-    if let Some(min) = min {
-        dom::attributes(&input, &[("min", min)]);
-    }
     let (values, field) = (control.form.values, control.field);
     let typed: HtmlInputElement = input.clone().unchecked_into();
     scope.effect(move || typed.set_value(values.get().get(field)));

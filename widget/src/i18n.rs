@@ -54,6 +54,9 @@ pub(crate) fn fill(template: &str, value: &str) -> String {
 /// the same.
 pub(crate) const UNSUPPORTED_COUNTRY_FIELD: &str = "is not a country Remote can hire in";
 
+/// The widget's field message for a start date before the country form's earliest one.
+pub(crate) const TOO_EARLY_FIELD: &str = "is before the earliest start date in this country";
+
 /// One language's strings.
 pub(crate) struct Strings {
     pub(crate) button: &'static str,
@@ -79,6 +82,8 @@ pub(crate) struct Strings {
     pub(crate) redirect_failed: &'static str,
     pub(crate) form_legend: &'static str,
     pub(crate) choose_country: &'static str,
+    /// The empty first entry of a country form's `<select>`.
+    pub(crate) choose_option: &'static str,
     /// The button of a candidate the company employs already.
     pub(crate) open_in_remote: &'static str,
     /// Sending such a candidate: the backend answers with a fresh onboarding link.
@@ -103,6 +108,7 @@ struct FieldMessages {
     date_past: &'static str,
     country: &'static str,
     country_unsupported: &'static str,
+    too_early: &'static str,
 }
 
 impl Strings {
@@ -142,6 +148,7 @@ impl Strings {
             "must not be in the past" => m.date_past,
             "must be an ISO 3166-1 alpha-2 or alpha-3 code" => m.country,
             UNSUPPORTED_COUNTRY_FIELD => m.country_unsupported,
+            TOO_EARLY_FIELD => m.too_early,
             other => other,
         }
     }
@@ -186,6 +193,7 @@ static EN: Strings = Strings {
     redirect_failed: "Remote could not complete the hire. Please try again.",
     form_legend: "Remote needs a few more details",
     choose_country: "Choose a country",
+    choose_option: "Choose…",
     open_in_remote: "Open in Remote",
     opening: "Opening this hire in Remote…",
     already_hired: "Already in Remote; nothing new was created.",
@@ -206,6 +214,7 @@ static EN: Strings = Strings {
         date_past: "Choose today or a later date.",
         country: "Choose a country.",
         country_unsupported: "Choose a country Remote can hire in.",
+        too_early: "Choose a later date: the earliest start in this country is later.",
     },
     statuses: [
         "Created",
@@ -244,6 +253,7 @@ static PT: Strings = Strings {
     redirect_failed: "A Remote não conseguiu concluir a contratação. Tente novamente.",
     form_legend: "A Remote precisa de mais alguns dados",
     choose_country: "Escolha um país",
+    choose_option: "Escolha…",
     open_in_remote: "Abrir na Remote",
     opening: "A abrir esta contratação na Remote…",
     already_hired: "Já está na Remote; nada de novo foi criado.",
@@ -264,6 +274,7 @@ static PT: Strings = Strings {
         date_past: "Escolha hoje ou uma data posterior.",
         country: "Escolha um país.",
         country_unsupported: "Escolha um país onde a Remote possa contratar.",
+        too_early: "Escolha uma data posterior: neste país o início mais cedo é mais tarde.",
     },
     statuses: [
         "Criado",
@@ -302,6 +313,7 @@ static DE: Strings = Strings {
     redirect_failed: "Remote konnte die Einstellung nicht abschließen. Bitte erneut versuchen.",
     form_legend: "Remote braucht noch ein paar Angaben",
     choose_country: "Land wählen",
+    choose_option: "Bitte wählen…",
     open_in_remote: "In Remote öffnen",
     opening: "Diese Einstellung wird in Remote geöffnet…",
     already_hired: "Bereits bei Remote; nichts Neues angelegt.",
@@ -322,6 +334,8 @@ static DE: Strings = Strings {
         date_past: "Bitte heute oder ein späteres Datum wählen.",
         country: "Bitte ein Land wählen.",
         country_unsupported: "Bitte ein Land wählen, in dem Remote einstellen kann.",
+        too_early:
+            "Bitte ein späteres Datum wählen: in diesem Land ist der früheste Beginn später.",
     },
     statuses: [
         "Angelegt",

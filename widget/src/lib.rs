@@ -13,6 +13,7 @@ mod consent;
 mod dom;
 mod element;
 pub mod events;
+mod extra_fields;
 mod flow;
 mod form;
 mod hire_lookup;

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use hwr_protocol::ConnectionStatus;
+use hwr_protocol::{ConnectionStatus, CountryForm};
 use js_sys::{Function, Promise};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -42,6 +42,15 @@ struct Entry {
     generation: u32,
     countries: ArcRwSignal<CountryList>,
     hires: SharedBook,
+    /// The country forms asked for, by the code as the candidate gives it (upper-cased).
+    forms: Vec<(String, FormSlot)>,
+}
+
+/// One country's form: being fetched (with the widgets waiting for it), or its answer.
+enum FormSlot {
+    Loading(Vec<Function>),
+    /// `None`: the fetch failed; the hire goes ahead and the server checks the fields itself.
+    Known(Option<Rc<CountryForm>>),
 }
 
 impl Entry {
@@ -71,6 +80,7 @@ fn entry(api: &Api) -> SharedEntry {
             generation: 0,
             countries: ArcRwSignal::new(CountryList::NotLoaded),
             hires: SharedBook::default(),
+            forms: Vec::new(),
         }));
         entries.push(entry.clone());
         entry
@@ -185,4 +195,64 @@ pub(crate) fn load_countries(api: &Api) {
         };
         countries.set(list);
     });
+}
+
+/// The country's extra fields (`GET /api/v1/countries/{code}/form`), fetched once per country
+/// for every widget on the page; `None` when the backend could not say. Ask only once
+/// connected: the form is read with the company's token.
+pub(crate) async fn country_form(api: &Api, country: &str) -> Option<Rc<CountryForm>> {
+    let entry = entry(api);
+    let country = country.trim().to_ascii_uppercase();
+    let position = entry.borrow().forms.iter().position(|(c, _)| *c == country);
+    match position {
+        Some(index) => {
+            let waiting = Promise::new(&mut |resolve, _reject| {
+                if let FormSlot::Loading(waiting) = &mut entry.borrow_mut().forms[index].1 {
+                    waiting.push(resolve);
+                } else {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+            });
+            let _ = JsFuture::from(waiting).await;
+            let slot = &entry.borrow().forms[index].1;
+            match slot {
+                FormSlot::Known(form) => form.clone(),
+                FormSlot::Loading(_) => None,
+            }
+        }
+        None => {
+            let index = {
+                let mut borrowed = entry.borrow_mut();
+                borrowed
+                    .forms
+                    .push((country.clone(), FormSlot::Loading(Vec::new())));
+                borrowed.forms.len() - 1
+            };
+            let form = api.country_form(&country).await.ok().map(Rc::new);
+            let slot = FormSlot::Known(form.clone());
+            let old = std::mem::replace(&mut entry.borrow_mut().forms[index].1, slot);
+            if let FormSlot::Loading(waiting) = old {
+                for resolve in waiting {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+            }
+            form
+        }
+    }
+}
+
+/// Starts fetching the country's form unless the page has it or is fetching it, so that the
+/// click finds it ready.
+pub(crate) fn prefetch_form(api: &Api, country: &str) {
+    let known = entry(api)
+        .borrow()
+        .forms
+        .iter()
+        .any(|(c, _)| c.eq_ignore_ascii_case(country.trim()));
+    if !known {
+        let (api, country) = (api.clone(), country.to_owned());
+        spawn_local(async move {
+            let _ = country_form(&api, &country).await;
+        });
+    }
 }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use hwr_protocol::{
-    Candidate, ConnectResponse, ConnectionStatus, Country, FlowError, FlowResponse, FlowStatus,
-    HireResponse,
+    Candidate, ConnectResponse, ConnectionStatus, Country, CountryForm, ExtraValue, FieldOption,
+    FieldType, FlowError, FlowResponse, FlowStatus, FormField, HireResponse,
 };
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::JsValue;
@@ -63,6 +63,61 @@ impl Body {
             })
             .collect();
         Some(countries)
+    }
+
+    /// `GET /api/v1/countries/{code}/form`; fields without a name, a label or a known type are
+    /// skipped (a type added to the server later is left to the server's own check), and so are
+    /// options missing a field.
+    pub(crate) fn country_form(&self) -> Option<CountryForm> {
+        let fields = self
+            .list("fields")?
+            .iter()
+            .filter_map(|entry| {
+                let field_type = match text_field(&entry, "type")?.as_str() {
+                    "text" => FieldType::Text,
+                    "select" => FieldType::Select,
+                    "multiselect" => FieldType::Multiselect,
+                    "date" => FieldType::Date,
+                    "number" => FieldType::Number,
+                    "radio" => FieldType::Radio,
+                    "countries" => FieldType::Countries,
+                    _ => return None,
+                };
+                let options = Reflect::get(&entry, &JsValue::from_str("options"))
+                    .ok()
+                    .filter(Array::is_array)
+                    .map(|list| Array::from(&list).iter().collect::<Vec<_>>())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|option| {
+                        Some(FieldOption {
+                            value: text_field(&option, "value")?,
+                            label: text_field(&option, "label")?,
+                        })
+                    })
+                    .collect();
+                Some(FormField {
+                    name: text_field(&entry, "name")?,
+                    label: text_field(&entry, "label")?,
+                    field_type,
+                    required: Reflect::get(&entry, &JsValue::from_str("required"))
+                        .ok()
+                        .and_then(|flag| flag.as_bool())
+                        .unwrap_or(false),
+                    options,
+                    description: text_field(&entry, "description"),
+                })
+            })
+            .collect();
+        Some(CountryForm {
+            country_code: self.text("country_code").unwrap_or_default(),
+            json_schema_version: Reflect::get(&self.0, &JsValue::from_str("json_schema_version"))
+                .ok()
+                .and_then(|n| n.as_f64())
+                .map_or(0, |n| n as u32),
+            fields,
+            min_start_date: self.text("min_start_date"),
+        })
     }
 
     /// `POST /api/v1/connect`.
@@ -161,7 +216,64 @@ pub(crate) fn candidate_object(candidate: &Candidate) -> Object {
         &candidate.provisional_start_date,
     );
     set(&object, "country_code", &candidate.country_code);
+    if !candidate.extra.is_empty() {
+        let extra = Object::new();
+        for (name, value) in &candidate.extra {
+            let value = match value {
+                ExtraValue::Text(text) => JsValue::from_str(text),
+                ExtraValue::Many(items) => items
+                    .iter()
+                    .map(|i| JsValue::from_str(i))
+                    .collect::<Array>()
+                    .into(),
+                ExtraValue::Number(number) => JsValue::from_f64(*number as f64),
+                ExtraValue::Flag(flag) => JsValue::from_bool(*flag),
+            };
+            let _ = Reflect::set(&extra, &JsValue::from_str(name), &value);
+        }
+        let _ = Reflect::set(&object, &JsValue::from_str("extra"), &extra);
+    }
     object
+}
+
+/// An `extra` object (`{name: value}`) as the candidate's extra values: strings, arrays of
+/// strings, whole numbers and booleans; anything else is left out.
+pub(crate) fn extra_from(value: &JsValue) -> BTreeMap<String, ExtraValue> {
+    let mut extra = BTreeMap::new();
+    if !value.is_object() || Array::is_array(value) {
+        return extra;
+    }
+    for entry in Object::entries(&Object::from(value.clone())).iter() {
+        let pair = Array::from(&entry);
+        let (Some(name), item) = (pair.get(0).as_string(), pair.get(1)) else {
+            continue;
+        };
+        let read = if let Some(text) = item.as_string() {
+            Some(ExtraValue::Text(text))
+        } else if let Some(flag) = item.as_bool() {
+            Some(ExtraValue::Flag(flag))
+        } else if let Some(number) = item.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 9e15) {
+            Some(ExtraValue::Number(number as i64))
+        } else if Array::is_array(&item) {
+            Array::from(&item)
+                .iter()
+                .map(|i| i.as_string())
+                .collect::<Option<Vec<_>>>()
+                .map(ExtraValue::Many)
+        } else {
+            None
+        };
+        if let Some(read) = read {
+            extra.insert(name, read);
+        }
+    }
+    extra
+}
+
+/// The `extra` attribute's JSON text as extra values; `None` when it is not a JSON object.
+pub(crate) fn extra_attribute(text: &str) -> Option<BTreeMap<String, ExtraValue>> {
+    let value = JSON::parse(text).ok()?;
+    (value.is_object() && !Array::is_array(&value)).then(|| extra_from(&value))
 }
 
 /// A hire (`{hire_id, employment_id, redirect_url, status?, already_hired?}`); `None` unless
@@ -194,7 +306,9 @@ pub(crate) fn candidate_from(value: &JsValue) -> Option<Candidate> {
         personal_email: text_field(value, "personal_email")?,
         provisional_start_date: text_field(value, "provisional_start_date")?,
         country_code: text_field(value, "country_code")?,
-        extra: Default::default(),
+        extra: Reflect::get(value, &JsValue::from_str("extra"))
+            .map(|extra| extra_from(&extra))
+            .unwrap_or_default(),
     })
 }
 

@@ -13,6 +13,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 mod attributes;
+mod country_form;
 mod element;
 mod events;
 mod form;

@@ -207,7 +207,7 @@ impl FakeBackend {
         );
         let install = Function::new_with_args(
             "routes, reachable",
-            "const fake = { calls: [], urls: [], opened: 0, routes: {} };
+            "const fake = { calls: [], urls: [], bodies: [], opened: 0, routes: {} };
              for (const [call, body] of Object.entries(JSON.parse(routes))) {
                fake.routes[call] = { status: 200, body: JSON.stringify(body) };
              }
@@ -217,12 +217,19 @@ impl FakeBackend {
                fake.calls.push(call);
                fake.urls.push(call + url.search);
                if (!reachable) return Promise.reject(new TypeError('Failed to fetch'));
-               const route = fake.routes[call];
-               if (route === undefined) {
-                 return Promise.resolve(new Response(
-                   '{\"error\":{\"code\":\"not_found\",\"message\":\"Not found.\"}}', { status: 404 }));
-               }
-               return Promise.resolve(new Response(route.body, { status: route.status }));
+               const respond = () => {
+                 const route = fake.routes[call];
+                 if (route === undefined) {
+                   return new Response(
+                     '{\"error\":{\"code\":\"not_found\",\"message\":\"Not found.\"}}', { status: 404 });
+                 }
+                 return new Response(route.body, { status: route.status });
+               };
+               if (request.method === 'GET') return Promise.resolve(respond());
+               return request.clone().text().then((text) => {
+                 fake.bodies.push([call, text]);
+                 return respond();
+               });
              };
              window.open = () => { fake.opened += 1; return null; };
              return fake;",
@@ -254,6 +261,20 @@ impl FakeBackend {
             .iter()
             .filter_map(|url| url.as_string())
             .filter(|url| url == call || url.starts_with(&format!("{call}?")))
+            .collect()
+    }
+
+    /// The bodies sent to `call` (`"POST /api/v1/hires"`) so far, parsed.
+    pub(crate) fn bodies_of(&self, call: &str) -> Vec<JsValue> {
+        let bodies = Reflect::get(&self.fake, &"bodies".into()).expect("bodies");
+        Array::from(&bodies)
+            .iter()
+            .map(|pair| Array::from(&pair))
+            .filter(|pair| pair.get(0).as_string().as_deref() == Some(call))
+            .map(|pair| {
+                js_sys::JSON::parse(&pair.get(1).as_string().unwrap_or_default())
+                    .expect("a JSON body")
+            })
             .collect()
     }
 
