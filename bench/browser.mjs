@@ -369,6 +369,33 @@ async function coldLoad(browser, demo, { click, early = false }) {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    // Bytes on the wire per widget file (headers and compressed body, as Chromium received them).
+    const urls = new Map();
+    const encodings = new Map();
+    const wire = {};
+    const encoding = {};
+    cdp.on('Network.responseReceived', (e) => {
+      urls.set(e.requestId, e.response.url);
+      const headers = Object.fromEntries(
+        Object.entries(e.response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
+      );
+      encodings.set(e.requestId, headers['content-encoding'] ?? 'identity');
+    });
+    cdp.on('Network.loadingFinished', (e) => {
+      const url = urls.get(e.requestId) ?? '';
+      const path = url.startsWith(demo.backend) ? new URL(url).pathname : '';
+      const kind = path === '/widget/v1/hire-with-remote.js'
+        ? 'loader'
+        : path.startsWith('/widget/') && path.endsWith('.wasm')
+          ? 'wasm'
+          : path.startsWith('/widget/') && path.endsWith('.js')
+            ? 'glue'
+            : null;
+      if (kind) {
+        wire[kind] = e.encodedDataLength;
+        encoding[kind] = encodings.get(e.requestId);
+      }
+    });
     const backendRequests = [];
     page.on('request', (request) => {
       if (request.url().startsWith(demo.backend)) {
@@ -436,7 +463,7 @@ async function coldLoad(browser, demo, { click, early = false }) {
       };
       if (popup) await popup.close().catch(() => {});
     }
-    return { timing, clickResult };
+    return { timing, clickResult, wire, encoding };
   } finally {
     await context.close().catch(() => {});
   }
@@ -482,6 +509,11 @@ async function startup(browser, demo) {
     loads.push(await coldLoad(browser, demo, { click: true }));
   }
   const t = loads.map((l) => l.timing);
+  for (const kind of ['loader', 'glue', 'wasm']) {
+    const bytes = loads.map((l) => l.wire?.[kind]).filter((b) => Number.isFinite(b));
+    const used = [...new Set(loads.map((l) => l.encoding?.[kind]).filter(Boolean))].join('+');
+    if (bytes.length > 0) out('wire', kind, bytes.length, percentile(bytes, 50), used);
+  }
   summary('loader evaluated → first button interactive', t.map((x) => x.firstButton - x.defined));
   summary('loader evaluated → all 3 buttons interactive', t.map((x) => x.allButtons - x.defined));
   summary('navigation start → first button interactive', t.map((x) => x.firstButton));

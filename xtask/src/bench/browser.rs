@@ -285,3 +285,73 @@ pub(crate) fn render_allow(browser: &Browser, settings: &Settings) -> String {
     md.push('\n');
     md
 }
+
+/// One widget file on the wire: median bytes over the cold loads, and the encodings seen.
+fn wire(browser: &Browser, kind: &str) -> Option<(u64, String)> {
+    let row = browser
+        .rows("wire")
+        .find(|c| c.get(1).map(String::as_str) == Some(kind))?;
+    let bytes = row.get(3)?.parse::<f64>().ok()? as u64;
+    Some((bytes, row.get(4).cloned().unwrap_or_default()))
+}
+
+/// The bytes Chromium received for the loader and the widget code (headers included) against
+/// their gzip and brotli sizes: the table for §2 and the two budget rows.
+pub(crate) fn render_wire(browser: &Browser, weight: &[super::weight::Row]) -> (String, String) {
+    let ours = weight.iter().find(|r| r.kind == "ours");
+    let later = weight.iter().find(|r| r.kind == "later");
+    let (Some(loader), Some(glue), Some(wasm), Some(ours), Some(later)) = (
+        wire(browser, "loader"),
+        wire(browser, "glue"),
+        wire(browser, "wasm"),
+        ours,
+        later,
+    ) else {
+        return (String::new(), String::new());
+    };
+    let mut table = String::from(
+        "Bytes on the wire in the same cold loads (Chromium's `encodedDataLength` for each \
+         response: compressed body and headers), median, against each file's sizes from §1:\n\n\
+         | file | on the wire | encoding | gzip | brotli |\n|---|---:|---|---:|---:|\n",
+    );
+    let _ = writeln!(
+        table,
+        "| loader | {} | {} | {} | {} |",
+        super::kib(loader.0),
+        loader.1,
+        super::kib(ours.gzip),
+        super::kib(ours.brotli)
+    );
+    let code = glue.0 + wasm.0;
+    let _ = writeln!(
+        table,
+        "| widget code (glue + wasm) | {} | {} / {} | {} | {} |",
+        super::kib(code),
+        glue.1,
+        wasm.1,
+        super::kib(later.gzip),
+        super::kib(later.brotli)
+    );
+    let within = |bytes: u64, size: u64| (bytes as f64) <= (size as f64) * 1.10;
+    let brotli = glue.1 == "br" && wasm.1 == "br";
+    let code_target = if brotli { later.brotli } else { later.gzip };
+    let mut budgets = String::new();
+    let _ = writeln!(
+        budgets,
+        "| loader on the wire within 10 % of its gzip size | {} ({} on the wire, {} gzip) | {} |",
+        loader.1,
+        super::kib(loader.0),
+        super::kib(ours.gzip),
+        verdict(within(loader.0, ours.gzip), "its headers and encoding", "")
+    );
+    let _ = writeln!(
+        budgets,
+        "| widget code on the wire within 10 % of its brotli size | {} ({} on the wire, {} brotli, {} gzip) | {} |",
+        if brotli { "br" } else { "gzip: Chromium offers brotli only over https, and the demo is plain http on loopback, so it is held to its gzip size" },
+        super::kib(code),
+        super::kib(later.brotli),
+        super::kib(later.gzip),
+        verdict(within(code, code_target), "the encoding", "")
+    );
+    (table, budgets)
+}

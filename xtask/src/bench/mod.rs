@@ -437,6 +437,8 @@ fn render(
     md.push_str(&weight::render(&report.weight, &report.wasm_breakdown));
     md.push_str("\n## 2. Widget start-up in headless Chromium\n\n");
     md.push_str(&browser::render_startup(&report.browser));
+    md.push('\n');
+    md.push_str(&browser::render_wire(&report.browser, &report.weight).0);
     md.push_str("\n## 3. Allow → onboarding page\n\n");
     md.push_str(&browser::render_allow(&report.browser, settings));
     md.push_str("\n## 4. Backend overhead\n\n");
@@ -609,6 +611,7 @@ fn summary(report: &Report) -> String {
             )
         );
     }
+    md.push_str(&browser::render_wire(&report.browser, &report.weight).1);
     let startup = browser::render_startup(&report.browser);
     for line in startup.lines().filter(|l| {
         l.starts_with("| layout shift caused") || l.starts_with("| click → `window.open`")
