@@ -577,4 +577,85 @@ mod tests {
         assert_eq!(without.hire, None);
         assert_eq!(incomplete.hire, None, "a partial hire is no hire");
     }
+
+    #[wasm_bindgen_test]
+    fn a_country_form_is_read_and_fields_it_cannot_ask_for_are_skipped() {
+        let body = Body::parse(
+            r#"{"country_code":"PRT","json_schema_version":3,"min_start_date":"2027-01-04",
+                "fields":[
+                {"name":"tax_job_category","label":"Job category","type":"select","required":true,
+                 "options":[{"value":"eng","label":"Engineering"},{"value":1},null],
+                 "description":"As in the contract."},
+                {"name":"nationalities","label":"Nationality","type":"countries"},
+                {"name":"later","label":"Later","type":"signature","required":true},
+                {"label":"No name","type":"text"}, 7]}"#,
+        )
+        .expect("an object");
+
+        let form = body.country_form().expect("a form");
+
+        assert_eq!(
+            (form.country_code.as_str(), form.json_schema_version),
+            ("PRT", 3)
+        );
+        assert_eq!(form.min_start_date.as_deref(), Some("2027-01-04"));
+        let names: Vec<&str> = form.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["tax_job_category", "nationalities"]);
+        let category = &form.fields[0];
+        assert_eq!(category.field_type, FieldType::Select);
+        assert!(category.required);
+        assert_eq!(category.options.len(), 1);
+        assert_eq!(category.description.as_deref(), Some("As in the contract."));
+        let nationalities = &form.fields[1];
+        assert_eq!(nationalities.field_type, FieldType::Countries);
+        assert!(!nationalities.required && nationalities.options.is_empty());
+        assert!(Body::parse(r#"{"fields":{}}"#)
+            .and_then(|b| b.country_form())
+            .is_none());
+    }
+
+    #[wasm_bindgen_test]
+    fn the_candidates_extra_is_sent_only_when_it_has_answers() {
+        let mut candidate = Candidate::default();
+        let plain = candidate_body(&candidate).expect("a body");
+        candidate.extra = BTreeMap::from([
+            ("category".to_owned(), ExtraValue::Text("eng".into())),
+            (
+                "nationalities".to_owned(),
+                ExtraValue::Many(vec!["PRT".into()]),
+            ),
+            ("salary".to_owned(), ExtraValue::Number(4200000)),
+        ]);
+
+        let body = candidate_body(&candidate).expect("a body");
+
+        assert!(!plain.contains("extra"), "{plain}");
+        assert!(
+            body.ends_with(
+                r#""extra":{"category":"eng","nationalities":["PRT"],"salary":4200000}}"#
+            ),
+            "{body}"
+        );
+        let parsed = JSON::parse(&body).expect("JSON");
+        let extra = Reflect::get(&parsed, &"extra".into()).expect("extra");
+        assert_eq!(extra_from(&extra), candidate.extra, "read back the same");
+    }
+
+    #[wasm_bindgen_test]
+    fn the_extra_attribute_is_a_json_object_or_nothing() {
+        let read = extra_attribute(r#"{"a":"x","b":["y"],"c":3,"d":{"nested":1},"e":[1]}"#)
+            .expect("an object");
+
+        assert_eq!(
+            read,
+            BTreeMap::from([
+                ("a".to_owned(), ExtraValue::Text("x".into())),
+                ("b".to_owned(), ExtraValue::Many(vec!["y".into()])),
+                ("c".to_owned(), ExtraValue::Number(3)),
+            ])
+        );
+        for bad in ["{oops", "[1]", "\"text\"", "3", "null"] {
+            assert!(extra_attribute(bad).is_none(), "{bad}");
+        }
+    }
 }
