@@ -15,7 +15,8 @@ use secrecy::SecretString;
 
 use crate::{error::ApiResult, hires::upstream_error, state::AppState};
 
-/// The form for `alpha3` at the configured version: cached, else read from Remote with `token`.
+/// The form for `alpha3` at the configured version, optional fields included (the route shows
+/// the required ones; `extra` may carry any): cached, else read from Remote with `token`.
 pub async fn for_country(
     state: &AppState,
     token: &SecretString,

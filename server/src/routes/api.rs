@@ -166,7 +166,8 @@ pub(super) async fn country_form(
     let token = crate::tokens::access_token(&state, &user, None).await?;
     let list = countries::all(&state, Some(&token.access_token)).await?;
     let country = countries::resolve(&list, &code)?;
-    Ok(Json(
-        crate::forms::for_country(&state, &token.access_token, &country.code).await?,
-    ))
+    let mut form = crate::forms::for_country(&state, &token.access_token, &country.code).await?;
+    // What Remote requires; optional fields are accepted in `extra` but not asked for.
+    form.fields.retain(|field| field.required);
+    Ok(Json(form))
 }

@@ -12,6 +12,7 @@ mod connection;
 mod connections;
 mod cors_and_origin;
 mod country_cache;
+mod country_forms;
 mod environments;
 mod hire_reads;
 mod hires;
