@@ -2,7 +2,8 @@
 //! like real life: the backend on PORT, the sandbox (fake Remote) on PORT+1, and a demo job site
 //! on PORT+2 whose server holds the site secret, renders each page with a fresh site token, and
 //! receives and verifies the backend's webhooks (`HWR_WEBHOOK_URL`, `HWR_WEBHOOK_SECRET` and
-//! `HWR_SERVER_API_KEY` in the environment override the demo's own).
+//! `HWR_SERVER_API_KEY` in the environment override the demo's own; so does
+//! `HWR_REMOTE_JSON_SCHEMA_VERSION`).
 
 mod job_site;
 mod secrets;
@@ -85,6 +86,17 @@ impl AfterTheHire {
     }
 }
 
+/// `HWR_REMOTE_JSON_SCHEMA_VERSION` from the environment (e.g. `3` to try Portugal's tax
+/// fields in the demo), else the default.
+fn schema_version_from_environment() -> anyhow::Result<u32> {
+    match std::env::var("HWR_REMOTE_JSON_SCHEMA_VERSION") {
+        Ok(value) if !value.trim().is_empty() => value.trim().parse().with_context(|| {
+            format!("HWR_REMOTE_JSON_SCHEMA_VERSION={value:?} is not a version number")
+        }),
+        _ => Ok(Settings::default().remote_json_schema_version),
+    }
+}
+
 /// Runs the three servers until Ctrl-C.
 pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     let sandbox_port = options
@@ -119,6 +131,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
         webhook_url: Some(after.webhook_url.clone()),
         webhook_secret: Some(after.webhook_secret.clone()),
         server_api_key: Some(after.server_api_key.clone()),
+        remote_json_schema_version: schema_version_from_environment()?,
         ..Settings::default()
     };
     let config = settings.validate()?;
