@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rand::Rng as _;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::countries;
 use crate::employment_status::EmploymentStatus;
@@ -21,6 +21,9 @@ pub(crate) struct Employment {
     pub(crate) job_title: String,
     pub(crate) provisional_start_date: String,
     pub(crate) has_seniority_date: String,
+    /// The `basic_information` fields beyond the five that the country's form (at the
+    /// `json_schema_version` of the POST) took, as sent; returned inside `basic_information`.
+    pub(crate) extra_basic_information: Map<String, Value>,
     pub(crate) external_id: Option<String>,
     /// Starts `created`; `PATCH /v1/sandbox/employments/{id}` and the onboarding page move it.
     pub(crate) status: EmploymentStatus,
@@ -33,6 +36,23 @@ pub(crate) struct Employment {
 impl Employment {
     /// The full object, as in `{"data":{"employment":…}}`.
     pub(crate) fn to_json(&self) -> Value {
+        let mut basic_information = Map::new();
+        basic_information.insert("name".to_owned(), json!(self.full_name));
+        basic_information.insert("email".to_owned(), json!(self.personal_email));
+        basic_information.insert("job_title".to_owned(), json!(self.job_title));
+        basic_information.insert(
+            "provisional_start_date".to_owned(),
+            json!(self.provisional_start_date),
+        );
+        basic_information.insert(
+            "has_seniority_date".to_owned(),
+            json!(self.has_seniority_date),
+        );
+        for (name, value) in &self.extra_basic_information {
+            basic_information
+                .entry(name.clone())
+                .or_insert_with(|| value.clone());
+        }
         json!({
             "id": self.id,
             "short_id": self.short_id,
@@ -51,13 +71,7 @@ impl Employment {
             "user_status": self.status.user_status(self.ever_active),
             "employment_lifecycle_stage": self.status.lifecycle_stage(),
             "employment_model": "eor",
-            "basic_information": {
-                "name": self.full_name,
-                "email": self.personal_email,
-                "job_title": self.job_title,
-                "provisional_start_date": self.provisional_start_date,
-                "has_seniority_date": self.has_seniority_date,
-            },
+            "basic_information": basic_information,
             "created_at": self.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
             "updated_at": self.updated_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         })

@@ -1,15 +1,21 @@
 //! Reading and validating a `POST /v1/employments` body, in either of Remote's two forms:
 //! the current `basic_information` body and the older flat body of the original guide.
+//! From `json_schema_version` 3 on, `basic_information` is also checked against the country's
+//! form (`basic_information_check`), and only the current body is accepted: the flat one has
+//! no place for the fields those versions add.
 //! Errors are keyed by the field name as the client sent it, like Remote's 422s.
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
-use crate::countries;
 use crate::error::{ApiError, FieldErrors};
+use crate::json_schema_version::JsonSchemaVersion;
+use crate::{basic_information_check, basic_information_form, countries};
 
 const BLANK: &str = "can't be blank";
 const INVALID: &str = "is invalid";
+/// The `basic_information` fields read by this module itself, at every version.
+const PERSON_FIELDS: [&str; 4] = ["name", "email", "job_title", "provisional_start_date"];
 const EMPLOYMENT_TYPES: [&str; 4] = [
     "employee",
     "contractor",
@@ -28,10 +34,17 @@ pub(crate) struct NewEmployment {
     pub(crate) provisional_start_date: String,
     pub(crate) has_seniority_date: String,
     pub(crate) external_id: Option<String>,
+    /// The other `basic_information` fields of the country's form that were sent (version 3).
+    pub(crate) extra_basic_information: Map<String, Value>,
 }
 
-/// Parses and validates a body for the company `company_id` (the access token's).
-pub(crate) fn parse(body: &Value, company_id: &str) -> Result<NewEmployment, ApiError> {
+/// Parses and validates a body for the company `company_id` (the access token's), at the
+/// request's `json_schema_version`.
+pub(crate) fn parse(
+    body: &Value,
+    company_id: &str,
+    version: JsonSchemaVersion,
+) -> Result<NewEmployment, ApiError> {
     let Some(root) = body.as_object() else {
         return Err(ApiError::BadRequest(
             "The request body must be a JSON object.".to_owned(),
@@ -39,12 +52,17 @@ pub(crate) fn parse(body: &Value, company_id: &str) -> Result<NewEmployment, Api
     };
     let mut errors = FieldErrors::new();
     let new = match root.get("basic_information") {
-        Some(Value::Object(info)) => parse_current(root, info, &mut errors),
+        Some(Value::Object(info)) => parse_current(root, info, version, &mut errors),
         Some(_) => {
             add(&mut errors, "basic_information", INVALID);
             None
         }
-        None => parse_flat(root, company_id, &mut errors),
+        None if version == JsonSchemaVersion::V1 => parse_flat(root, company_id, &mut errors),
+        None => {
+            add(&mut errors, "basic_information", BLANK);
+            common(root, &mut errors);
+            None
+        }
     };
     match new {
         Some(new) if errors.is_empty() => Ok(new),
@@ -57,14 +75,28 @@ pub(crate) fn parse(body: &Value, company_id: &str) -> Result<NewEmployment, Api
 fn parse_current(
     root: &Map<String, Value>,
     info: &Map<String, Value>,
+    version: JsonSchemaVersion,
     errors: &mut FieldErrors,
 ) -> Option<NewEmployment> {
     let full_name = required_text(info, "name", errors);
     let personal_email = email(info, "email", errors);
     let job_title = required_text(info, "job_title", errors);
     let provisional_start_date = date(info, "provisional_start_date", errors);
-    let has_seniority_date = seniority(info, errors);
     let (employment_type, country_code, external_id) = common(root, errors);
+    let (has_seniority_date, extra_basic_information) = match version {
+        JsonSchemaVersion::V1 => (seniority(info, errors), Map::new()),
+        JsonSchemaVersion::V3 => {
+            // Without a hireable country there is no form to check against; that country is
+            // already an error.
+            let country = country_code.as_deref().and_then(countries::by_alpha_3)?;
+            let form = basic_information_form::form(country, version);
+            let mut fields = basic_information_check::check(&form, info, &PERSON_FIELDS, errors);
+            let has_seniority_date = fields
+                .remove("has_seniority_date")
+                .and_then(|answer| answer.as_str().map(str::to_owned));
+            (has_seniority_date, fields)
+        }
+    };
     Some(NewEmployment {
         employment_type: employment_type?,
         country_code: country_code?,
@@ -74,6 +106,7 @@ fn parse_current(
         provisional_start_date: provisional_start_date?,
         has_seniority_date: has_seniority_date?,
         external_id: external_id?,
+        extra_basic_information,
     })
 }
 
@@ -107,6 +140,7 @@ fn parse_flat(
         provisional_start_date: provisional_start_date?,
         has_seniority_date: "no".to_owned(),
         external_id: external_id?,
+        extra_basic_information: Map::new(),
     })
 }
 

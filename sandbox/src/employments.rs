@@ -1,4 +1,5 @@
-//! `POST /v1/employments`, `GET /v1/employments` and `GET /v1/employments/{id}`.
+//! `POST /v1/employments` (at a `json_schema_version`: absent is 1), `GET /v1/employments` and
+//! `GET /v1/employments/{id}`.
 //! Each company sees only its own employments; the list has Remote's filters and paging
 //! (and, like Remote, no `external_id` filter).
 
@@ -17,6 +18,7 @@ use crate::employment::{new_short_id, Employment};
 use crate::employment_input;
 use crate::employment_status::EmploymentStatus;
 use crate::error::ApiError;
+use crate::json_schema_version::{JsonSchemaVersion, VersionRefused};
 use crate::paging::Page;
 use crate::state::AppState;
 
@@ -34,6 +36,7 @@ async fn create_employment(
     State(state): State<AppState>,
     caller: CompanyCaller,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     state.store().counters.employment_posts += 1;
@@ -53,7 +56,14 @@ async fn create_employment(
     }
     let body: Value = serde_json::from_slice(&body)
         .map_err(|error| ApiError::BadRequest(format!("Malformed JSON body: {error}")))?;
-    let new = employment_input::parse(&body, &caller.company_id)?;
+    let version = JsonSchemaVersion::from_query(query.as_deref()).map_err(|refused| {
+        let message = match refused {
+            VersionRefused::Unknown(_) => "is not supported",
+            VersionRefused::Malformed => "is invalid",
+        };
+        ApiError::field("json_schema_version", message)
+    })?;
+    let new = employment_input::parse(&body, &caller.company_id, version)?;
 
     let mut store = state.store();
     let taken = store.employments.iter().any(|existing| {
@@ -82,6 +92,7 @@ async fn create_employment(
         job_title: new.job_title,
         provisional_start_date: new.provisional_start_date,
         has_seniority_date: new.has_seniority_date,
+        extra_basic_information: new.extra_basic_information,
         external_id: new.external_id,
         status: EmploymentStatus::Created,
         ever_active: false,

@@ -23,6 +23,7 @@ pub(crate) const ROUTES: &[&str] = &[
     "GET /v1/employments/{id}",
     "PATCH /v1/sandbox/employments/{id}",
     "GET /v1/countries",
+    "GET /v1/countries/{alpha3}/employment_basic_information",
     "GET /v1/identity/current",
     "GET /v1/company-managers",
     "POST /v1/magic-link",

@@ -1,7 +1,8 @@
 //! A faithful local fake of Remote's API: OAuth consent and tokens, employments and their
-//! status, countries, identity, company managers, magic links / SSO URLs and an onboarding page,
-//! webhook callbacks with signed, retried deliveries, plus a `/__sandbox` control surface for
-//! inspection and fault injection. Used by the demo and by every test.
+//! status, countries and their basic-information form schemas, identity, company managers,
+//! magic links / SSO URLs and an onboarding page, webhook callbacks with signed, retried
+//! deliveries, plus a `/__sandbox` control surface for inspection and fault injection. Used by
+//! the demo and by every test.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -13,6 +14,8 @@
 //! ```
 
 mod auth;
+mod basic_information_check;
+mod basic_information_form;
 mod config;
 mod consent;
 mod control;
@@ -24,7 +27,9 @@ mod employment_status;
 mod employments;
 mod error;
 mod faults;
+mod forms;
 mod identity;
+mod json_schema_version;
 mod onboarding;
 mod onboarding_session;
 mod pages;
@@ -191,6 +196,7 @@ fn build_router(state: AppState) -> Router {
         .merge(webhook_callbacks::router())
         .merge(webhook_events::router())
         .merge(countries::router())
+        .merge(forms::router())
         .merge(identity::router())
         .merge(onboarding::api_router())
         .route_layer(middleware::from_fn_with_state(

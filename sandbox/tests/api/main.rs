@@ -6,6 +6,8 @@ mod control;
 mod directory;
 mod employment_status;
 mod employments;
+mod employments_by_schema_version;
+mod forms;
 mod onboarding;
 mod support;
 mod token;
