@@ -133,12 +133,7 @@ fn single_control(
         FieldType::Date => {
             dom::attributes(&input, &[("type", "date")]);
             let bounded = input.clone();
-            scope.effect(move || match form.min_start.get() {
-                Some(min) => dom::attributes(&bounded, &[("min", &min)]),
-                None => {
-                    let _ = bounded.remove_attribute("min");
-                }
-            });
+            scope.effect(move || dom::attributes(&bounded, &[("min", &form.min_start.get())]));
         }
         FieldType::Number => dom::attributes(&input, &[("type", "number"), ("step", "1")]),
         _ => dom::attributes(&input, &[("type", "text")]),

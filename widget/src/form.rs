@@ -31,8 +31,8 @@ pub(crate) struct FormState {
     pub(crate) extra_shown: RwSignal<Vec<FormField>>,
     /// What was chosen or typed into them, by field name (a number as typed, converted when sent).
     pub(crate) extra_values: RwSignal<BTreeMap<String, ExtraValue>>,
-    /// The earliest start date the country's form allows, when it says.
-    pub(crate) min_start: RwSignal<Option<String>>,
+    /// The earliest start date the country's form allows; empty when it does not say.
+    pub(crate) min_start: RwSignal<String>,
 }
 
 impl FormState {
@@ -43,7 +43,7 @@ impl FormState {
             errors: RwSignal::new(FieldErrors::new()),
             extra_shown: RwSignal::new(Vec::new()),
             extra_values: RwSignal::new(BTreeMap::new()),
-            min_start: RwSignal::new(None),
+            min_start: RwSignal::new(String::new()),
         }
     }
 
@@ -55,25 +55,30 @@ impl FormState {
         for field in shown {
             set_field(&mut merged, field, typed.get(field).to_owned());
         }
-        // The shown extra fields' answers replace the host's; an emptied one is left out.
+        // The shown extra fields' answers replace the host's; an emptied one is left out. (A
+        // new map filled by `insert`: collecting one, or `remove`, costs the bundle kilobytes.)
         let extra_shown = self.extra_shown.get_untracked();
         let extra_values = self.extra_values.get_untracked();
-        let from_host = merged
-            .extra
-            .iter()
-            .filter(|(name, _)| !extra_shown.iter().any(|f| f.name == **name))
-            .map(|(name, value)| (name.clone(), value.clone()));
-        let typed = extra_shown.iter().filter_map(|field| {
-            let value = match extra_values.get(&field.name)? {
-                ExtraValue::Text(text) if field.field_type == FieldType::Number => text
+        let mut extra = BTreeMap::new();
+        for (name, value) in &merged.extra {
+            if !extra_shown.iter().any(|f| f.name == *name) {
+                extra.insert(name.clone(), value.clone());
+            }
+        }
+        for field in &extra_shown {
+            let value = match extra_values.get(&field.name) {
+                Some(ExtraValue::Text(text)) if field.field_type == FieldType::Number => text
                     .trim()
                     .parse()
                     .map_or_else(|_| ExtraValue::Text(text.clone()), ExtraValue::Number),
-                other => other.clone(),
+                Some(other) => other.clone(),
+                None => continue,
             };
-            (!is_empty(&value)).then(|| (field.name.clone(), value))
-        });
-        merged.extra = from_host.chain(typed).collect();
+            if !is_empty(&value) {
+                extra.insert(field.name.clone(), value);
+            }
+        }
+        merged.extra = extra;
         merged
     }
 
@@ -129,8 +134,9 @@ impl FormState {
         if shown != already {
             self.extra_shown.set(shown);
         }
-        if self.min_start.get_untracked() != form.min_start_date {
-            self.min_start.set(form.min_start_date.clone());
+        let min_start = form.min_start_date.clone().unwrap_or_default();
+        if self.min_start.get_untracked() != min_start {
+            self.min_start.set(min_start);
         }
     }
 
@@ -366,8 +372,8 @@ fn field_view(
             let bounded = input.clone();
             scope.effect(move || {
                 let today = today().to_string();
-                let min = form.min_start.get().filter(|min| *min > today);
-                dom::attributes(&bounded, &[("min", min.as_deref().unwrap_or(&today))]);
+                let min = form.min_start.get().max(today);
+                dom::attributes(&bounded, &[("min", &min)]);
             });
             let _ = wrapper.insert_before(&input, Some(&message));
         }
