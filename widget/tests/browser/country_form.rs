@@ -293,3 +293,134 @@ async fn a_servers_message_about_an_extra_field_shows_that_field_with_the_curren
         vec!["is not one of the allowed values".to_owned()]
     );
 }
+
+/// One field of every other kind the backend sends.
+const EVERY_KIND: &str = r#"{"country_code":"PRT","json_schema_version":3,"fields":[
+    {"name":"tax_id","label":"Tax number","type":"text","required":true,
+     "description":"The NIF, nine digits."},
+    {"name":"contract_end","label":"Contract end","type":"date","required":true},
+    {"name":"annual_gross_salary","label":"Salary","type":"number","required":true},
+    {"name":"work_schedule","label":"Schedule","type":"radio","required":true,
+     "options":[{"value":"full","label":"Full time"},{"value":"part","label":"Part time"}]},
+    {"name":"languages","label":"Languages","type":"multiselect","required":true,
+     "options":[{"value":"pt","label":"Portuguese"},{"value":"en","label":"English"}]},
+    {"name":"nickname","label":"Nickname","type":"text","required":false}],
+    "min_start_date":"2099-01-04"}"#;
+
+fn type_into(widget: &MountedElement, selector: &str, value: &str) {
+    let input: HtmlInputElement = widget
+        .query(selector)
+        .unwrap_or_else(|| panic!("{selector}"))
+        .unchecked_into();
+    input.set_value(value);
+    input
+        .dispatch_event(&Event::new("input").expect("event"))
+        .expect("dispatch");
+}
+
+#[wasm_bindgen_test]
+async fn every_kind_of_extra_field_gets_its_control_and_its_answer_is_sent_as_its_type() {
+    let backend = connected_backend(EVERY_KIND);
+    let widget = mounted(&ana("token-form-every-kind", None)).await;
+
+    press_until_form(&widget).await;
+
+    assert_eq!(
+        widget.query_all_text(".hwr-field__label"),
+        vec![
+            "Tax number",
+            "Contract end",
+            "Salary",
+            "Schedule",
+            "Languages"
+        ],
+        "the required ones, in the schema's order"
+    );
+    let tax_id = widget.query("input[type=text][name=tax_id]").expect("text");
+    let hint = tax_id.get_attribute("aria-describedby").expect("described");
+    assert!(widget
+        .query(&format!("label[for='{}']", tax_id.id()))
+        .is_some());
+    assert_eq!(tax_id.get_attribute("required").as_deref(), Some(""));
+    let hint_id = hint.split(' ').nth(1).expect("the help text too");
+    assert_eq!(
+        widget
+            .shadow
+            .get_element_by_id(hint_id)
+            .and_then(|h| h.text_content())
+            .as_deref(),
+        Some("The NIF, nine digits.")
+    );
+    let end = widget
+        .query("input[type=date][name=contract_end]")
+        .expect("date");
+    assert_eq!(end.get_attribute("min").as_deref(), Some("2099-01-04"));
+    assert!(widget
+        .query("input[type=number][name=annual_gross_salary]")
+        .is_some());
+    let schedule = widget.query("fieldset.hwr-field--group").expect("a group");
+    assert_eq!(
+        schedule
+            .query_selector("legend")
+            .ok()
+            .flatten()
+            .and_then(|l| l.text_content())
+            .as_deref(),
+        Some("Schedule")
+    );
+    assert_eq!(
+        schedule.get_attribute("aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        widget
+            .shadow
+            .query_selector_all("input[type=radio][name=work_schedule]")
+            .expect("selector")
+            .length(),
+        2
+    );
+
+    type_into(&widget, "[name=tax_id]", "123456789");
+    type_into(&widget, "[name=contract_end]", "2100-12-31");
+    type_into(&widget, "[name=annual_gross_salary]", "4200000");
+    for choice in [
+        "input[name=work_schedule][value=part]",
+        "input[name=languages][value=pt]",
+        "input[name=languages][value=en]",
+    ] {
+        let input: HtmlInputElement = widget.query(choice).expect(choice).unchecked_into();
+        input.click();
+    }
+    settle().await;
+    widget.press().await;
+
+    assert!(settle_until(|| backend.count(HIRE_ROUTE) == 1).await);
+    assert_eq!(
+        sent_extras(&backend),
+        vec![concat!(
+            r#"{"annual_gross_salary":4200000,"contract_end":"2100-12-31","#,
+            r#""languages":["pt","en"],"tax_id":"123456789","work_schedule":"part"}"#
+        )
+        .to_owned()]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_country_forms_own_words_are_in_the_widgets_language() {
+    let _backend = connected_backend(PORTUGAL_V3);
+    let mut attributes = ana("token-form-pt", None);
+    attributes.push(("lang", "pt"));
+    let widget = mounted(&attributes).await;
+
+    press_until_form(&widget).await;
+
+    let placeholder = widget
+        .query("select[name=tax_job_category] option[value='']")
+        .and_then(|o| o.text_content());
+    assert_eq!(placeholder.as_deref(), Some("Escolha…"));
+    assert_eq!(
+        widget.query_all_text(".hwr-field__error:not([hidden])"),
+        vec!["Obrigatório.".to_owned(), "Obrigatório.".to_owned()]
+    );
+}
