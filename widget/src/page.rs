@@ -50,6 +50,7 @@ struct Entry {
 enum FormSlot {
     Loading(Vec<Function>),
     /// `None`: the fetch failed; the hire goes ahead and the server checks the fields itself.
+    /// The next click asks again.
     Known(Option<Rc<CountryForm>>),
 }
 
@@ -198,47 +199,51 @@ pub(crate) fn load_countries(api: &Api) {
 }
 
 /// The country's extra fields (`GET /api/v1/countries/{code}/form`), fetched once per country
-/// for every widget on the page; `None` when the backend could not say. Ask only once
-/// connected: the form is read with the company's token.
+/// for every widget on the page; `None` when the backend could not say (asked again on the next
+/// click). Ask only once connected: the form is read with the company's token.
 pub(crate) async fn country_form(api: &Api, country: &str) -> Option<Rc<CountryForm>> {
     let entry = entry(api);
     let country = country.trim().to_ascii_uppercase();
-    let position = entry.borrow().forms.iter().position(|(c, _)| *c == country);
-    match position {
-        Some(index) => {
-            let waiting = Promise::new(&mut |resolve, _reject| {
-                if let FormSlot::Loading(waiting) = &mut entry.borrow_mut().forms[index].1 {
-                    waiting.push(resolve);
-                } else {
-                    let _ = resolve.call0(&JsValue::UNDEFINED);
-                }
-            });
-            let _ = JsFuture::from(waiting).await;
-            let slot = &entry.borrow().forms[index].1;
-            match slot {
-                FormSlot::Known(form) => form.clone(),
-                FormSlot::Loading(_) => None,
+    let (index, fetch) = {
+        let mut entry = entry.borrow_mut();
+        match entry.forms.iter().position(|(c, _)| *c == country) {
+            Some(index) if matches!(entry.forms[index].1, FormSlot::Known(None)) => {
+                entry.forms[index].1 = FormSlot::Loading(Vec::new());
+                (index, true)
             }
-        }
-        None => {
-            let index = {
-                let mut borrowed = entry.borrow_mut();
-                borrowed
+            Some(index) => (index, false),
+            None => {
+                entry
                     .forms
                     .push((country.clone(), FormSlot::Loading(Vec::new())));
-                borrowed.forms.len() - 1
-            };
-            let form = api.country_form(&country).await.ok().map(Rc::new);
-            let slot = FormSlot::Known(form.clone());
-            let old = std::mem::replace(&mut entry.borrow_mut().forms[index].1, slot);
-            if let FormSlot::Loading(waiting) = old {
-                for resolve in waiting {
-                    let _ = resolve.call0(&JsValue::UNDEFINED);
-                }
+                (entry.forms.len() - 1, true)
             }
-            form
         }
+    };
+    if fetch {
+        let form = api.country_form(&country).await.ok().map(Rc::new);
+        let slot = FormSlot::Known(form.clone());
+        let old = std::mem::replace(&mut entry.borrow_mut().forms[index].1, slot);
+        if let FormSlot::Loading(waiting) = old {
+            for resolve in waiting {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }
+        }
+        return form;
     }
+    let answered = Promise::new(&mut |resolve, _reject| {
+        if let FormSlot::Loading(waiting) = &mut entry.borrow_mut().forms[index].1 {
+            waiting.push(resolve);
+        } else {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(answered).await;
+    let form = match &entry.borrow().forms[index].1 {
+        FormSlot::Known(form) => form.clone(),
+        FormSlot::Loading(_) => None,
+    };
+    form
 }
 
 /// Starts fetching the country's form unless the page has it or is fetching it, so that the

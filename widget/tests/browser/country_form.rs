@@ -424,3 +424,40 @@ async fn the_country_forms_own_words_are_in_the_widgets_language() {
         vec!["Obrigatório.".to_owned(), "Obrigatório.".to_owned()]
     );
 }
+
+#[wasm_bindgen_test]
+async fn widgets_on_one_page_read_a_countrys_form_once() {
+    let backend = connected_backend(PORTUGAL_V3);
+    let mut bruno = ana("token-form-shared", None);
+    bruno.retain(|(name, _)| *name != "personal-email");
+    bruno.push(("personal-email", "bruno@example.com"));
+    let widgets = MountedElement::new_together(&[&ana("token-form-shared", None), &bruno]).await;
+    settle().await;
+
+    widgets[0].button().click();
+    widgets[1].button().click();
+
+    assert!(settle_until(|| widgets.iter().all(|w| w.query(".hwr-form").is_some())).await);
+    assert_eq!(backend.count(FORM_ROUTE), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_country_form_the_backend_cannot_give_leaves_the_check_to_the_server_and_is_asked_again()
+{
+    let backend = connected_backend(PORTUGAL_V3);
+    backend.answer(
+        FORM_ROUTE,
+        502,
+        r#"{"error":{"code":"upstream_unavailable","message":"Remote is unavailable."}}"#,
+    );
+    let widget = mounted(&ana("token-form-unavailable", None)).await;
+
+    widget.press().await;
+
+    assert!(settle_until(|| backend.count(HIRE_ROUTE) == 1).await);
+    assert!(widget.query(".hwr-form").is_none());
+    backend.answer(FORM_ROUTE, 200, PORTUGAL_V3);
+    settle().await;
+    widget.press().await;
+    assert!(settle_until(|| backend.count(FORM_ROUTE) == 2).await);
+}
