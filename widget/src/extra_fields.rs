@@ -58,6 +58,13 @@ pub(crate) fn extra_field_view(
     let control = if group {
         let choices = dom::child(&wrapper, "div", "hwr-choices");
         dom::attributes(&wrapper, &[("aria-describedby", &described_by)]);
+        // A radio group is a `radiogroup`, which takes `aria-invalid` and `aria-required`.
+        if field.field_type == FieldType::Radio {
+            dom::attributes(&wrapper, &[("role", "radiogroup")]);
+            if field.required {
+                dom::attributes(&wrapper, &[("aria-required", "true")]);
+            }
+        }
         choices_control(scope, &choices, &field, flow, &id);
         wrapper.clone()
     } else {

@@ -373,6 +373,14 @@ async fn every_kind_of_extra_field_gets_its_control_and_its_answer_is_sent_as_it
         Some("true")
     );
     assert_eq!(
+        schedule.get_attribute("role").as_deref(),
+        Some("radiogroup")
+    );
+    assert_eq!(
+        schedule.get_attribute("aria-required").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
         widget
             .shadow
             .query_selector_all("input[type=radio][name=work_schedule]")
