@@ -1,7 +1,8 @@
 //! What every widget on the page shares, per backend and site token: one connection check, one
-//! list of hireable countries, one form per country (who is hired already is [`crate::hire_lookup`]'s). A job site
-//! listing fifty candidates asks the backend once, not fifty times (the per-user rate limit
-//! would notice), and a consent given in one widget counts for all of them.
+//! list of hireable countries and one form per country (who is hired already is
+//! [`crate::hire_lookup`]'s). A job site listing fifty candidates asks the backend once, not fifty
+//! times (the per-user rate limit would notice), and a consent given in one widget counts for all
+//! of them.
 
 use std::cell::RefCell;
 use std::rc::Rc;
