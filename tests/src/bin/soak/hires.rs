@@ -8,7 +8,7 @@
 use std::{
     sync::{
         atomic::{AtomicU64, AtomicUsize, Ordering},
-        Arc,
+        Arc, Mutex,
     },
     time::Duration,
 };
@@ -107,6 +107,9 @@ pub(crate) struct Shared {
     requests: AtomicU64,
     in_flight: AtomicUsize,
     next: AtomicUsize,
+    /// Employments answered 201 so far: their hires are recorded, so Remote's webhooks about
+    /// them reach a hire (the status mover picks from these).
+    told: Mutex<Vec<String>>,
     run_tag: String,
     start_date: String,
     countries: Vec<&'static str>,
@@ -136,6 +139,7 @@ impl Shared {
             requests: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
             next: AtomicUsize::new(0),
+            told: Mutex::new(Vec::new()),
             run_tag: uuid::Uuid::new_v4().simple().to_string()[..8].to_owned(),
             start_date,
             countries,
@@ -150,6 +154,11 @@ impl Shared {
     /// Hire requests waiting for their answer right now.
     pub(crate) fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Employments answered 201 so far, in the order they were told.
+    pub(crate) fn told_employments(&self) -> Vec<String> {
+        self.told.lock().map(|t| t.clone()).unwrap_or_default()
     }
 
     fn new_hire(&self) -> HireRecord {
@@ -309,6 +318,9 @@ async fn once(shared: &Shared, record: &mut HireRecord) -> Next {
             ) {
                 (Some(hire_id), Some(employment_id), Some(redirect_url)) => {
                     record.redirect_urls.push(redirect_url);
+                    if let Ok(mut told) = shared.told.lock() {
+                        told.push(employment_id.clone());
+                    }
                     record.outcome = Outcome::Created {
                         hire_id,
                         employment_id,

@@ -1,8 +1,9 @@
 //! The leak scan: every code, access token and refresh token the sandbox issued, every OAuth
-//! `state` seen, the client secret, the site secret and the encryption key (plus, beyond that,
-//! the site tokens and the one-time onboarding links), searched for in the backend's log, the raw
-//! bytes of its SQLite files (tokens are stored AES-GCM encrypted, so a plain search over the
-//! whole file is right), its audit trail and every HTML page it served. Zero hits required.
+//! `state` seen, the client secret, the site secret, the webhook secret and the encryption key
+//! (plus, beyond that, the site tokens and the one-time onboarding links), searched for in the
+//! backend's log, the raw bytes of its SQLite files (tokens are stored AES-GCM encrypted, so a
+//! plain search over the whole file is right), its audit trail and every HTML page it served.
+//! Zero hits required.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -109,6 +110,10 @@ pub(crate) fn needles(
     }
     push("client secret", CLIENT_SECRET);
     push("site secret", &secrets.site_secret);
+    push("webhook secret", &secrets.webhook_secret);
+    if let Some(material) = secrets.webhook_secret.strip_prefix("whsec_") {
+        push("webhook secret", material);
+    }
     for entry in secrets.encryption_keys.split(',') {
         let material = entry.split_once(':').map_or(entry, |(_, key)| key);
         push("encryption key", material);
@@ -132,6 +137,16 @@ pub(crate) fn needles(
         }
     }
     // The raw key bytes, for the binary files.
+    if let Some(Ok(raw)) = secrets
+        .webhook_secret
+        .strip_prefix("whsec_")
+        .map(|material| STANDARD.decode(material))
+    {
+        needles.push(Needle {
+            kind: "webhook secret (raw bytes)",
+            bytes: raw,
+        });
+    }
     for entry in secrets.encryption_keys.split(',') {
         let material = entry.split_once(':').map_or(entry, |(_, key)| key);
         if let Ok(raw) = STANDARD.decode(material) {

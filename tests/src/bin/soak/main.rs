@@ -1,9 +1,11 @@
 //! The soak: the release backend as a child process against the in-process sandbox with 5%
 //! injected faults, `--concurrency` workers hiring for `--seconds` with the widget's retries, a
-//! `kill -9` of the backend halfway and a restart on the same port and database; then every
-//! unresolved hire is retried to an outcome, the sandbox's employments are compared with what
-//! the clients were told, and every secret the run produced is searched for in the backend's log,
-//! its database file, its audit trail and every HTML page it served.
+//! status mover moving employments along at the sandbox, a job-site webhook endpoint that fails
+//! 30% of the time, a `kill -9` of the backend halfway and a restart on the same port and
+//! database; then every unresolved hire is retried to an outcome, the sandbox's employments are
+//! compared with what the clients were told, every `hire.created` and status change owed to the
+//! job site is waited for, and every secret the run produced is searched for in the backend's
+//! log, its database file, its audit trail and every HTML page it served.
 //!
 //! ```text
 //! soak --backend target/release/hire-with-remote [--seconds 60] [--concurrency 200]
@@ -11,15 +13,19 @@
 //! ```
 //!
 //! Prints a markdown report (also written to `--report`) ending in `soak: N passed, M failed`;
-//! exits non-zero when duplicates, lost hires, 5xx of our own or leaks are not all zero.
+//! exits non-zero when duplicates, lost hires, 5xx of our own, missing, orphan or unverifiable
+//! webhooks or leaks are not all zero (or when no webhook arrived at all).
 
 mod backend;
 mod consent;
+mod deliveries;
 mod faults;
 mod hires;
 mod leaks;
 mod observe;
 mod report;
+mod status_mover;
+mod webhook_site;
 
 use std::{
     path::{Path, PathBuf},
@@ -29,6 +35,7 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
+use hire_with_remote::webhooks::OutboundWebhooks;
 use hwr_sandbox::{Sandbox, SandboxConfig};
 use reqwest::Client;
 
@@ -36,6 +43,7 @@ use crate::{
     backend::{Backend, BackendSpec},
     hires::{HireRecord, Shared},
     observe::Observer,
+    webhook_site::JobSite,
 };
 
 /// The OAuth client registered with the sandbox (its defaults).
@@ -43,6 +51,17 @@ const CLIENT_ID: &str = "demo-client";
 const CLIENT_SECRET: &str = "demo-secret";
 /// The job site's origin the backend allows; every API call carries it, like the widget's.
 const ORIGIN: &str = "http://127.0.0.1:9";
+/// The share of the backend's webhook requests the job site answers 500, in percent.
+const WEBHOOK_FAILURE_PERCENT: u8 = 30;
+/// Seconds between a webhook's attempts: short, so that a receiver failing 30% of the time has
+/// everything within the drain, and many, so that none is given up (21 attempts within 37 s:
+/// that all of one event's fail is a chance of 1 in 10^11).
+const WEBHOOK_RETRY_SCHEDULE: &str = "1,1,1,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2";
+/// How long the drain waits at least for the webhooks owed after the run.
+const DRAIN: Duration = Duration::from_secs(45);
+/// An event the killed backend had claimed stays claimed this long (the backend's delivery
+/// lease) before the restarted one takes it; the drain waits past it, and a little more.
+const KILLED_CLAIM: Duration = Duration::from_secs(60 + 15);
 
 /// Command-line options.
 #[derive(Debug, Clone)]
@@ -151,6 +170,8 @@ fn main() -> ExitCode {
 struct Secrets {
     site_secret: String,
     encryption_keys: String,
+    /// `HWR_WEBHOOK_SECRET`, shared with the job site's endpoint.
+    webhook_secret: String,
 }
 
 /// Runs everything; true when every must-be-zero number is zero.
@@ -181,6 +202,7 @@ async fn soak(options: Options) -> Result<bool> {
     let secrets = Secrets {
         site_secret: random_hex_64(),
         encryption_keys: encryption_keys(&options.backend).await,
+        webhook_secret: OutboundWebhooks::generate_secret(),
     };
     // A cookie jar, as in a browser: the consent's binding cookie must reach the callback.
     let client = Client::builder()
@@ -193,12 +215,14 @@ async fn soak(options: Options) -> Result<bool> {
         .context("failed to build the HTTP client")?;
     let observer = Arc::new(Observer::default());
 
-    let (sandbox, mut backend) = start_both(&options, &secrets, &client).await?;
+    let job_site = JobSite::start(&secrets.webhook_secret, WEBHOOK_FAILURE_PERCENT).await?;
+    let (sandbox, mut backend) = start_both(&options, &secrets, job_site.url(), &client).await?;
     let backend_url = backend.url();
     eprintln!(
-        "soak: sandbox at {}, backend at {backend_url} (log {}), {} s with {} workers",
+        "soak: sandbox at {}, backend at {backend_url} (log {}), job site's webhooks at {}, {} s with {} workers",
         sandbox.base_url(),
         backend.log_path().display(),
+        job_site.url(),
         options.seconds,
         options.concurrency
     );
@@ -218,6 +242,12 @@ async fn soak(options: Options) -> Result<bool> {
     let run_started = Instant::now();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(options.seconds);
     let fault_task = tokio::spawn(faults::cycle(client.clone(), sandbox.base_url(), deadline));
+    let mover_task = tokio::spawn(status_mover::run(
+        client.clone(),
+        sandbox.base_url(),
+        Arc::clone(&shared),
+        deadline,
+    ));
     let kill_at = Duration::from_millis(options.seconds * 500);
     let watched = Arc::clone(&shared);
     let kill_task = tokio::spawn(async move {
@@ -245,6 +275,7 @@ async fn soak(options: Options) -> Result<bool> {
     }
     let run_elapsed = run_started.elapsed();
     let fault_log = fault_task.await.context("the fault task panicked")??;
+    let moves = mover_task.await.context("the status mover panicked")?;
     let (mut backend, kill) = kill_task.await.context("the kill task panicked")?;
     let kill = kill?;
     let requests_in_run = shared.requests();
@@ -263,6 +294,18 @@ async fn soak(options: Options) -> Result<bool> {
 
     let state = faults::sandbox_state(&client, &sandbox.base_url()).await?;
     let verdict = report::judge(&records, &state, &observer)?;
+
+    // The drain: every webhook owed, through the endpoint's failures and the kill's claims.
+    let until = (Instant::now() + DRAIN).max(run_started + kill.killed_after + KILLED_CLAIM);
+    eprintln!(
+        "soak: {} status changes made; waiting up to {:.0} s for the webhooks owed",
+        moves.changes.len(),
+        until
+            .saturating_duration_since(Instant::now())
+            .as_secs_f64()
+    );
+    let (webhooks, drain_elapsed) =
+        deliveries::drain(&job_site, &state, &moves.changes, until).await;
 
     // Stop the backend (gracefully: SIGTERM) before reading its files.
     let stopped = backend.stop().await;
@@ -290,10 +333,14 @@ async fn soak(options: Options) -> Result<bool> {
         fault_log,
         log_path: backend.log_path().to_path_buf(),
         database_path: backend.database_path(),
+        drain_elapsed,
+        webhook_failure_percent: WEBHOOK_FAILURE_PERCENT,
+        moves_refused: moves.refused,
     };
-    let failed = verdict.failed() + scan.hits.len() + usize::from(scan.blind());
-    let summary = format!("soak: {} passed, {failed} failed", verdict.passed());
-    let text = report::render(&context, &records, &verdict, &scan, &observer);
+    let failed = verdict.failed() + webhooks.failed() + scan.hits.len() + usize::from(scan.blind());
+    let passed = verdict.passed() + webhooks.created_delivered + webhooks.moved_delivered;
+    let summary = format!("soak: {passed} passed, {failed} failed");
+    let text = report::render(&context, &records, &verdict, &webhooks, &scan, &observer);
     if let Some(folder) = options.report.parent() {
         let _ = std::fs::create_dir_all(folder);
     }
@@ -315,6 +362,7 @@ async fn soak(options: Options) -> Result<bool> {
 async fn start_both(
     options: &Options,
     secrets: &Secrets,
+    webhook_url: &str,
     client: &Client,
 ) -> Result<(Sandbox, Backend)> {
     let mut last_error = None;
@@ -352,6 +400,12 @@ async fn start_both(
                 ("HWR_UPSTREAM_TIMEOUT_SECS", "2".to_owned()),
                 ("HWR_RATE_LIMIT_USER_PER_MIN", "0".to_owned()),
                 ("HWR_RATE_LIMIT_IP_PER_MIN", "0".to_owned()),
+                ("HWR_WEBHOOK_URL", webhook_url.to_owned()),
+                ("HWR_WEBHOOK_SECRET", secrets.webhook_secret.clone()),
+                (
+                    "HWR_WEBHOOK_RETRY_SCHEDULE",
+                    WEBHOOK_RETRY_SCHEDULE.to_owned(),
+                ),
             ],
         };
         match Backend::start(spec, client.clone()).await {

@@ -1,5 +1,5 @@
 //! The verdict (what the clients were told against what the sandbox holds) and the markdown
-//! report.
+//! report (with the webhook verdict of `deliveries`).
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::{
     backend::KillReport,
+    deliveries::WebhookVerdict,
     hires::{HireRecord, Outcome},
     leaks::Scan,
     observe::Observer,
@@ -218,6 +219,12 @@ pub(crate) struct RunContext {
     pub(crate) fault_log: Vec<String>,
     pub(crate) log_path: PathBuf,
     pub(crate) database_path: PathBuf,
+    /// How long the webhooks owed took to arrive after the run (or until time ran out).
+    pub(crate) drain_elapsed: Duration,
+    /// The share of webhook requests the job site answered 500, in percent.
+    pub(crate) webhook_failure_percent: u8,
+    /// The status mover's PATCHes the sandbox did not confirm.
+    pub(crate) moves_refused: Vec<String>,
 }
 
 fn ms(duration: Option<Duration>) -> String {
@@ -250,6 +257,7 @@ pub(crate) fn render(
     run: &RunContext,
     records: &[HireRecord],
     verdict: &Verdict,
+    webhooks: &WebhookVerdict,
     scan: &Scan,
     observer: &Observer,
 ) -> String {
@@ -260,17 +268,20 @@ pub(crate) fn render(
     let _ = writeln!(out, "# Soak report\n");
     let _ = writeln!(
         out,
-        "{} s with {} concurrent workers, {} site users, 5% upstream faults, `kill -9` of the \
-         backend after {:.1} s and a restart ({:.1} s down). Wall time {:.1} s (run {:.1} s, \
-         reconciliation {:.1} s).\n",
+        "{} s with {} concurrent workers, {} site users, 5% upstream faults, a job-site \
+         webhook endpoint answering 500 to {}% of requests, `kill -9` of the backend after \
+         {:.1} s and a restart ({:.1} s down). Wall time {:.1} s (run {:.1} s, reconciliation \
+         {:.1} s, webhook drain {:.1} s).\n",
         run.seconds,
         run.concurrency,
         run.users,
+        run.webhook_failure_percent,
         run.kill.killed_after.as_secs_f64(),
         run.kill.downtime.as_secs_f64(),
         run.total_elapsed.as_secs_f64(),
         run_secs,
-        run.reconcile_elapsed.as_secs_f64()
+        run.reconcile_elapsed.as_secs_f64(),
+        run.drain_elapsed.as_secs_f64()
     );
     let _ = writeln!(out, "| measure | value | required |");
     let _ = writeln!(out, "|---|---:|---|");
@@ -309,6 +320,63 @@ pub(crate) fn render(
         "final answers that are not a clear error",
         verdict.unclear.len().to_string(),
         &format!("0 — {}", verdict_cell(verdict.unclear.len())),
+    );
+    row(
+        "hire.created owed / taken / missing",
+        format!(
+            "{} / {} / {}",
+            webhooks.created_expected,
+            webhooks.created_delivered,
+            webhooks.created_missing.len()
+        ),
+        &format!(
+            "0 missing — {}",
+            verdict_cell(webhooks.created_missing.len())
+        ),
+    );
+    row(
+        "status changes made (employments moved) / final statuses delivered / missing",
+        format!(
+            "{} ({}) / {} / {}",
+            webhooks.changes_made,
+            webhooks.moved,
+            webhooks.moved_delivered,
+            webhooks.moved_missing.len()
+        ),
+        &format!("0 missing — {}", verdict_cell(webhooks.moved_missing.len())),
+    );
+    row(
+        "webhooks for a hire or employment that does not exist",
+        webhooks.orphans.len().to_string(),
+        &format!("0 — {}", verdict_cell(webhooks.orphans.len())),
+    );
+    row(
+        "status changes with a status the employment never had",
+        webhooks.unreal_statuses.len().to_string(),
+        &format!("0 — {}", verdict_cell(webhooks.unreal_statuses.len())),
+    );
+    row(
+        "webhook requests that fail verification",
+        webhooks.unverifiable.len().to_string(),
+        &format!("0 — {}", verdict_cell(webhooks.unverifiable.len())),
+    );
+    row(
+        "webhooks taken (distinct events)",
+        webhooks.taken().to_string(),
+        &format!(
+            "more than 0 — {}",
+            verdict_cell(usize::from(webhooks.taken() == 0))
+        ),
+    );
+    row(
+        "webhook requests answered 500 by the job site",
+        format!("{} of {}", webhooks.answered_500, webhooks.requests),
+        "",
+    );
+    row(
+        "webhooks taken again (at-least-once allows them)",
+        webhooks.duplicates.to_string(),
+        "",
     );
     row(
         "p50 latency (successful hires, final attempt)",
@@ -412,6 +480,39 @@ pub(crate) fn render(
     );
     let _ = writeln!(out, "- faults: {}", run.fault_log.join("; "));
 
+    let _ = writeln!(out, "\n## Webhooks to the job site\n");
+    let kinds: Vec<String> = webhooks
+        .taken_by_type
+        .iter()
+        .map(|(kind, n)| format!("{kind}: {n}"))
+        .collect();
+    let _ = writeln!(out, "- distinct events taken: {}", kinds.join(", "));
+    let _ = writeln!(
+        out,
+        "- status changes taken with exactly their status: {} of {} (the others arrived within a later change of the same employment)",
+        webhooks.changes_delivered_exactly, webhooks.changes_made
+    );
+    let _ = writeln!(
+        out,
+        "- hires with more than one `hire.created`: {}",
+        webhooks.hires_created_twice
+    );
+    let _ = writeln!(
+        out,
+        "- drain: {:.1} s after the reconciliation, {}",
+        run.drain_elapsed.as_secs_f64(),
+        if webhooks.complete() {
+            "until every webhook owed had arrived"
+        } else {
+            "**until time ran out**"
+        }
+    );
+    let _ = writeln!(
+        out,
+        "- status moves the sandbox did not confirm: {}",
+        run.moves_refused.len()
+    );
+
     let _ = writeln!(out, "\n## Leak scan\n");
     let needles: Vec<String> = scan
         .needles
@@ -511,6 +612,30 @@ pub(crate) fn render(
         .map(|e| format!("{} → {}: {}", e.context, e.status, e.body))
         .collect();
     evidence("5xx of our own", &own);
+    evidence(
+        "Webhooks owed and not taken: hire.created",
+        &webhooks.created_missing,
+    );
+    evidence(
+        "Webhooks owed and not taken: status changes",
+        &webhooks.moved_missing,
+    );
+    evidence(
+        "Webhooks for a hire or employment that does not exist",
+        &webhooks.orphans,
+    );
+    evidence(
+        "Status changes with a status the employment never had",
+        &webhooks.unreal_statuses,
+    );
+    evidence(
+        "Webhook requests that fail verification",
+        &webhooks.unverifiable,
+    );
+    evidence(
+        "Status moves the sandbox did not confirm",
+        &run.moves_refused,
+    );
     evidence("Panics in the backend's log", &scan.panics);
     out
 }
