@@ -1,14 +1,17 @@
 //! `cargo xtask test`: everything CI checks, in order, failing on the first problem — formatting,
-//! clippy (native and wasm32), the widget's dependency rule, unit and integration tests (SQLite
-//! and Postgres, property tests, multi-replica processes), the widget's browser tests, the
-//! end-to-end suite in headless Chromium, the npm package (`npm pack` and a type test of its
-//! React and Vue examples), a short soak with a leak scan, and a short run of every fuzz target.
+//! the dependencies' licences and bans (`deny.toml`), clippy (native and wasm32), the widget's
+//! dependency rule, unit and integration tests (SQLite and Postgres, property tests,
+//! multi-replica processes), the widget's browser tests, the end-to-end suite in headless
+//! Chromium, the release artifacts (the static binary, checked, and its container image, started
+//! once), the npm package (`npm pack` and a type test of its React and Vue examples), a short
+//! soak with a leak scan, and a short run of every fuzz target.
 
 use std::process::Command;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::{
+    container, dist,
     process::{cargo, output, run, workspace_root},
     tools, widget,
 };
@@ -24,8 +27,11 @@ pub(crate) fn run_all() -> Result<()> {
     widget::ensure_widget_tools()?;
     tools::ensure_browser()?;
     tools::ensure_postgres()?;
+    container::ensure_podman()?;
+    ensure_cargo_deny()?;
 
     run(cargo().args(["fmt", "--all", "--check"]))?;
+    licenses_and_bans()?;
     widget_dependency_rule()?;
     // The widget first: the server embeds its bundle.
     widget::build_widget(true)?;
@@ -66,12 +72,54 @@ pub(crate) fn run_all() -> Result<()> {
         .env("CHROMEDRIVER", "/usr/bin/chromedriver")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
     end_to_end()?;
+    release_artifacts()?;
     npm_package()?;
     // A short soak: faults, a kill -9 and a leak scan; zero duplicates, lost hires, own 5xx, leaks.
     crate::soak::run_soak(15, 50)?;
     // Last: a short run of every fuzz target (the first instrumented build is slow).
     crate::fuzz::run_fuzz(FUZZ_SECONDS_PER_TARGET)?;
     eprintln!("xtask: every check passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// cargo-deny, installed from crates.io when missing.
+fn ensure_cargo_deny() -> Result<()> {
+    if cargo()
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|out| out.status.success())
+    {
+        return Ok(());
+    }
+    run(Command::new("cargo").args(["install", "cargo-deny", "--locked"]))
+        .context("failed to install cargo-deny")
+}
+
+/// `cargo deny check licenses bans` against `deny.toml`: every licence in the tree is one we
+/// allow, and no banned crate or `*` version is in it. Offline: both read only the lock file and
+/// the crates' manifests, which `cargo fetch` downloads for every platform (once).
+fn licenses_and_bans() -> Result<()> {
+    run(cargo().arg("fetch"))?;
+    run(cargo().args([
+        "deny",
+        "--offline",
+        "check",
+        "--hide-inclusion-graph",
+        "licenses",
+        "bans",
+    ]))
+}
+
+/// The release artifacts around the widget built above: `dist/` (the static binary, checked,
+/// its tarball and SHA256SUMS) and the container image, started once.
+fn release_artifacts() -> Result<()> {
+    let started = std::time::Instant::now();
+    let dist = dist::package()?;
+    container::build_and_smoke_test(&dist)?;
+    eprintln!(
+        "xtask: release artifacts built and checked in {:.0?}",
+        started.elapsed()
+    );
     Ok(())
 }
 
