@@ -12,6 +12,7 @@ mod container;
 mod dist;
 mod fuzz;
 mod process;
+mod schemathesis;
 mod soak;
 mod test;
 mod tools;
@@ -41,6 +42,8 @@ usage: cargo xtask <verb>
   bench                run the benchmarks and write BENCHMARKS.md
   fuzz [--seconds 60]  run every fuzz target for N seconds each
   soak                 200 concurrent hires for 60 s under faults and a kill -9, with a leak scan
+  schemathesis         fuzz every operation of the OpenAPI document against a demo: no 5xx, no
+                       answer outside its documented schema
   help                 this text
 
 The build goes to ./target, or to $CARGO_TARGET_DIR when set.";
@@ -57,6 +60,7 @@ fn main() {
         Some("fuzz") => seconds(&args[1..], 60).and_then(fuzz::run_fuzz),
         Some("demo") => demo(&args[1..]),
         Some("soak") => soak::run_soak(60, 200),
+        Some("schemathesis") => build().and_then(|binary| schemathesis::run_against_demo(&binary)),
         Some("test") => test::run_all(),
         Some("widget") => widget::ensure_widget_tools()
             .and_then(|()| widget::build_widget(true))

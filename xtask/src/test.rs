@@ -73,6 +73,7 @@ pub(crate) fn run_all() -> Result<()> {
         .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
     end_to_end()?;
     release_artifacts()?;
+    crate::schemathesis::run_against_demo(&crate::build()?)?;
     npm_package()?;
     // A short soak: faults, a kill -9 and a leak scan; zero duplicates, lost hires, own 5xx, leaks.
     crate::soak::run_soak(15, 50)?;

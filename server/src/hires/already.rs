@@ -10,8 +10,9 @@ use crate::{
     error::ApiResult,
     remote::EmploymentState,
     state::AppState,
-    store::{now, HireRecord},
+    store::{now, HireRecord, HireState},
     tokens::UsableToken,
+    webhooks::events::{self, HireFacts},
 };
 
 /// The caller's company's hire of this candidate, in our records.
@@ -82,7 +83,19 @@ pub(super) async fn record_found(
     country_code: &str,
 ) -> ApiResult<Earlier> {
     if let Some(ours) = &employment.external_id {
-        if state.store.hire_id_exists(ours).await? {
+        if let Some((owner, record_state)) = state.store.hire_owner(ours).await? {
+            if record_state == HireState::Pending {
+                adopt(
+                    state,
+                    token,
+                    employment,
+                    candidate,
+                    country_code,
+                    ours,
+                    &owner,
+                )
+                .await?;
+            }
             return Ok(Earlier {
                 hire_id: ours.clone(),
                 employment_id: employment.id.clone(),
@@ -120,6 +133,59 @@ pub(super) async fn record_found(
         .await?
         .ok_or_else(|| anyhow::anyhow!("the found employment's hire record vanished"))?;
     Ok(record.into())
+}
+
+/// Completes our own pending record of `employment` (created at Remote, its answer lost): the
+/// hire is recorded with its `hire.created`, so its status and webhooks follow like any other.
+async fn adopt(
+    state: &AppState,
+    token: &UsableToken,
+    employment: &EmploymentState,
+    candidate: &Candidate,
+    country_code: &str,
+    hire_id: &str,
+    owner: &str,
+) -> ApiResult<()> {
+    let kept = HireCandidate {
+        full_name: candidate.full_name.clone(),
+        personal_email: candidate.personal_email.clone(),
+        country_code: country_code.to_owned(),
+    };
+    let at = now();
+    let company_id = &token.connection.company_id;
+    let webhook = state.config.webhooks.as_ref().map(|_| {
+        events::queued(
+            &state.config.keys,
+            events::HIRE_CREATED,
+            &HireFacts {
+                hire_id,
+                employment_id: &employment.id,
+                user: owner,
+                company_id,
+                status: &employment.status,
+                previous_status: None,
+                candidate: &kept,
+            },
+            at,
+        )
+    });
+    let details = view::details(&state.config.keys, hire_id, &kept, &employment.status);
+    if state
+        .store
+        .adopt_found_employment(
+            hire_id,
+            &employment.id,
+            company_id,
+            &details,
+            at,
+            webhook.as_ref(),
+        )
+        .await?
+        && webhook.is_some()
+    {
+        state.wake_worker();
+    }
+    Ok(())
 }
 
 /// The `200` answer for an earlier hire: its ids and status, and a fresh onboarding link.

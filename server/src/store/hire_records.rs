@@ -83,15 +83,6 @@ impl Store {
         row.as_ref().map(from_row).transpose()
     }
 
-    /// Whether any hire record (created or not) has this id.
-    pub async fn hire_id_exists(&self, hire_id: &str) -> Result<bool, sqlx::Error> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM hires WHERE hire_id = $1")
-            .bind(hire_id)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(found.is_some())
-    }
-
     /// The created hire of this employment.
     pub async fn hire_record_for_employment(
         &self,
@@ -218,18 +209,23 @@ impl Store {
     /// Stores Remote's status as re-read, if nobody stored another meanwhile (`previous` is the
     /// status the caller read) and the reading is not older than the stored one; `event` (the
     /// job site's `hire.status_changed`) is queued in the same transaction. True when written.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_remote_status(
         &self,
         hire_id: &str,
         previous: &str,
         status: &str,
         remote_updated_at: Option<&str>,
+        claimed_at: i64,
         now: i64,
         event: Option<&OutboxRow>,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
+        // A webhook that came during the re-read marked the hire again (its claim time was
+        // reset): that mark stays, so the newer change is read too.
         let done = sqlx::query(
-            "UPDATE hires SET remote_status = $1, remote_updated_at = COALESCE($2, remote_updated_at), status_stale = 0, updated_at = $3
+            "UPDATE hires SET remote_status = $1, remote_updated_at = COALESCE($2, remote_updated_at), updated_at = $3,
+                 status_stale = CASE WHEN status_checked_at = $6 THEN 0 ELSE status_stale END
              WHERE hire_id = $4 AND COALESCE(remote_status, 'created') = $5
                AND ($2 IS NULL OR remote_updated_at IS NULL OR remote_updated_at <= $2)",
         )
@@ -238,6 +234,7 @@ impl Store {
         .bind(now)
         .bind(hire_id)
         .bind(previous)
+        .bind(claimed_at)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -251,12 +248,20 @@ impl Store {
         Ok(true)
     }
 
-    /// The status was re-read and has not changed.
-    pub async fn clear_status_stale(&self, hire_id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE hires SET status_stale = 0 WHERE hire_id = $1")
-            .bind(hire_id)
-            .execute(self.pool())
-            .await?;
+    /// The status was re-read (claimed at `claimed_at`) and has not changed; a mark a webhook
+    /// made since stays.
+    pub async fn clear_status_stale(
+        &self,
+        hire_id: &str,
+        claimed_at: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE hires SET status_stale = 0 WHERE hire_id = $1 AND status_checked_at = $2",
+        )
+        .bind(hire_id)
+        .bind(claimed_at)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 

@@ -182,6 +182,64 @@ impl Store {
         tx.commit().await
     }
 
+    /// The site user and state of the record with this hire id.
+    pub async fn hire_owner(
+        &self,
+        hire_id: &str,
+    ) -> Result<Option<(String, HireState)>, sqlx::Error> {
+        let row = sqlx::query("SELECT site_user, status FROM hires WHERE hire_id = $1")
+            .bind(hire_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|row| {
+            Ok((
+                row.try_get("site_user")?,
+                HireState::parse(&row.try_get::<String, _>("status")?),
+            ))
+        })
+        .transpose()
+    }
+
+    /// Completes a pending record whose employment was found at Remote (its own answer was
+    /// lost, and a request under another key found it), queueing `webhook` with it, in one
+    /// transaction; false when the record was no longer pending.
+    pub async fn adopt_found_employment(
+        &self,
+        hire_id: &str,
+        employment_id: &str,
+        company_id: &str,
+        details: &HireDetails,
+        now: i64,
+        webhook: Option<&OutboxRow>,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE hires SET status = 'created', employment_id = $1, company_id = $2, lease_until = 0, updated_at = $3,
+                 remote_status = $4, email_hash = $5, candidate_key_id = $6, candidate = $7, status_checked_at = $8
+             WHERE hire_id = $9 AND status = 'pending'",
+        )
+        .bind(employment_id)
+        .bind(company_id)
+        .bind(now)
+        .bind(&details.remote_status)
+        .bind(&details.email_hash)
+        .bind(&details.candidate_key_id)
+        .bind(&details.candidate)
+        .bind(now)
+        .bind(hire_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if let Some(webhook) = webhook {
+            outbox_insert(webhook).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Records Remote's refusal of a pending hire and releases the lease: the same key and body
     /// get the same answer again, and nothing is posted.
     pub async fn mark_hire_rejected(

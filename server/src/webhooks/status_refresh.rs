@@ -18,12 +18,15 @@ const BATCH: i64 = 16;
 
 /// Re-reads every marked hire once; how many were claimed.
 pub async fn refresh_marked(state: &AppState) -> Result<usize, sqlx::Error> {
+    let claimed_at = now();
     let marked = state
         .store
-        .claim_stale_statuses(now(), CLAIM_SECS, BATCH)
+        .claim_stale_statuses(claimed_at, CLAIM_SECS, BATCH)
         .await?;
     let claimed = marked.len();
-    let reads = marked.into_iter().map(|record| refresh(state, record));
+    let reads = marked
+        .into_iter()
+        .map(|record| refresh(state, record, claimed_at));
     for result in futures::future::join_all(reads).await {
         result?;
     }
@@ -32,14 +35,14 @@ pub async fn refresh_marked(state: &AppState) -> Result<usize, sqlx::Error> {
 
 /// One re-read. Failures leave the mark for the next pass, except when nobody at the company
 /// is connected any more (nothing could read it).
-async fn refresh(state: &AppState, record: HireRecord) -> Result<(), sqlx::Error> {
+async fn refresh(state: &AppState, record: HireRecord, claimed_at: i64) -> Result<(), sqlx::Error> {
     let store = &state.store;
     let environment = state.config.remote_base_url.as_str();
     let Some(connection) = store
         .connection_for_company(environment, &record.company_id)
         .await?
     else {
-        return store.clear_status_stale(&record.hire_id).await;
+        return store.clear_status_stale(&record.hire_id, claimed_at).await;
     };
     let token = match access_token(state, &connection.site_user, None).await {
         Ok(token) => token,
@@ -54,14 +57,14 @@ async fn refresh(state: &AppState, record: HireRecord) -> Result<(), sqlx::Error
         .await
     {
         Ok(Some(employment)) => employment,
-        Ok(None) => return store.clear_status_stale(&record.hire_id).await,
+        Ok(None) => return store.clear_status_stale(&record.hire_id, claimed_at).await,
         Err(error) => {
             tracing::info!(hire = %record.hire_id, %error, "cannot re-read an employment now");
             return Ok(());
         }
     };
     if employment.status == record.remote_status {
-        return store.clear_status_stale(&record.hire_id).await;
+        return store.clear_status_stale(&record.hire_id, claimed_at).await;
     }
     let at = now();
     let candidate = view::candidate(&state.config.keys, &record);
@@ -87,6 +90,7 @@ async fn refresh(state: &AppState, record: HireRecord) -> Result<(), sqlx::Error
             &record.remote_status,
             &employment.status,
             employment.updated_at.as_deref(),
+            claimed_at,
             at,
             event.as_ref(),
         )

@@ -7,7 +7,7 @@ use hwr_integration_tests::{
     ana, ana_with, json_body, new_key, on_both_databases, spawn_app, unique_user, Db,
 };
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn employments_of(state: &Value, email: &str) -> usize {
     state["employments"]
@@ -138,7 +138,46 @@ async fn concurrent_hires_of_one_new_candidate_make_one_employment(db: Db) {
     );
 }
 
+async fn an_employment_whose_answer_was_lost_is_completed_when_another_key_finds_it(db: Db) {
+    // Arrange: Remote creates the employment, then fails the answer; the record stays pending.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+    app.fault(json!({"route": "POST /v1/employments", "create_then_fail": true, "status": 503, "count": 1}))
+        .await;
+    app.fault(json!({"route": "GET /v1/employments", "status": 503, "count": 2}))
+        .await;
+    let lost = app.hire(&user, &new_key(), &ana()).await;
+    assert!(lost.status().is_server_error(), "{}", lost.status());
+    app.clear_faults().await;
+    let employment_id = app.sandbox_state().await["employments"][0]["id"].clone();
+    let lost_hire_id = app.sandbox_state().await["employments"][0]["external_id"].clone();
+
+    // Act: the employer tries again from another tab (another key).
+    let found = json_body(app.hire(&user, &new_key(), &ana()).await, StatusCode::OK).await;
+
+    // Assert: the lost attempt's own hire, now recorded, readable and tracked.
+    assert_eq!(found["already_hired"], true);
+    assert_eq!(found["hire_id"], lost_hire_id);
+    assert_eq!(found["employment_id"], employment_id);
+    let read = json_body(
+        app.get(
+            &user,
+            &format!("/api/v1/hires/{}", lost_hire_id.as_str().expect("an id")),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read["employment_id"], employment_id);
+    assert_eq!(
+        employments_of(&app.sandbox_state().await, "ana.silva@example.com"),
+        1
+    );
+}
+
 on_both_databases!(
+    an_employment_whose_answer_was_lost_is_completed_when_another_key_finds_it,
     another_user_of_the_company_gets_the_earlier_hire_and_nothing_is_posted,
     an_employment_we_did_not_create_gets_a_hire_record_of_its_own,
     concurrent_hires_of_one_new_candidate_make_one_employment,
