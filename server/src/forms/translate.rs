@@ -250,4 +250,107 @@ mod tests {
         );
         assert!(form.fields.iter().all(|f| !f.required));
     }
+
+    /// Remote's published basic-information schemas, as the sandbox serves them.
+    fn fixtures() -> [(&'static str, u32, Value); 3] {
+        let parse = |text: &str| serde_json::from_str::<Value>(text).expect("a fixture");
+        [
+            (
+                "PRT",
+                1,
+                parse(include_str!(
+                    "../../../sandbox/fixtures/employment_basic_information/prt-v1.json"
+                )),
+            ),
+            (
+                "PRT",
+                3,
+                parse(include_str!(
+                    "../../../sandbox/fixtures/employment_basic_information/prt-v3.json"
+                )),
+            ),
+            (
+                "DEU",
+                3,
+                parse(include_str!(
+                    "../../../sandbox/fixtures/employment_basic_information/deu-v3.json"
+                )),
+            ),
+        ]
+    }
+
+    #[test]
+    fn each_fixture_asks_exactly_for_its_required_fields_beyond_the_basic_ones() {
+        for (country, version, schema) in fixtures() {
+            let expected: Vec<String> = schema["required"]
+                .as_array()
+                .expect("required")
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|name| !SENT_ALREADY.contains(name))
+                .map(str::to_owned)
+                .collect();
+            let form = form(country, version, &json!({ "data": schema }));
+            let mut required: Vec<String> = form
+                .fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| f.name.clone())
+                .collect();
+            let mut wanted = expected.clone();
+            required.sort();
+            wanted.sort();
+            assert_eq!(required, wanted, "{country} v{version}");
+            for field in form.fields.iter().filter(|f| {
+                matches!(
+                    f.field_type,
+                    FieldType::Select | FieldType::Countries | FieldType::Radio
+                )
+            }) {
+                assert!(
+                    !field.options.is_empty(),
+                    "{country} v{version} {}",
+                    field.name
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Over every fixture: answers drawn from each required field's own choices pass, and
+        /// leaving out any subset of required fields is refused naming exactly those fields.
+        #[test]
+        fn answers_from_the_choices_pass_and_each_missing_field_is_named(
+            picks in proptest::collection::vec(0usize..1000, 8),
+            left_out in proptest::collection::vec(proptest::bool::ANY, 8),
+        ) {
+            for (country, version, schema) in fixtures() {
+                let form = form(country, version, &json!({ "data": schema }));
+                let mut answers = std::collections::BTreeMap::new();
+                let mut missing = Vec::new();
+                for (i, field) in form.fields.iter().filter(|f| f.required).enumerate() {
+                    if left_out[i % left_out.len()] {
+                        missing.push(field.name.clone());
+                        continue;
+                    }
+                    let choice = |options: &[hwr_protocol::FieldOption]| {
+                        options[picks[i % picks.len()] % options.len()].value.clone()
+                    };
+                    let value = match field.field_type {
+                        FieldType::Select | FieldType::Radio => hwr_protocol::ExtraValue::Text(choice(&field.options)),
+                        FieldType::Multiselect | FieldType::Countries => hwr_protocol::ExtraValue::Many(vec![choice(&field.options)]),
+                        FieldType::Number => hwr_protocol::ExtraValue::Number(1),
+                        FieldType::Date => hwr_protocol::ExtraValue::Text("2030-01-02".into()),
+                        FieldType::Text => hwr_protocol::ExtraValue::Text("+49 151 23456789".into()),
+                    };
+                    answers.insert(field.name.clone(), value);
+                }
+                let errors = super::super::validate::check(&form, &answers, "2099-01-01");
+                let mut named: Vec<String> = errors.keys().cloned().collect();
+                named.sort();
+                missing.sort();
+                proptest::prop_assert_eq!(named, missing, "{} v{}", country, version);
+            }
+        }
+    }
 }

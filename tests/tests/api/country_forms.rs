@@ -193,12 +193,17 @@ async fn the_default_version_asks_nothing_more_and_hires_as_before(db: Db) {
     app.connect_and_consent(&user).await;
 
     // Act
-    let portugal = form(&app, &user, "PT").await;
+    let mut forms = Vec::new();
+    for code in ["PT", "DE", "GB"] {
+        forms.push(form(&app, &user, code).await);
+    }
     let hired = app.hire(&user, &new_key(), &ana()).await;
 
     // Assert
-    assert_eq!(portugal["json_schema_version"], 1);
-    assert_eq!(portugal["fields"], json!([]), "{portugal}");
+    for asked in &forms {
+        assert_eq!(asked["json_schema_version"], 1);
+        assert_eq!(asked["fields"], json!([]), "{asked}");
+    }
     json_body(hired, StatusCode::CREATED).await;
 }
 
@@ -240,7 +245,64 @@ async fn a_form_read_before_is_served_while_remote_fails(db: Db) {
     assert_eq!(second, first);
 }
 
+async fn germany_and_the_uk_under_version_3_ask_for_theirs(db: Db) {
+    // Arrange
+    let app = version_3(db).await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+
+    // Act
+    let germany = form(&app, &user, "DE").await;
+    let uk = form(&app, &user, "GBR").await;
+
+    // Assert
+    let names = |form: &Value| -> Vec<String> {
+        let mut names: Vec<String> = form["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["name"].as_str().map(str::to_owned))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names(&germany),
+        [
+            "mobile_number",
+            "tax_job_category",
+            "tax_servicing_countries"
+        ]
+    );
+    assert_eq!(field(&germany, "mobile_number")["type"], "text");
+    assert_eq!(names(&uk), ["tax_job_category", "tax_servicing_countries"]);
+}
+
+async fn remotes_refusal_of_an_extra_field_comes_back_on_that_field(db: Db) {
+    // Arrange: every answer is well formed, but Remote refuses "An answer" as a mobile number.
+    let app = version_3(db).await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+    let mut candidate = ana();
+    candidate["country_code"] = json!("DE");
+    candidate["extra"] = answers(&form(&app, &user, "DE").await);
+
+    // Act
+    let response = app.hire(&user, &new_key(), &candidate).await;
+
+    // Assert
+    let error = assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "upstream_rejected",
+    )
+    .await;
+    assert_eq!(field_names(&error), vec!["mobile_number"], "{error}");
+}
+
 on_both_databases!(
+    germany_and_the_uk_under_version_3_ask_for_theirs,
+    remotes_refusal_of_an_extra_field_comes_back_on_that_field,
     portugal_under_version_3_asks_for_its_two_tax_fields,
     a_portugal_hire_without_the_extra_fields_is_refused_before_anything_is_sent,
     a_portugal_hire_with_the_extra_fields_goes_through_carrying_them,
