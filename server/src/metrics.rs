@@ -60,7 +60,7 @@ pub const HIRE_OUTCOMES: [&str; 5] = ["created", "replayed", "already_hired", "r
 /// Token refresh outcomes.
 pub const REFRESH_OUTCOMES: [&str; 3] = ["refreshed", "invalid_grant", "failed"];
 /// The Remote endpoints the backend calls.
-pub const ENDPOINTS: [&str; 11] = [
+pub const ENDPOINTS: [&str; 12] = [
     "POST /auth/oauth2/token",
     "POST /v1/employments",
     "GET /v1/employments",
@@ -72,6 +72,7 @@ pub const ENDPOINTS: [&str; 11] = [
     "POST /v1/webhook-callbacks",
     "GET /v1/webhook-callbacks",
     "DELETE /v1/webhook-callbacks/{id}",
+    "GET /v1/countries/{code}/employment_basic_information",
 ];
 
 /// Every metric the backend keeps.

@@ -7,7 +7,11 @@ use hwr_protocol::ErrorCode;
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
-use crate::{error::ApiError, site_token::SiteUser, state::AppState};
+use crate::{
+    error::ApiError,
+    site_token::{bearer_token, SiteUser},
+    state::AppState,
+};
 
 /// The authenticated reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,19 +22,6 @@ pub enum Reader {
     Server,
 }
 
-/// The bearer credential of a request, whatever the scheme's case.
-fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, credential) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| credential.trim())
-}
-
 impl FromRequestParts<AppState> for Reader {
     type Rejection = ApiError;
 
@@ -38,7 +29,9 @@ impl FromRequestParts<AppState> for Reader {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let (Some(key), Some(given)) = (&state.config.server_api_key, bearer(parts)) {
+        if let (Some(key), Some(given)) =
+            (&state.config.server_api_key, bearer_token(&parts.headers))
+        {
             let key = key.expose_secret().as_bytes();
             if key.len() == given.len() && bool::from(key.ct_eq(given.as_bytes())) {
                 if parts.headers.contains_key(axum::http::header::ORIGIN) {

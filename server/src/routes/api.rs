@@ -40,7 +40,8 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn caller(user: SiteUser, headers: &HeaderMap) -> Caller {
+/// Who is calling, from where, under which request id.
+pub(super) fn caller(user: SiteUser, headers: &HeaderMap) -> Caller {
     Caller {
         site_user: user.0,
         origin: header_text(headers, header::ORIGIN.as_str()),

@@ -4,14 +4,13 @@
 
 use axum::{
     extract::{Path, RawQuery, State},
-    http::{header, HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode},
     response::IntoResponse,
     routing::get,
     Router,
 };
 use hwr_protocol::{Candidate, FieldErrors, Hires, IDEMPOTENCY_KEY_HEADER};
 
-use super::headers::REQUEST_ID;
 use crate::{
     detached::run_to_completion,
     error::{ApiError, ApiResult},
@@ -33,13 +32,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/hires/{hire_id}", get(one))
 }
 
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
 #[utoipa::path(post, path = "/api/v1/hires", tag = "hires", security(("site_token" = [])),
     request_body = Candidate,
     params(("Idempotency-Key" = String, Header, description = "One random value per hire attempt, reused on retries")),
@@ -53,7 +45,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     ))]
 pub(super) async fn create(
     State(state): State<AppState>,
-    SiteUser(site_user): SiteUser,
+    user: SiteUser,
     headers: HeaderMap,
     Json(candidate): Json<Candidate>,
 ) -> ApiResult<impl IntoResponse> {
@@ -62,11 +54,12 @@ pub(super) async fn create(
             .get(IDEMPOTENCY_KEY_HEADER)
             .and_then(|v| v.to_str().ok()),
     )?;
+    let caller = super::api::caller(user, &headers);
     let ctx = HireContext {
-        site_user,
+        site_user: caller.site_user,
         idempotency_key,
-        origin: header_text(&headers, header::ORIGIN.as_str()),
-        request_id: header_text(&headers, REQUEST_ID),
+        origin: caller.origin,
+        request_id: caller.request_id,
     };
     // The client may go away; the hire (and its record) still completes.
     let hired =
