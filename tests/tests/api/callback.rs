@@ -106,7 +106,8 @@ async fn a_callback_for_an_expired_flow_is_refused_before_any_token_call(db: Db)
     let flow = app.start_flow(&user).await;
     let callback = app.answer_consent(&flow.authorize_url, "allow").await;
     sqlx::query("UPDATE flows SET expires_at = $1 WHERE id = $2")
-        .bind(1_i64)
+        // A minute ago: expired, but well inside the retention that the start-up sweep purges.
+        .bind(hire_with_remote::store::now() - 60)
         .bind(&flow.flow_id)
         .execute(app.store().pool())
         .await
@@ -128,7 +129,8 @@ async fn an_unanswered_flow_reads_expired_after_its_lifetime(db: Db) {
     let user = unique_user();
     let flow = app.start_flow(&user).await;
     sqlx::query("UPDATE flows SET expires_at = $1 WHERE id = $2")
-        .bind(1_i64)
+        // A minute ago: expired, but well inside the retention that the start-up sweep purges.
+        .bind(hire_with_remote::store::now() - 60)
         .bind(&flow.flow_id)
         .execute(app.store().pool())
         .await
