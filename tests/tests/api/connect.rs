@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use hwr_integration_tests::{
     ana, ana_with, assert_error, field_names, json_body, location, new_key, on_both_databases,
-    send, spawn_app, unique_user, Db, JOB_SITE_ORIGIN,
+    send, spawn_app, unique_user, Db, StartedFlow, TestApp, JOB_SITE_ORIGIN,
 };
 use reqwest::StatusCode;
 use serde_json::json;
@@ -415,10 +415,13 @@ async fn when_the_hire_at_the_callback_fails_the_same_key_completes_it_once(db: 
     // Act: what the widget does when the status has no hire.
     let response = app.hire(&user, &key, &ana()).await;
 
-    // Assert
-    json_body(response, StatusCode::CREATED).await;
+    // Assert: one POST reached Remote after the faulted one, and its employment is this hire.
+    let hired = json_body(response, StatusCode::CREATED).await;
     let state = app.sandbox_state().await;
-    assert_eq!(state["employments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(state["employment_posts"], 1);
+    let employments = state["employments"].as_array().expect("employments");
+    assert_eq!(employments.len(), 1);
+    assert_eq!(employments[0]["external_id"], hired["hire_id"]);
 }
 
 async fn a_connect_request_with_an_unknown_mode_is_refused_in_our_shape(db: Db) {
@@ -443,7 +446,89 @@ async fn a_connect_request_with_an_unknown_mode_is_refused_in_our_shape(db: Db) 
     .await;
 }
 
+/// Starts a redirect-mode flow for Ana returning to `/candidates/7`, in this app's browser.
+async fn start_redirect_flow(app: &TestApp, user: &str) -> StartedFlow {
+    app.start_flow_with(
+        user,
+        &json!({"mode": "redirect", "return_to": format!("{JOB_SITE_ORIGIN}/candidates/7"),
+                "candidate": ana(), "idempotency_key": new_key()}),
+    )
+    .await
+}
+
+/// The query of the job-site URL a redirect-mode callback sends the browser back to.
+fn returned_to_the_job_site(response: &reqwest::Response) -> HashMap<String, String> {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let back = location(response);
+    assert_eq!(
+        back.origin().ascii_serialization(),
+        JOB_SITE_ORIGIN,
+        "{back}"
+    );
+    assert_eq!(back.path(), "/candidates/7", "{back}");
+    back.query_pairs().into_owned().collect()
+}
+
+async fn redirect_mode_error_returns_the_browser_with_the_hires_error_code(db: Db) {
+    // Arrange: consent succeeds, Remote fails the employment the callback then posts.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = start_redirect_flow(&app, &user).await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+    app.fault(json!({"route": "POST /v1/employments", "status": 503}))
+        .await;
+
+    // Act
+    let response = app.callback(&callback).await;
+
+    // Assert
+    let pairs = returned_to_the_job_site(&response);
+    assert_eq!(pairs.get("hwr_status").map(String::as_str), Some("error"));
+    assert_eq!(
+        pairs.get("hwr_error").map(String::as_str),
+        Some("upstream_unavailable")
+    );
+    assert_eq!(app.flow(&user, &flow.flow_id).await["status"], "connected");
+    assert_eq!(app.connection(&user).await["status"], "connected");
+    let state = app.sandbox_state().await;
+    assert_eq!(state["employments"].as_array().map(Vec::len), Some(0));
+}
+
+async fn redirect_mode_expired_returns_the_browser_without_calling_remote(db: Db) {
+    // Arrange: the employer answers after the flow's ten minutes.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = start_redirect_flow(&app, &user).await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+    sqlx::query("UPDATE flows SET expires_at = $1 WHERE id = $2")
+        // A minute ago: expired, but well inside the retention that the start-up sweep purges.
+        .bind(hire_with_remote::store::now() - 60)
+        .bind(&flow.flow_id)
+        .execute(app.store().pool())
+        .await
+        .expect("the flow is aged");
+
+    // Act
+    let response = app.callback(&callback).await;
+
+    // Assert
+    let pairs = returned_to_the_job_site(&response);
+    assert_eq!(pairs.get("hwr_status").map(String::as_str), Some("expired"));
+    assert_eq!(
+        pairs.get("hwr_error"),
+        None,
+        "an expired flow has no error code"
+    );
+    assert_eq!(app.flow(&user, &flow.flow_id).await["status"], "expired");
+    let state = app.sandbox_state().await;
+    assert_eq!(state["token_requests"]["authorization_code"], 0);
+    assert_eq!(state["employment_posts"], 0);
+    assert_eq!(app.connection(&user).await["status"], "not_connected");
+}
+
 on_both_databases!(
+    redirect_mode_error_returns_the_browser_with_the_hires_error_code,
+    redirect_mode_expired_returns_the_browser_without_calling_remote,
     a_popup_flow_starts_with_an_authorize_url_carrying_state_and_s256_pkce,
     the_consent_url_asks_for_the_configured_scopes,
     two_flows_never_share_a_state,

@@ -421,7 +421,41 @@ async fn a_second_hire_of_the_same_email_with_the_flat_body_is_the_earlier_hire(
     assert_eq!(employments(&app.sandbox_state().await).len(), 1);
 }
 
+async fn a_second_submission_of_a_key_still_being_posted_answers_hire_in_progress(db: Db) {
+    // Arrange: Remote takes 12 s to create the employment, longer than a second request with the
+    // same key waits for the first (10 s).
+    let app = std::sync::Arc::new(spawn_app(db).await);
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+    app.fault(json!({"route": "POST /v1/employments", "latency_ms": 12_000}))
+        .await;
+    let key = new_key();
+    let first = {
+        let (app, user, key) = (app.clone(), user.clone(), key.clone());
+        tokio::spawn(async move { app.hire(&user, &key, &ana()).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // Act
+    let second = app.hire(&user, &key, &ana()).await;
+
+    // Assert
+    assert_eq!(second.status(), StatusCode::CONFLICT);
+    assert!(
+        second.headers().contains_key(reqwest::header::RETRY_AFTER),
+        "hire_in_progress says when to retry"
+    );
+    assert_error(second, StatusCode::CONFLICT, "hire_in_progress").await;
+    let first = json_body(first.await.expect("the first hire"), StatusCode::CREATED).await;
+    app.clear_faults().await;
+    let retried = json_body(app.hire(&user, &key, &ana()).await, StatusCode::CREATED).await;
+    assert_eq!(retried["hire_id"], first["hire_id"]);
+    assert_eq!(retried["employment_id"], first["employment_id"]);
+    assert_eq!(app.sandbox_state().await["employment_posts"], 1);
+}
+
 on_both_databases!(
+    a_second_submission_of_a_key_still_being_posted_answers_hire_in_progress,
     a_double_click_sends_one_employment_and_both_answers_carry_the_same_ids,
     the_flat_body_and_sso_url_settings_also_reach_onboarding,
     a_second_hire_of_the_same_email_with_the_flat_body_is_the_earlier_hire,

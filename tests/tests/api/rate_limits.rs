@@ -4,7 +4,8 @@
 //! (In memory: SQLite only.)
 
 use hwr_integration_tests::{
-    assert_error, spawn_app, spawn_app_with, unique_user, Db, TestApp, JOB_SITE_ORIGIN,
+    assert_error, spawn_app, spawn_app_with, unique_user, Db, TestApp, FOREIGN_ORIGIN,
+    JOB_SITE_ORIGIN,
 };
 use reqwest::{header, StatusCode};
 
@@ -220,6 +221,41 @@ async fn a_flood_of_consent_start_forms_from_one_client_is_rate_limited() {
         statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
         "{statuses:?}"
     );
+}
+
+#[tokio::test]
+async fn requests_without_a_token_share_one_limit_per_client_whatever_origin_they_claim() {
+    // Arrange: the limit is per client IP; `Origin`, written by the client, chooses nothing.
+    let app = spawn_app_with(Db::Sqlite, |settings| {
+        settings.rate_limit_user_per_min = 0;
+        settings.rate_limit_ip_per_min = 40;
+    })
+    .await;
+
+    // Act: one client cycles through the job site's origin, a foreign one and none.
+    let mut statuses = Vec::new();
+    for n in 0..25 {
+        let request = app.client.get(app.url("/api/v1/connection"));
+        let request = match n % 3 {
+            0 => request.header(header::ORIGIN, JOB_SITE_ORIGIN),
+            1 => request.header(header::ORIGIN, FOREIGN_ORIGIN),
+            _ => request,
+        };
+        let status = request.send().await.expect("the backend answers").status();
+        statuses.push(status);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+    }
+
+    // Assert: one bucket of ten and a bit, however the origins were mixed.
+    let served = statuses.len() - 1;
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert!((10..20).contains(&served), "{served} served: {statuses:?}");
 }
 
 /// A request without a site token, claiming `forwarded_for`; its status.

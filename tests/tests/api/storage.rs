@@ -1,11 +1,14 @@
 //! What the database keeps: never a token or code Remote issued in plaintext (not in any column,
-//! not in SQLite's files), and an audit trail of consents and hires with their idempotency keys.
+//! not in SQLite's files), the hire a popup flow's callback made sealed with the flow, and an
+//! audit trail of consents and hires with their idempotency keys.
 
+use hire_with_remote::crypto::Sealed;
 use hwr_integration_tests::{
     ana, json_body, new_key, on_both_databases, spawn_app, unique_user, Db, TestApp,
 };
 use reqwest::StatusCode;
 use serde_json::Value;
+use sqlx::Row as _;
 
 /// Every secret value the sandbox issued: codes, access tokens and refresh tokens.
 async fn issued_secrets(app: &TestApp) -> Vec<String> {
@@ -167,7 +170,72 @@ async fn stored_tokens_are_sealed_under_the_current_key(db: Db) {
     assert_eq!(row.remote_user_id, hwr_sandbox::seed::MARIA_MANAGER_ID);
 }
 
+async fn the_hire_a_popup_flows_callback_made_is_kept_sealed_with_the_flow(db: Db) {
+    // Arrange: a popup flow carrying the attempt, so the callback hires and keeps the answer
+    // (with its one-time onboarding link) for the flow's status.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    let flow = app.start_hiring_flow(&user).await;
+    let callback = app.answer_consent(&flow.authorize_url, "allow").await;
+    assert_eq!(app.callback(&callback).await.status(), StatusCode::OK);
+    let status = app.flow(&user, &flow.flow_id).await;
+    let hire = status["hire"].clone();
+    let link = hire["redirect_url"]
+        .as_str()
+        .expect("the hire's onboarding link");
+    let employment_id = hire["employment_id"].as_str().expect("an employment id");
+
+    // Act
+    let row = sqlx::query("SELECT hire_key_id, hire FROM flows WHERE id = $1")
+        .bind(&flow.flow_id)
+        .fetch_one(app.store().pool())
+        .await
+        .expect("the flow row");
+    let sealed = Sealed {
+        key_id: row
+            .try_get::<Option<String>, _>("hire_key_id")
+            .expect("hire_key_id")
+            .expect("the hire's key id is stored"),
+        data: row
+            .try_get::<Option<String>, _>("hire")
+            .expect("hire")
+            .expect("the hire is stored with the flow"),
+    };
+
+    // Assert: stored, sealed under the current key, bound to this flow, and in no column in
+    // plaintext (the link logs the employer into Remote).
+    assert_eq!(sealed.key_id, "k1");
+    for plain in [link, employment_id] {
+        assert!(!sealed.data.contains(plain), "{plain} in the sealed hire");
+    }
+    let keys = &app.state.config.keys;
+    let opened = keys
+        .open(&sealed, &format!("flows|{}|hire", flow.flow_id))
+        .expect("the hire opens under its own flow's context");
+    let opened: Value = serde_json::from_str(&opened).expect("the sealed hire is JSON");
+    assert_eq!(opened["redirect_url"], hire["redirect_url"]);
+    assert!(
+        keys.open(&sealed, "flows|another-flow|hire").is_err(),
+        "the sealed hire is bound to its flow"
+    );
+    let token = link.rsplit('/').next().expect("the link's token");
+    let stored = app.stored_text().await;
+    assert!(
+        stored.contains(&flow.flow_id),
+        "the dump did read the flows"
+    );
+    assert!(
+        !stored.contains(link),
+        "the onboarding link is stored in plaintext"
+    );
+    assert!(
+        !stored.contains(token),
+        "the link's token is stored in plaintext"
+    );
+}
+
 on_both_databases!(
+    the_hire_a_popup_flows_callback_made_is_kept_sealed_with_the_flow,
     no_column_ever_holds_an_issued_token_code_or_state,
     the_audit_trail_records_consent_and_hires_with_their_key_and_no_secret,
     stored_tokens_are_sealed_under_the_current_key,

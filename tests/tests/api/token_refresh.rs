@@ -1,6 +1,7 @@
 //! Access tokens that Remote no longer accepts: refreshed exactly once per connection, however
 //! many hires arrive at once, whether the backend notices before calling (its own expiry time)
-//! or after (a 401). A revoked grant turns into `reconsent_required` until consent is given again.
+//! or after (a 401). A revoked grant, or a 401 on the token a refresh just gave, turns into
+//! `reconsent_required` until consent is given again.
 
 use std::sync::Arc;
 
@@ -30,10 +31,16 @@ async fn a_hire_on_a_token_remote_has_expired_refreshes_exactly_once(db: Db) {
     let response = app.hire(&user, &new_key(), &ana()).await;
 
     // Assert
-    json_body(response, StatusCode::CREATED).await;
+    let hired = json_body(response, StatusCode::CREATED).await;
     let state = app.sandbox_state().await;
     assert_eq!(refreshes(&state), 1);
-    assert_eq!(state["employments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        state["employment_posts"], 1,
+        "one POST reached Remote with a live token (the 401 came before it was counted)"
+    );
+    let employments = state["employments"].as_array().expect("employments");
+    assert_eq!(employments.len(), 1);
+    assert_eq!(employments[0]["external_id"], hired["hire_id"]);
 }
 
 async fn a_hire_on_a_token_past_its_stored_expiry_refreshes_exactly_once_before_calling(db: Db) {
@@ -183,8 +190,29 @@ async fn after_consenting_again_the_same_key_completes_the_hire(db: Db) {
     assert_eq!(employments[0]["id"], hired["employment_id"]);
 }
 
+async fn a_401_on_the_token_a_refresh_just_gave_makes_the_hire_answer_reconsent_required(db: Db) {
+    // Arrange: Remote refuses the employment POST twice with 401: the first makes the backend
+    // refresh, the second comes on the refreshed token.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+    app.fault(serde_json::json!({"route": "POST /v1/employments", "status": 401, "count": 2}))
+        .await;
+
+    // Act
+    let response = app.hire(&user, &new_key(), &ana()).await;
+
+    // Assert
+    assert_error(response, StatusCode::CONFLICT, "reconsent_required").await;
+    assert_eq!(app.connection(&user).await["status"], "reconsent_required");
+    let state = app.sandbox_state().await;
+    assert_eq!(refreshes(&state), 1, "one refresh between the two 401s");
+    assert_eq!(state["employments"].as_array().map(Vec::len), Some(0));
+}
+
 on_both_databases!(
     a_hire_on_a_token_remote_has_expired_refreshes_exactly_once,
+    a_401_on_the_token_a_refresh_just_gave_makes_the_hire_answer_reconsent_required,
     a_hire_on_a_token_past_its_stored_expiry_refreshes_exactly_once_before_calling,
     twenty_concurrent_hires_on_a_token_remote_has_expired_refresh_once,
     twenty_concurrent_hires_on_a_token_past_its_stored_expiry_refresh_once,

@@ -91,18 +91,25 @@ async fn a_start_date_of_today_is_accepted(db: Db) {
     let user = unique_user();
     app.connect_and_consent(&user).await;
 
+    let today = days_from_today(0);
+
     // Act
     let response = app
         .hire(
             &user,
             &new_key(),
-            &ana_with("provisional_start_date", &days_from_today(0)),
+            &ana_with("provisional_start_date", &today),
         )
         .await;
 
-    // Assert: not refused by our validation (Remote may still have its own rules).
-    assert_ne!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!response.status().is_server_error());
+    // Assert: hired, and Remote received today as the start date.
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let state = app.sandbox_state().await;
+    let employments = state["employments"].as_array().expect("employments");
+    assert_eq!(employments.len(), 1);
+    assert_eq!(employments[0]["provisional_start_date"], today.as_str());
 }
 
 /// Sends `body` raw to `POST /api/v1/hires` with the given content type.
