@@ -46,6 +46,7 @@ async fn show_state(State(state): State<AppState>) -> Json<Value> {
             "client_credentials": counters.client_credentials,
         },
         "employment_posts": counters.employment_posts,
+        "requests": counters.requests.to_json(),
         "employments": store.employments.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
         "issued": {
             "codes": codes.iter().map(|(value, code)| json!({

@@ -1,6 +1,8 @@
 //! Fault injection: a middleware around every Remote route that, when a fault registered
 //! through `POST /__sandbox/faults` matches `"METHOD /route/pattern"`, delays, fails, hangs,
-//! or lets the request through and then fails (`create_then_fail`).
+//! refuses the way Remote refuses an unsupported country (`refusal`), or lets the request
+//! through and then fails (`create_then_fail`). Every request it sees is counted, with whether a
+//! fault fired on it.
 
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::country_refusal::Refusal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -59,6 +62,9 @@ pub(crate) struct Fault {
     hang: bool,
     #[serde(default)]
     create_then_fail: bool,
+    /// Answers 422 with Remote's refusal of the candidate's country (`POST /v1/employments`).
+    #[serde(default)]
+    refusal: Option<Refusal>,
     /// Remaining number of times it fires; `None` until cleared.
     #[serde(default)]
     count: Option<u32>,
@@ -70,7 +76,7 @@ fn always() -> f64 {
 
 impl Fault {
     /// Checks a fault as sent and fills in the default status: a fault that neither delays,
-    /// hangs nor creates-then-fails answers 503.
+    /// hangs, refuses nor creates-then-fails answers 503.
     pub(crate) fn validated(mut self) -> Result<Self, ApiError> {
         let route = match self.route.split_once(' ') {
             Some((method, path)) => {
@@ -85,11 +91,29 @@ impl Fault {
             ));
         }
         self.route = route;
+        if self.refusal.is_some() {
+            if self.route != "POST /v1/employments" {
+                return Err(ApiError::field(
+                    "refusal",
+                    "only applies to POST /v1/employments",
+                ));
+            }
+            if self.status.is_some() || self.hang || self.create_then_fail {
+                return Err(ApiError::field(
+                    "refusal",
+                    "cannot be combined with status, hang or create_then_fail",
+                ));
+            }
+        }
         if let Some(status) = self.status {
             if !(400..=599).contains(&status) {
                 return Err(ApiError::field("status", "must be between 400 and 599"));
             }
-        } else if self.latency_ms == 0 && !self.hang && !self.create_then_fail {
+        } else if self.latency_ms == 0
+            && !self.hang
+            && !self.create_then_fail
+            && self.refusal.is_none()
+        {
             self.status = Some(503);
         }
         if !(0.0..=1.0).contains(&self.probability) {
@@ -141,6 +165,9 @@ pub(crate) async fn inject(
         let _discarded = next.run(request).await;
         return failure(StatusCode::GATEWAY_TIMEOUT);
     }
+    if let Some(refusal) = fault.refusal {
+        return refusal.response();
+    }
     match fault
         .status
         .and_then(|status| StatusCode::from_u16(status).ok())
@@ -150,11 +177,18 @@ pub(crate) async fn inject(
     }
 }
 
-/// Finds the fault for this route, rolls its probability and uses up one of its `count`.
+/// Counts the request, and whether the fault for this route fired on it.
 fn fire(state: &AppState, route: &str) -> Option<Fault> {
     let mut store = state.store();
-    let index = store.faults.iter().position(|fault| fault.route == route)?;
-    let fault = &mut store.faults[index];
+    let fired = take(&mut store.faults, route);
+    store.counters.requests.record(route, fired.is_some());
+    fired
+}
+
+/// Finds the fault for this route, rolls its probability and uses up one of its `count`.
+fn take(faults: &mut Vec<Fault>, route: &str) -> Option<Fault> {
+    let index = faults.iter().position(|fault| fault.route == route)?;
+    let fault = &mut faults[index];
     if fault.probability < 1.0 && rand::random::<f64>() >= fault.probability {
         return None;
     }
@@ -162,7 +196,7 @@ fn fire(state: &AppState, route: &str) -> Option<Fault> {
     if let Some(count) = &mut fault.count {
         *count -= 1;
         if *count == 0 {
-            store.faults.remove(index);
+            faults.remove(index);
         }
     }
     Some(fired)

@@ -16,6 +16,7 @@ use crate::config::SandboxConfig;
 use crate::employment::Employment;
 use crate::faults::Fault;
 use crate::onboarding_session::OnboardingSession;
+use crate::request_counts::RequestCounts;
 use crate::webhook_callbacks::WebhookCallback;
 use crate::webhook_delivery::DeliveryAttempt;
 use crate::webhook_events::WebhookEvent;
@@ -144,7 +145,11 @@ pub(crate) struct Counters {
     pub(crate) authorization_code: u64,
     pub(crate) refresh_token: u64,
     pub(crate) client_credentials: u64,
+    /// `POST /v1/employments` requests that reached the handler: authenticated, and not
+    /// answered by a fault first (`create_then_fail` ones included).
     pub(crate) employment_posts: u64,
+    /// Every request to a Remote route, and which of them a fault fired on.
+    pub(crate) requests: RequestCounts,
 }
 
 /// Who a company grant acts for.

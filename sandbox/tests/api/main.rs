@@ -3,12 +3,14 @@
 
 mod consent;
 mod control;
+mod country_refusal;
 mod directory;
 mod employment_status;
 mod employments;
 mod employments_by_schema_version;
 mod forms;
 mod onboarding;
+mod request_counts;
 mod support;
 mod token;
 mod webhook_callbacks;
