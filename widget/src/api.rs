@@ -1,15 +1,13 @@
-//! The backend's HTTP API (v1) over the browser's `fetch`, with the site token in the
-//! `Authorization` header (never in a URL) and no cookies: identity comes from the token alone.
+//! The backend's HTTP API (v1) over the browser's `fetch` (through `gloo-net`), with the site
+//! token in the `Authorization` header (never in a URL) and no cookies: identity comes from the
+//! token alone.
 
+use gloo_net::http::{Method, Request};
 use hwr_protocol::{
     Candidate, ConnectResponse, ConnectionStatus, Country, CountryForm, ErrorCode, FlowResponse,
     HireResponse, IDEMPOTENCY_KEY_HEADER,
 };
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    AbortSignal, Headers, Request, RequestCredentials, RequestInit, RequestMode, Response,
-};
+use web_sys::{AbortSignal, RequestCredentials, RequestMode};
 
 use crate::hire_lookup::HireStatus;
 pub(crate) use crate::wire::ServerError;
@@ -61,7 +59,7 @@ impl Api {
     /// `GET /api/v1/connection`.
     pub(crate) async fn connection(&self) -> Result<ConnectionStatus, ApiError> {
         self.call(
-            "GET",
+            Method::GET,
             "/api/v1/connection",
             None,
             None,
@@ -72,8 +70,14 @@ impl Api {
 
     /// `GET /api/v1/countries`: the hireable countries.
     pub(crate) async fn countries(&self) -> Result<Vec<Country>, ApiError> {
-        self.call("GET", "/api/v1/countries", None, None, Body::countries)
-            .await
+        self.call(
+            Method::GET,
+            "/api/v1/countries",
+            None,
+            None,
+            Body::countries,
+        )
+        .await
     }
 
     /// `GET /api/v1/countries/{code}/form`: the country's extra candidate fields.
@@ -82,7 +86,7 @@ impl Api {
             "/api/v1/countries/{}/form",
             js_sys::encode_uri_component(country)
         );
-        self.call("GET", &path, None, None, Body::country_form)
+        self.call(Method::GET, &path, None, None, Body::country_form)
             .await
     }
 
@@ -96,7 +100,7 @@ impl Api {
         let body =
             wire::connect_popup_body(candidate, idempotency_key).ok_or(ApiError::Unexpected)?;
         self.call(
-            "POST",
+            Method::POST,
             "/api/v1/connect",
             Some(body),
             None,
@@ -116,7 +120,7 @@ impl Api {
         let body = wire::connect_redirect_body(return_to, candidate, idempotency_key)
             .ok_or(ApiError::Unexpected)?;
         self.call(
-            "POST",
+            Method::POST,
             "/api/v1/connect",
             Some(body),
             None,
@@ -128,7 +132,7 @@ impl Api {
     /// `GET /api/v1/flows/{flow_id}`.
     pub(crate) async fn flow(&self, flow_id: &str) -> Result<FlowResponse, ApiError> {
         let path = format!("/api/v1/flows/{}", js_sys::encode_uri_component(flow_id));
-        self.call("GET", &path, None, None, Body::flow).await
+        self.call(Method::GET, &path, None, None, Body::flow).await
     }
 
     /// `GET /api/v1/hires?email=…&email=…`: the hires at the user's connected company for these
@@ -142,7 +146,7 @@ impl Api {
             path.push_str(if index == 0 { "?email=" } else { "&email=" });
             path.push_str(&String::from(js_sys::encode_uri_component(email)));
         }
-        self.call("GET", &path, None, None, Body::hires).await
+        self.call(Method::GET, &path, None, None, Body::hires).await
     }
 
     /// `POST /api/v1/hires` with the attempt's idempotency key: `201` for a new hire, `200` with
@@ -154,13 +158,13 @@ impl Api {
     ) -> Result<HireResponse, ApiError> {
         let body = wire::candidate_body(candidate).ok_or(ApiError::Unexpected)?;
         let key = Some((IDEMPOTENCY_KEY_HEADER, idempotency_key));
-        self.call("POST", "/api/v1/hires", Some(body), key, Body::hire)
+        self.call(Method::POST, "/api/v1/hires", Some(body), key, Body::hire)
             .await
     }
 
     async fn call<T>(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<String>,
         extra_header: Option<(&str, &str)>,
@@ -175,7 +179,7 @@ impl Api {
     /// not once per endpoint.
     async fn answer(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<String>,
         extra_header: Option<(&str, &str)>,
@@ -184,7 +188,7 @@ impl Api {
         let (status, text) = loop {
             let token = token_renewal::current(&self.token);
             let (status, text) = self
-                .send(&token, method, path, body.clone(), extra_header)
+                .send(&token, method.clone(), path, body.clone(), extra_header)
                 .await
                 .map_err(|_| ApiError::Network)?;
             // A site token that expired on a page left open: the host page may hand over a
@@ -213,37 +217,30 @@ impl Api {
     async fn send(
         &self,
         token: &str,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<String>,
         extra_header: Option<(&str, &str)>,
-    ) -> Result<(u16, String), JsValue> {
-        let headers = Headers::new()?;
-        headers.set("Accept", "application/json")?;
-        headers.set("Authorization", &format!("Bearer {token}"))?;
-        if let Some((name, value)) = extra_header {
-            headers.set(name, value)?;
-        }
-        let init = RequestInit::new();
-        init.set_method(method);
-        init.set_mode(RequestMode::Cors);
-        init.set_credentials(RequestCredentials::Omit);
-        init.set_signal(Some(&AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_MS)));
-        if let Some(body) = body {
-            headers.set("Content-Type", "application/json")?;
-            init.set_body(&JsValue::from_str(&body));
-        }
-        init.set_headers(&headers);
+    ) -> Result<(u16, String), gloo_net::Error> {
         let url = format!("{}{}", self.backend, path);
-        let request = Request::new_with_str_and_init(&url, &init)?;
-        let window = web_sys::window().ok_or(JsValue::NULL)?;
-        let response: Response = JsFuture::from(window.fetch_with_request(&request))
-            .await?
-            .dyn_into()?;
-        let text = JsFuture::from(response.text()?)
-            .await?
-            .as_string()
-            .unwrap_or_default();
+        let mut request = Request::get(&url)
+            .method(method)
+            .mode(RequestMode::Cors)
+            .credentials(RequestCredentials::Omit)
+            .abort_signal(Some(&AbortSignal::timeout_with_u32(REQUEST_TIMEOUT_MS)))
+            .header("Accept", "application/json")
+            .header("Authorization", &format!("Bearer {token}"));
+        if let Some((name, value)) = extra_header {
+            request = request.header(name, value);
+        }
+        let request = match body {
+            Some(body) => request
+                .header("Content-Type", "application/json")
+                .body(body)?,
+            None => request.build()?,
+        };
+        let response = request.send().await?;
+        let text = response.text().await?;
         Ok((response.status(), text))
     }
 }
