@@ -190,6 +190,28 @@ async fn after_consenting_again_the_same_key_completes_the_hire(db: Db) {
     assert_eq!(employments[0]["id"], hired["employment_id"]);
 }
 
+async fn a_token_expiring_within_the_refresh_margin_is_refreshed_before_calling(db: Db) {
+    // Arrange: the stored token has a minute left, inside the default two-minute margin.
+    let app = spawn_app(db).await;
+    let user = unique_user();
+    app.connect_and_consent(&user).await;
+    sqlx::query("UPDATE connections SET access_expires_at = $1 WHERE site_user = $2")
+        .bind(hire_with_remote::store::now() + 60)
+        .bind(&user)
+        .execute(app.store().pool())
+        .await
+        .expect("the connection row is updated");
+
+    // Act
+    let response = app.hire(&user, &new_key(), &ana()).await;
+
+    // Assert
+    json_body(response, StatusCode::CREATED).await;
+    let state = app.sandbox_state().await;
+    assert_eq!(refreshes(&state), 1, "refreshed a minute before expiry");
+    assert_eq!(state["employment_posts"], 1);
+}
+
 async fn a_401_on_the_token_a_refresh_just_gave_makes_the_hire_answer_reconsent_required(db: Db) {
     // Arrange: Remote refuses the employment POST twice with 401: the first makes the backend
     // refresh, the second comes on the refreshed token.
@@ -213,6 +235,7 @@ async fn a_401_on_the_token_a_refresh_just_gave_makes_the_hire_answer_reconsent_
 on_both_databases!(
     a_hire_on_a_token_remote_has_expired_refreshes_exactly_once,
     a_401_on_the_token_a_refresh_just_gave_makes_the_hire_answer_reconsent_required,
+    a_token_expiring_within_the_refresh_margin_is_refreshed_before_calling,
     a_hire_on_a_token_past_its_stored_expiry_refreshes_exactly_once_before_calling,
     twenty_concurrent_hires_on_a_token_remote_has_expired_refresh_once,
     twenty_concurrent_hires_on_a_token_past_its_stored_expiry_refresh_once,
