@@ -1,6 +1,7 @@
 //! `Cluster::start()`: three `hire-with-remote serve` processes — real processes of the built
-//! binary, not in-process apps — on one Postgres database and one in-process sandbox, as behind a
-//! load balancer; and `ClusterClient`, a client that spreads requests across the replicas.
+//! binary (built first when a source is newer: see `binary`), not in-process apps — on one
+//! Postgres database and one in-process sandbox, as behind a load balancer; and
+//! `ClusterClient`, a client that spreads requests across the replicas.
 //!
 //! Every replica gets the same configuration, including `HWR_PUBLIC_URL`, which is replica A's
 //! URL: the one redirect URI registered with the sandbox. Tests may still deliver a callback to
@@ -26,6 +27,10 @@ use serde_json::{json, Value};
 use sqlx::{Connection as _, PgConnection, Row as _};
 use tokio::sync::{Semaphore, SemaphorePermit};
 use url::Url;
+
+mod binary;
+
+pub use binary::server_binary;
 
 use crate::{
     app::{json_body, send, JOB_SITE_ORIGIN},
@@ -101,35 +106,6 @@ pub struct ClusterClient {
     pub addresses: Arc<[String]>,
     sandbox_url: String,
     site_tokens: Arc<SiteTokens>,
-}
-
-/// The built `hire-with-remote` binary: `$HWR_BINARY`, or the one beside this test executable
-/// (`target/<profile>/deps/<test>-<hash>` → `target/<profile>/hire-with-remote`).
-///
-/// # Panics
-/// When it does not exist.
-pub fn server_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("HWR_BINARY").filter(|path| !path.is_empty()) {
-        let path = PathBuf::from(path);
-        assert!(
-            path.is_file(),
-            "HWR_BINARY={} does not exist: build it first: cargo build -p hire-with-remote",
-            path.display()
-        );
-        return path;
-    }
-    let executable = std::env::current_exe().expect("the test executable's path");
-    let profile_dir = executable
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test executable lives in target/<profile>/deps");
-    let binary = profile_dir.join(format!("hire-with-remote{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.is_file(),
-        "{} does not exist: build it first: cargo build -p hire-with-remote (or set HWR_BINARY)",
-        binary.display()
-    );
-    binary
 }
 
 impl Cluster {

@@ -1,9 +1,10 @@
 //! The real binary's logs: with `HWR_LOG_FORMAT=json` every line is one JSON object, start-up
 //! included; each request gets one access line at INFO with method, route template, status,
-//! duration and request id; the callback's `code` and `state`, tokens and query strings never
-//! appear.
+//! duration and request id; the callback's `code` and `state`, tokens, query strings and
+//! onboarding links never appear (checked against every secret the sandbox issued).
 
-use hwr_integration_tests::{unique_user, Cluster};
+use hwr_integration_tests::{ana_with, json_body, new_key, unique_user, Cluster};
+use reqwest::StatusCode;
 use serde_json::Value;
 
 #[tokio::test]
@@ -77,4 +78,75 @@ async fn json_logs_hold_one_access_line_per_request_and_no_secret() {
     ] {
         assert!(!logs.contains(secret), "{secret} reached the log");
     }
+}
+
+#[tokio::test]
+async fn no_code_token_state_or_onboarding_link_remote_issued_reaches_the_log() {
+    // Arrange: every kind of secret goes through the replicas: a consent (code, state, tokens),
+    // a hire (a one-time onboarding link), a refresh (new tokens) and a second hire.
+    let cluster = Cluster::start_with(&[("RUST_LOG", "info,sqlx=warn")]).await;
+    let user = unique_user();
+    let (a, b) = (cluster.address(0), cluster.address(1));
+    let flow = cluster.client.start_flow_at(a, &user).await;
+    let state = flow
+        .authorize_url
+        .query_pairs()
+        .find(|(name, _)| name == "state")
+        .map(|(_, value)| value.into_owned())
+        .expect("the consent URL carries state");
+    let callback = cluster
+        .client
+        .answer_consent(&flow.authorize_url, "allow")
+        .await;
+    assert_eq!(
+        cluster.client.deliver_callback(a, &callback).await.status(),
+        StatusCode::OK
+    );
+    let first = hire(&cluster, a, &user).await;
+    cluster.client.expire_remote_tokens().await;
+    let second = hire(&cluster, b, &user).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    // Act
+    let logs = cluster.logs();
+    let issued = cluster.client.sandbox_state().await;
+
+    // Assert
+    assert!(
+        logs.contains("hire-with-remote is listening"),
+        "the logs were read"
+    );
+    assert_eq!(
+        issued["token_requests"]["refresh_token"], 1,
+        "a refresh ran"
+    );
+    let mut secrets = vec![state, cluster.client.token(&user)];
+    for kind in ["codes", "access_tokens", "refresh_tokens"] {
+        for secret in issued["issued"][kind].as_array().expect("a list") {
+            secrets.push(secret["value"].as_str().expect("a value").to_owned());
+        }
+    }
+    for hired in [&first, &second] {
+        let link = hired["redirect_url"].as_str().expect("an onboarding link");
+        secrets.push(link.rsplit('/').next().expect("its token").to_owned());
+    }
+    assert!(secrets.len() >= 8, "every kind was issued: {secrets:?}");
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "{secret} reached the log");
+    }
+}
+
+/// `POST /api/v1/hires` of a candidate no other hire uses at `address`, asserting 201.
+async fn hire(cluster: &Cluster, address: &str, user: &str) -> Value {
+    let email = format!("ana.{}@example.com", uuid::Uuid::new_v4().simple());
+    let response = cluster
+        .client
+        .hire_at(
+            address,
+            user,
+            &new_key(),
+            &ana_with("personal_email", &email),
+        )
+        .await;
+    json_body(response, StatusCode::CREATED).await
 }
