@@ -1,13 +1,16 @@
 //! The country's extra fields: once connected, the page reads the country's form and the inline
 //! form asks for the required ones before anything is sent; answers travel in the candidate's
-//! `extra`. Each test has its own token, so the page's shared form and lists are its own too.
+//! `extra`. The forms are scripted (see [`ScriptedBackend`]); that a page reads each country's
+//! form once, and only once connected, is counted against the real backend in
+//! `tests/e2e/tests/14-one-page-many-buttons.test.mjs`. Each test has its own token, so the page's
+//! shared form and lists are its own too.
 
 use js_sys::{Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::{Event, HtmlInputElement, HtmlSelectElement};
 
-use crate::support::{settle, settle_until, FakeBackend, MountedElement};
+use crate::support::{settle, settle_until, MountedElement, ScriptedBackend};
 
 const BACKEND: &str = "https://hwr.test";
 const HIREABLE: [(&str, &str, &str); 2] = [("PRT", "PT", "Portugal"), ("DEU", "DE", "Germany")];
@@ -42,8 +45,8 @@ fn ana<'a>(token: &'a str, extra: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
     attributes
 }
 
-fn connected_backend(form: &str) -> FakeBackend {
-    let backend = FakeBackend::install("connected", &HIREABLE, true);
+fn connected_backend(form: &str) -> ScriptedBackend {
+    let backend = ScriptedBackend::install("connected", &HIREABLE);
     backend.answer(FORM_ROUTE, 200, form);
     backend.answer(HIRE_ROUTE, 201, HIRED);
     backend.answer("GET /api/v1/hires", 200, r#"{"hires":[]}"#);
@@ -58,7 +61,7 @@ async fn mounted(attributes: &[(&str, &str)]) -> MountedElement {
 }
 
 /// The `extra` of each hire body sent, as JSON text (`""` for a body without one).
-fn sent_extras(backend: &FakeBackend) -> Vec<String> {
+fn sent_extras(backend: &ScriptedBackend) -> Vec<String> {
     backend
         .bodies_of(HIRE_ROUTE)
         .iter()
@@ -140,18 +143,26 @@ async fn a_connected_hire_in_portugal_asks_for_its_extra_fields_and_sends_nothin
         "the hireable countries stand in for the schema's missing options"
     );
     assert_eq!(backend.count(FORM_ROUTE), 1);
-    assert_eq!(backend.count(HIRE_ROUTE), 0, "nothing was sent");
+    assert_only_reads(&backend, "nothing was sent");
     assert!(widget.query(".hwr--idle").is_some());
 
     widget.press().await;
     settle().await;
 
-    assert_eq!(
-        backend.count(HIRE_ROUTE),
-        0,
-        "still nothing without the answers"
-    );
+    assert_only_reads(&backend, "still nothing without the answers");
     assert_eq!(backend.count(FORM_ROUTE), 1, "the form is read once");
+}
+
+/// Nothing was sent: every request so far only read (the connection, the lists, the form), and
+/// no consent window was asked for.
+fn assert_only_reads(backend: &ScriptedBackend, why: &str) {
+    let calls = backend.calls();
+    assert!(
+        calls.iter().all(|call| call.starts_with("GET ")),
+        "{why}: {calls:?}"
+    );
+    assert_eq!(backend.count(HIRE_ROUTE), 0, "{why}: {calls:?}");
+    assert_eq!(backend.popups_opened(), 0, "{why}");
 }
 
 #[wasm_bindgen_test]
@@ -207,18 +218,6 @@ async fn an_empty_country_form_changes_nothing() {
     assert!(settle_until(|| backend.count(HIRE_ROUTE) == 1).await);
     assert!(widget.query(".hwr-form").is_none(), "no extra fields");
     assert_eq!(sent_extras(&backend), vec![String::new()], "no extra sent");
-}
-
-#[wasm_bindgen_test]
-async fn a_page_that_is_not_connected_does_not_ask_for_the_country_form() {
-    let backend = FakeBackend::install("not_connected", &HIREABLE, true);
-    backend.answer(FORM_ROUTE, 200, PORTUGAL_V3);
-    let _widget = mounted(&ana("token-form-not-connected", None)).await;
-
-    settle().await;
-
-    assert_eq!(backend.count("GET /api/v1/connection"), 1);
-    assert_eq!(backend.count(FORM_ROUTE), 0);
 }
 
 #[wasm_bindgen_test]
@@ -431,22 +430,6 @@ async fn the_country_forms_own_words_are_in_the_widgets_language() {
         widget.query_all_text(".hwr-field__error:not([hidden])"),
         vec!["Obrigatório.".to_owned(), "Obrigatório.".to_owned()]
     );
-}
-
-#[wasm_bindgen_test]
-async fn widgets_on_one_page_read_a_countrys_form_once() {
-    let backend = connected_backend(PORTUGAL_V3);
-    let mut bruno = ana("token-form-shared", None);
-    bruno.retain(|(name, _)| *name != "personal-email");
-    bruno.push(("personal-email", "bruno@example.com"));
-    let widgets = MountedElement::new_together(&[&ana("token-form-shared", None), &bruno]).await;
-    settle().await;
-
-    widgets[0].button().click();
-    widgets[1].button().click();
-
-    assert!(settle_until(|| widgets.iter().all(|w| w.query(".hwr-form").is_some())).await);
-    assert_eq!(backend.count(FORM_ROUTE), 1);
 }
 
 #[wasm_bindgen_test]

@@ -1,13 +1,17 @@
-//! After the hire: a connected page asks once which of its candidates are hired already, shows
-//! their status next to an "Open in Remote" button, fires `hwr:status`, and opens such a hire
-//! through the normal hire path (`200` `already_hired`). Each test has its own token, so the
-//! page's shared lookup is its own too.
+//! After the hire: how a widget shows what the page's hire lookup answered (its status next to an
+//! "Open in Remote" button, `hwr:status`) and opens such a hire through the normal hire path
+//! (`200` `already_hired`). The answers are scripted (see [`ScriptedBackend`]); that a page asks
+//! once, for its valid emails only, and not at all before it is connected, is counted against
+//! the real backend in `tests/e2e/tests/14-one-page-many-buttons.test.mjs`. Each test has its own
+//! token, so the page's shared lookup is its own too.
 
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::support::{accessible_name, settle_until, sleep, EventLog, FakeBackend, MountedElement};
+use crate::support::{
+    accessible_name, settle_until, sleep, EventLog, MountedElement, ScriptedBackend,
+};
 
 const BACKEND: &str = "https://hwr.test";
 const HIREABLE: [(&str, &str, &str); 1] = [("PRT", "PT", "Portugal")];
@@ -42,8 +46,8 @@ fn hires_json(items: &[String]) -> String {
 }
 
 /// A connected backend whose lookup lists Ana (invited) and Bruno (active); Carla is not hired.
-fn backend_with_two_hires() -> FakeBackend {
-    let backend = FakeBackend::install("connected", &HIREABLE, true);
+fn backend_with_two_hires() -> ScriptedBackend {
+    let backend = ScriptedBackend::install("connected", &HIREABLE);
     let hires = hires_json(&[
         hire_json("h-ana", "ana@example.com", "invited"),
         hire_json("h-bruno", "bruno@example.com", "active"),
@@ -61,24 +65,6 @@ async fn three_candidates(token: &str) -> Vec<MountedElement> {
 
 fn text(detail: &JsValue, key: &str) -> Option<String> {
     Reflect::get(detail, &key.into()).ok()?.as_string()
-}
-
-#[wasm_bindgen_test]
-async fn a_connected_page_asks_for_all_its_candidates_hires_in_one_request() {
-    let backend = backend_with_two_hires();
-
-    let widgets = three_candidates("token-hired-one-request").await;
-    let answered = settle_until(|| accessible_name(&widgets[1].button()) == "Open in Remote").await;
-    sleep(QUIET_MS).await;
-
-    assert!(answered, "{:?}", backend.calls());
-    let lookups = backend.urls_of("GET /api/v1/hires");
-    assert_eq!(lookups.len(), 1, "{lookups:?}");
-    assert_eq!(
-        lookups[0],
-        "GET /api/v1/hires?email=Ana%40Example.com&email=bruno%40example.com\
-         &email=carla%40example.com"
-    );
 }
 
 #[wasm_bindgen_test]
@@ -198,7 +184,7 @@ async fn opening_a_hired_candidate_posts_the_hire_and_reports_it_as_already_hire
 
 #[wasm_bindgen_test]
 async fn a_new_hire_without_redirect_turns_its_button_into_open_in_remote() {
-    let backend = FakeBackend::install("connected", &HIREABLE, true);
+    let backend = ScriptedBackend::install("connected", &HIREABLE);
     backend.answer("GET /api/v1/hires", 200, r#"{"hires":[]}"#);
     backend.answer(
         "POST /api/v1/hires",
@@ -227,7 +213,7 @@ async fn a_new_hire_without_redirect_turns_its_button_into_open_in_remote() {
 
 #[wasm_bindgen_test]
 async fn a_failing_lookup_leaves_every_button_hire_with_remote_and_reports_nothing() {
-    let backend = FakeBackend::install("connected", &HIREABLE, true);
+    let backend = ScriptedBackend::install("connected", &HIREABLE);
     backend.answer(
         "GET /api/v1/hires",
         503,
@@ -250,72 +236,8 @@ async fn a_failing_lookup_leaves_every_button_hire_with_remote_and_reports_nothi
 }
 
 #[wasm_bindgen_test]
-async fn a_page_that_is_not_connected_asks_nobody_about_hires() {
-    let backend = FakeBackend::install("not_connected", &HIREABLE, true);
-    backend.answer(
-        "GET /api/v1/hires",
-        200,
-        &hires_json(&[hire_json("h-ana", "ana@example.com", "invited")]),
-    );
-
-    let widgets = three_candidates("token-hired-not-connected").await;
-    let checked = settle_until(|| backend.count("GET /api/v1/connection") == 1).await;
-    sleep(QUIET_MS).await;
-
-    assert!(checked, "{:?}", backend.calls());
-    assert!(
-        backend.urls_of("GET /api/v1/hires").is_empty(),
-        "{:?}",
-        backend.calls()
-    );
-    assert_eq!(accessible_name(&widgets[0].button()), "Hire with Remote");
-}
-
-#[wasm_bindgen_test]
-async fn widgets_added_after_the_lookup_ask_once_more_for_their_new_emails_only() {
-    let backend = backend_with_two_hires();
-    let first = three_candidates("token-hired-later").await;
-    settle_until(|| backend.urls_of("GET /api/v1/hires").len() == 1).await;
-    sleep(QUIET_MS).await;
-
-    let again = candidate("token-hired-later", "Ana again", "ANA@example.com");
-    let erin = candidate("token-hired-later", "Erin", "erin@example.com");
-    let later = MountedElement::new_together(&[&again, &erin]).await;
-    settle_until(|| backend.urls_of("GET /api/v1/hires").len() == 2).await;
-    sleep(QUIET_MS).await;
-
-    let lookups = backend.urls_of("GET /api/v1/hires");
-    assert_eq!(lookups.len(), 2, "{lookups:?}");
-    assert_eq!(lookups[1], "GET /api/v1/hires?email=erin%40example.com");
-    assert_eq!(
-        later[0].status(),
-        "In Remote: Invited",
-        "known from the first"
-    );
-    assert_eq!(accessible_name(&later[1].button()), "Hire with Remote");
-    drop(first);
-}
-
-#[wasm_bindgen_test]
-async fn a_candidate_without_a_valid_email_is_not_looked_up() {
-    let backend = FakeBackend::install("connected", &HIREABLE, true);
-    backend.answer("GET /api/v1/hires", 200, r#"{"hires":[]}"#);
-    let bad = candidate("token-hired-bad-email", "Fay", "fay@@example");
-    let good = candidate("token-hired-bad-email", "Gil", "gil@example.com");
-
-    let _widgets = MountedElement::new_together(&[&bad, &good]).await;
-    settle_until(|| !backend.urls_of("GET /api/v1/hires").is_empty()).await;
-    sleep(QUIET_MS).await;
-
-    assert_eq!(
-        backend.urls_of("GET /api/v1/hires"),
-        vec!["GET /api/v1/hires?email=gil%40example.com".to_owned()]
-    );
-}
-
-#[wasm_bindgen_test]
 async fn the_status_and_the_button_read_in_portuguese_and_german_and_unknown_statuses_readably() {
-    let backend = FakeBackend::install("connected", &HIREABLE, true);
+    let backend = ScriptedBackend::install("connected", &HIREABLE);
     let hires = hires_json(&[
         hire_json("h-pt", "pt@example.com", "invited"),
         hire_json("h-de", "de@example.com", "invited"),
@@ -341,7 +263,7 @@ async fn the_status_and_the_button_read_in_portuguese_and_german_and_unknown_sta
 
 #[wasm_bindgen_test]
 async fn a_candidate_with_several_hires_shows_the_newest_which_the_backend_lists_first() {
-    let backend = FakeBackend::install("connected", &HIREABLE, true);
+    let backend = ScriptedBackend::install("connected", &HIREABLE);
     let hires = hires_json(&[
         hire_json("h-new", "hana@example.com", "active"),
         hire_json("h-old", "hana@example.com", "archived"),

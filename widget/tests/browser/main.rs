@@ -7,8 +7,10 @@
 //! ```
 //!
 //! One test binary (one browser session) with a module per subject. Nothing here talks to a
-//! real backend: the widgets get none, states are set directly, or `support::FakeBackend`
-//! answers inside the browser.
+//! real backend: the widgets get none, states are set directly, `support::NetworkWatch` sees
+//! that nothing is sent, or `support::ScriptedBackend` gives one widget the answers it reacts to.
+//! What a page of widgets sends to the real backend is counted in the end-to-end suite
+//! (`tests/e2e/tests/14-one-page-many-buttons.test.mjs`).
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
@@ -18,7 +20,6 @@ mod element;
 mod events;
 mod form;
 mod hired;
-mod page;
 mod redirect;
 mod states;
 mod support;

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::{Element, HtmlElement};
 
-use crate::support::{document, settle};
+use crate::support::{document, settle, NetworkWatch};
 
 struct MountedComponent {
     root: HtmlElement,
@@ -16,6 +16,12 @@ struct MountedComponent {
 
 impl MountedComponent {
     async fn new() -> Self {
+        Self::for_candidate("", "", Candidate::default()).await
+    }
+
+    /// The component for `candidate`, talking to `backend` with `token`.
+    async fn for_candidate(backend: &str, token: &str, candidate: Candidate) -> Self {
+        let (backend, token) = (backend.to_owned(), token.to_owned());
         let root: HtmlElement = document()
             .create_element("div")
             .expect("div")
@@ -29,9 +35,9 @@ impl MountedComponent {
         let handle = leptos::mount::mount_to(root.clone(), move || {
             view! {
                 <HireWithRemote
-                    backend=String::new()
-                    token=String::new()
-                    candidate=Candidate::default()
+                    backend=backend.clone()
+                    token=token.clone()
+                    candidate=candidate.clone()
                     phase=phase
                 />
             }
@@ -174,15 +180,33 @@ async fn going_back_to_idle_after_a_denied_consent_explains_why() {
     assert!(widget.form_class().contains("hwr--idle"));
 }
 
+/// A complete candidate: pressing for her while idle sends a request or opens a window.
+fn ana() -> Candidate {
+    Candidate {
+        full_name: "Ana Silva".into(),
+        job_title: "Backend Engineer".into(),
+        personal_email: "ana@example.com".into(),
+        provisional_start_date: "2099-03-01".into(),
+        country_code: "PT".into(),
+        ..Candidate::default()
+    }
+}
+
 #[wasm_bindgen_test]
 async fn pressing_while_busy_sends_nothing_and_changes_nothing() {
-    let widget = MountedComponent::new().await;
+    let network = NetworkWatch::install();
+    let widget =
+        MountedComponent::for_candidate("https://hwr.test", "token-pressed-while-busy", ana())
+            .await;
     widget.show(Phase::Submitting).await;
+    let before = network.requests();
 
     let button: HtmlElement = widget.find(".hwr-button").expect("button").unchecked_into();
     button.click();
     settle().await;
 
+    assert_eq!(network.requests(), before, "no request");
+    assert_eq!(network.popups_opened(), 0, "no window");
     assert_eq!(widget.phase.get_untracked(), Phase::Submitting);
     assert!(widget.find(".hwr-form").is_none(), "no validation ran");
 }

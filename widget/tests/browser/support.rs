@@ -174,27 +174,80 @@ pub(crate) fn accessible_name(button: &HtmlButtonElement) -> String {
     button.text_content().unwrap_or_default().trim().to_owned()
 }
 
-/// A stand-in backend: `window.fetch` and `window.open` replaced for one test, restored when
-/// dropped. Answers `GET /api/v1/connection` and `GET /api/v1/countries` as configured, other
-/// routes as [`FakeBackend::answer`] sets them, 404 `not_found` to anything else, and records
-/// every call.
-pub(crate) struct FakeBackend {
+/// Watches the page's network and popups for one test: `window.fetch` and `window.open` are
+/// replaced, every call is recorded, and none gets through (`fetch` rejects as a network failure
+/// does, `open` returns `null` as a popup blocker does). Restored when dropped. For the claims
+/// that something sends nothing: the watch sees a request even to a backend that is not there.
+pub(crate) struct NetworkWatch {
+    watch: JsValue,
+    saved_fetch: JsValue,
+    saved_open: JsValue,
+}
+
+impl NetworkWatch {
+    pub(crate) fn install() -> Self {
+        let (saved_fetch, saved_open) = saved_fetch_and_open();
+        let install = Function::new_no_args(
+            "const watch = { calls: [], opened: 0 };
+             window.fetch = (request) => {
+               const url = new URL(request.url ?? String(request), location.href);
+               watch.calls.push((request.method ?? 'GET') + ' ' + url.pathname);
+               return Promise.reject(new TypeError('Failed to fetch'));
+             };
+             window.open = () => { watch.opened += 1; return null; };
+             return watch;",
+        );
+        let watch = install
+            .call0(&JsValue::NULL)
+            .expect("install the network watch");
+        NetworkWatch {
+            watch,
+            saved_fetch,
+            saved_open,
+        }
+    }
+
+    /// Every `fetch` so far, as `"GET /api/v1/connection"`.
+    pub(crate) fn requests(&self) -> Vec<String> {
+        recorded_calls(&self.watch)
+    }
+
+    /// How often `window.open` was called.
+    pub(crate) fn popups_opened(&self) -> u32 {
+        recorded_opens(&self.watch)
+    }
+}
+
+impl Drop for NetworkWatch {
+    fn drop(&mut self) {
+        restore_fetch_and_open(&self.saved_fetch, &self.saved_open);
+    }
+}
+
+/// Scripted answers in place of the backend, for one test: `window.fetch` and `window.open`
+/// replaced, restored when dropped. Answers `GET /api/v1/connection` and `GET /api/v1/countries`
+/// as configured, other routes as [`ScriptedBackend::answer`] sets them, 404 `not_found` to
+/// anything else, and records every call.
+///
+/// Why it still exists: the tests that use it are about how one widget renders and reacts to a
+/// given answer (a status in three languages, one Remote has not published yet, a form with a
+/// field of every kind, a 503 lookup, a 502 form, a `422` naming an extra field). Our backend
+/// gives most of these only after a consent and a company staged for each test, and some never
+/// on demand, so the answers are scripted here. What a page sends to the real backend, and how
+/// often (one connection check, one country list, one hire lookup, one form per country, the
+/// checks before a popup), is counted at the network in
+/// `tests/e2e/tests/14-one-page-many-buttons.test.mjs`; the answers themselves are the API
+/// tests' subject.
+pub(crate) struct ScriptedBackend {
     fake: JsValue,
     saved_fetch: JsValue,
     saved_open: JsValue,
 }
 
-impl FakeBackend {
-    /// `countries`: `(alpha-3, alpha-2, name)` triples. `reachable: false` makes every request
-    /// fail the way a CORS refusal does (a rejected `fetch`).
-    pub(crate) fn install(
-        connection: &str,
-        countries: &[(&str, &str, &str)],
-        reachable: bool,
-    ) -> Self {
-        let window = web_sys::window().expect("window");
-        let get = |name: &str| Reflect::get(&window, &name.into()).expect("window property");
-        let (saved_fetch, saved_open) = (get("fetch"), get("open"));
+impl ScriptedBackend {
+    /// `countries`: `(alpha-3, alpha-2, name)` triples.
+    pub(crate) fn install(connection: &str, countries: &[(&str, &str, &str)]) -> Self {
+        let (saved_fetch, saved_open) = saved_fetch_and_open();
         let list: Vec<String> = countries
             .iter()
             .map(|(code, alpha_2, name)| {
@@ -206,7 +259,7 @@ impl FakeBackend {
             list.join(",")
         );
         let install = Function::new_with_args(
-            "routes, reachable",
+            "routes",
             "const fake = { calls: [], urls: [], bodies: [], opened: 0, routes: {} };
              for (const [call, body] of Object.entries(JSON.parse(routes))) {
                fake.routes[call] = { status: 200, body: JSON.stringify(body) };
@@ -216,7 +269,6 @@ impl FakeBackend {
                const call = request.method + ' ' + url.pathname;
                fake.calls.push(call);
                fake.urls.push(call + url.search);
-               if (!reachable) return Promise.reject(new TypeError('Failed to fetch'));
                const respond = () => {
                  const route = fake.routes[call];
                  if (route === undefined) {
@@ -235,9 +287,9 @@ impl FakeBackend {
              return fake;",
         );
         let fake = install
-            .call2(&JsValue::NULL, &routes.into(), &reachable.into())
-            .expect("install the fake backend");
-        FakeBackend {
+            .call1(&JsValue::NULL, &routes.into())
+            .expect("install the scripted backend");
+        ScriptedBackend {
             fake,
             saved_fetch,
             saved_open,
@@ -280,11 +332,7 @@ impl FakeBackend {
 
     /// Calls so far, as `"GET /api/v1/connection"`.
     pub(crate) fn calls(&self) -> Vec<String> {
-        let calls = Reflect::get(&self.fake, &"calls".into()).expect("calls");
-        Array::from(&calls)
-            .iter()
-            .filter_map(|call| call.as_string())
-            .collect()
+        recorded_calls(&self.fake)
     }
 
     pub(crate) fn count(&self, call: &str) -> usize {
@@ -293,19 +341,41 @@ impl FakeBackend {
 
     /// How often `window.open` was called.
     pub(crate) fn popups_opened(&self) -> u32 {
-        Reflect::get(&self.fake, &"opened".into())
-            .ok()
-            .and_then(|n| n.as_f64())
-            .unwrap_or_default() as u32
+        recorded_opens(&self.fake)
     }
 }
 
-impl Drop for FakeBackend {
+impl Drop for ScriptedBackend {
     fn drop(&mut self) {
-        let window = web_sys::window().expect("window");
-        let _ = Reflect::set(&window, &"fetch".into(), &self.saved_fetch);
-        let _ = Reflect::set(&window, &"open".into(), &self.saved_open);
+        restore_fetch_and_open(&self.saved_fetch, &self.saved_open);
     }
+}
+
+fn saved_fetch_and_open() -> (JsValue, JsValue) {
+    let window = web_sys::window().expect("window");
+    let get = |name: &str| Reflect::get(&window, &name.into()).expect("window property");
+    (get("fetch"), get("open"))
+}
+
+fn restore_fetch_and_open(fetch: &JsValue, open: &JsValue) {
+    let window = web_sys::window().expect("window");
+    let _ = Reflect::set(&window, &"fetch".into(), fetch);
+    let _ = Reflect::set(&window, &"open".into(), open);
+}
+
+fn recorded_calls(record: &JsValue) -> Vec<String> {
+    let calls = Reflect::get(record, &"calls".into()).expect("calls");
+    Array::from(&calls)
+        .iter()
+        .filter_map(|call| call.as_string())
+        .collect()
+}
+
+fn recorded_opens(record: &JsValue) -> u32 {
+    Reflect::get(record, &"opened".into())
+        .ok()
+        .and_then(|n| n.as_f64())
+        .unwrap_or_default() as u32
 }
 
 /// The `hwr:*` events that reach the document while it lives, as `(type, code, message)`, and
