@@ -436,16 +436,50 @@ mod tests {
         assert!(unsupported_country);
     }
 
+    /// The sandbox's own refusal bodies, the files it sends them from.
+    const OBJECT_REFUSAL: &str = include_str!("../../../sandbox/src/country_refusal/object.json");
+    const VALIDATION_REFUSAL: &str =
+        include_str!("../../../sandbox/src/country_refusal/validation.json");
+
     #[test]
-    fn the_object_message_shape_for_unsupported_countries_is_recognised() {
-        let error = rejected(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            r#"{"message":{"code":"resource_not_supported_for_country","message":"Not here","resource_type":"employment"}}"#,
-        );
+    fn the_object_shaped_country_refusal_the_sandbox_sends_is_an_unsupported_country() {
+        let error = rejected(StatusCode::UNPROCESSABLE_ENTITY, OBJECT_REFUSAL);
+        let UpstreamError::Rejected {
+            status,
+            message,
+            unsupported_country,
+            ..
+        } = error
+        else {
+            panic!("expected a rejection");
+        };
+        assert_eq!(status, 422);
+        assert!(unsupported_country);
+        assert_eq!(message, "Employment is not supported in this country");
+    }
+
+    #[test]
+    fn the_validation_shaped_country_refusal_the_sandbox_sends_is_an_unsupported_country() {
+        let error = rejected(StatusCode::UNPROCESSABLE_ENTITY, VALIDATION_REFUSAL);
+        let UpstreamError::Rejected {
+            errors,
+            unsupported_country,
+            ..
+        } = error
+        else {
+            panic!("expected a rejection");
+        };
+        assert!(unsupported_country);
+        assert_eq!(errors["country_code"], vec!["is not supported".to_owned()]);
+    }
+
+    #[test]
+    fn another_object_shaped_refusal_is_not_an_unsupported_country() {
+        let other = OBJECT_REFUSAL.replace("resource_not_supported_for_country", "forbidden");
         assert!(matches!(
-            error,
+            rejected(StatusCode::UNPROCESSABLE_ENTITY, &other),
             UpstreamError::Rejected {
-                unsupported_country: true,
+                unsupported_country: false,
                 ..
             }
         ));
