@@ -22,6 +22,7 @@ mod rate_limits;
 mod readiness;
 mod remote_webhooks;
 mod replicas;
+mod request_heads;
 mod request_ids;
 mod retention;
 mod sealed_tokens;
