@@ -1,11 +1,31 @@
-//! Installs what the tests need when it is missing: Chromium and ChromeDriver (Debian packages),
-//! the end-to-end suite's npm packages, and a running Postgres on 127.0.0.1:5432.
+//! Installs what the build and the tests need when it is missing: Trunk (cargo install), Chromium
+//! and ChromeDriver (Debian packages), the end-to-end suite's npm packages, and a running Postgres
+//! on 127.0.0.1:5432.
 
 use std::{net::TcpStream, path::Path, process::Command, time::Duration};
 
 use anyhow::{bail, Context, Result};
 
 use crate::process::{has, run, workspace_root};
+
+/// The Trunk release `Trunk.toml` is written for.
+const TRUNK_VERSION: &str = "0.21.14";
+
+/// Trunk at [`TRUNK_VERSION`], which builds the widget; `cargo install` when it is missing or
+/// another version (a few minutes, once).
+pub(crate) fn ensure_trunk() -> Result<()> {
+    let version = Command::new("trunk")
+        .arg("--version")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    if version.split_whitespace().any(|word| word == TRUNK_VERSION) {
+        return Ok(());
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(cargo).args(["install", "trunk", "--locked", "--version", TRUNK_VERSION]))
+        .context("Trunk builds the widget")
+}
 
 /// Chromium and ChromeDriver at /usr/bin.
 pub(crate) fn ensure_browser() -> Result<()> {

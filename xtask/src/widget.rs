@@ -1,6 +1,10 @@
-//! Builds the widget bundle into `widget/dist/`: cargo (wasm32) → wasm-bindgen → wasm-opt →
-//! content-hashed glue and wasm, plus the stable-named loader `hire-with-remote.js` that embeds
-//! the hashed names. No Trunk: the embed contract needs one stable module name that never moves.
+//! Builds the widget bundle into `widget/dist/` through Trunk (`Trunk.toml`, `index.html`): Trunk
+//! runs cargo for wasm32 and, as its post-build hook, `cargo xtask widget`, which packages what
+//! cargo built: wasm-opt → wasm-bindgen → content-hashed glue and wasm (each also gzip and
+//! brotli), plus the stable-named loader `hire-with-remote.js` that embeds the hashed names (the
+//! embed contract: one module name that never moves). So `trunk build --release` alone makes the
+//! files the backend embeds. Trunk's own wasm-bindgen output is not used: binaryen 108 (Debian)
+//! must optimize the module before wasm-bindgen, and Trunk runs wasm-opt after it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,7 +12,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, ensure, Context, Result};
 
-use crate::compress;
+use crate::{compress, tools};
 
 /// Must equal the `=` pin of `wasm-bindgen` in the root `Cargo.toml`: the CLI refuses a wasm
 /// built against another version.
@@ -57,40 +61,71 @@ impl WidgetSizes {
     }
 }
 
-/// Builds the widget (`release`: the `release-wasm` profile and `wasm-opt -Oz`) into
-/// `widget/dist/` and prints its transfer size.
+/// Builds the widget (`release`: the `release-wasm` profile and `wasm-opt`) into `widget/dist/`
+/// with `trunk build`, and returns its transfer size. Run by Trunk as its post-build hook
+/// (`TRUNK_STAGING_DIR` set), it packages what Trunk's cargo built into Trunk's staging folder
+/// instead, which Trunk then moves to `widget/dist/`.
 pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
     let root = workspace_root();
-    let profile = if release { "release-wasm" } else { "dev" };
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo
-        .current_dir(&root)
-        .args(["build", "-p", "hwr-widget", "--target", WASM_TARGET]);
-    cargo.args(["--profile", profile]);
-    // The profile's `strip = true` would also drop the `target_features` section, and without it
-    // wasm-bindgen emits glue that does not match the module (reference types): keep it here,
-    // wasm-opt strips names and debug info afterwards.
-    cargo.args(["--config", &format!("profile.{profile}.strip=false")]);
-    run(&mut cargo).context("failed to build the widget for wasm32")?;
+    if let Some(staging) = std::env::var_os("TRUNK_STAGING_DIR") {
+        let release = std::env::var("TRUNK_PROFILE").is_ok_and(|profile| profile == "release");
+        return package(&root, release, Path::new(&staging));
+    }
+    let mut trunk = Command::new("trunk");
+    trunk.current_dir(&root).arg("build");
+    if release {
+        trunk.arg("--release");
+    }
+    run(&mut trunk)
+        .context("failed to run `trunk build` (`cargo install trunk --version 0.21.14`)")?;
+    sizes_in(&root.join("widget/dist"))
+}
 
+/// The sizes of the bundle in `dist` (as [`package`] wrote it).
+fn sizes_in(dist: &Path) -> Result<WidgetSizes> {
+    let gzip_size = |name: &str| -> Result<u64> {
+        let path = dist.join(format!("{name}.gz"));
+        Ok(fs::metadata(&path)
+            .with_context(|| format!("the widget build left no {}", path.display()))?
+            .len())
+    };
+    let mut names = fs::read_dir(dist)
+        .with_context(|| format!("failed to read {}", dist.display()))?
+        .flatten()
+        .filter_map(|entry| entry.file_name().into_string().ok());
+    let glue = names
+        .find(|name| name.starts_with(&format!("{BINDGEN_NAME}-")) && name.ends_with(".js"))
+        .with_context(|| format!("the widget build left no glue in {}", dist.display()))?;
+    let wasm = format!("{}_bg.wasm", glue.trim_end_matches(".js"));
+    Ok(WidgetSizes {
+        loader_gzip: gzip_size(LOADER_NAME)?,
+        glue_gzip: gzip_size(&glue)?,
+        wasm_gzip: gzip_size(&wasm)?,
+    })
+}
+
+/// Packages cargo's wasm32 build of the widget (`release`: the `release-wasm` profile) into
+/// `out`, which is emptied first, and prints its transfer size.
+fn package(root: &Path, release: bool, out: &Path) -> Result<WidgetSizes> {
     let profile_dir = if release { "release-wasm" } else { "debug" };
-    let wasm_in = target_dir(&root)?
+    let wasm_in = target_dir(root)?
         .join(WASM_TARGET)
         .join(profile_dir)
         .join("hwr_widget.wasm");
     ensure!(
         wasm_in.is_file(),
-        "cargo did not produce {}",
+        "cargo did not produce {} (build the widget with `trunk build`)",
         wasm_in.display()
     );
 
-    let staging = target_dir(&root)?.join("hwr-widget-bindgen");
+    let staging = target_dir(root)?.join("hwr-widget-bindgen");
     recreate_dir(&staging)?;
     // wasm-opt runs before wasm-bindgen: binaryen 108 (Debian 12) rewrites the externref table
     // of wasm-bindgen's output into one the glue cannot fill ("WebAssembly.Table.set(): Argument
     // 1 is invalid"); optimizing cargo's output first works and saves as much.
-    let optimized = staging.join("hwr_widget.opt.wasm");
-    let bindgen_input = if release && optimize(&wasm_in, &optimized)? {
+    let bindgen_input = if release {
+        let optimized = staging.join("hwr_widget.opt.wasm");
+        optimize(&wasm_in, &optimized)?;
         optimized
     } else {
         wasm_in
@@ -143,11 +178,11 @@ pub(crate) fn build_widget(release: bool) -> Result<WidgetSizes> {
         .replace(HASH_PLACEHOLDER, &hash)
         .replace(CSS_PLACEHOLDER, &js_string(&minify_css(&css)));
 
-    let dist = root.join("widget/dist");
-    recreate_dir(&dist)?;
-    let loader_sizes = write_encoded(&dist, LOADER_NAME, loader.as_bytes())?;
-    let glue_sizes = write_encoded(&dist, &glue_name, glue.as_bytes())?;
-    let wasm_sizes = write_encoded(&dist, &wasm_name, &wasm)?;
+    // Trunk's own files (its page, its wasm-bindgen output) go: `out` holds what is embedded.
+    recreate_dir(out)?;
+    let loader_sizes = write_encoded(out, LOADER_NAME, loader.as_bytes())?;
+    let glue_sizes = write_encoded(out, &glue_name, glue.as_bytes())?;
+    let wasm_sizes = write_encoded(out, &wasm_name, &wasm)?;
     for (name, sizes) in [
         ("loader", &loader_sizes),
         ("glue", &glue_sizes),
@@ -222,7 +257,7 @@ fn js_string(text: &str) -> String {
 }
 
 /// Installs what the widget build needs and is missing: the wasm32 target, wasm-bindgen-cli at
-/// the pinned version, and binaryen's `wasm-opt` (optional: without it release builds are larger).
+/// the pinned version, binaryen's `wasm-opt` (a Debian package) and Trunk.
 pub(crate) fn ensure_widget_tools() -> Result<()> {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))
         .context("failed to run rustup")?;
@@ -246,35 +281,33 @@ pub(crate) fn ensure_widget_tools() -> Result<()> {
     }
 
     if output(Command::new("wasm-opt").arg("--version")).is_err() {
-        let installed = run(Command::new("apt-get").arg("update"))
-            .and_then(|()| run(Command::new("apt-get").args(["install", "-y", "binaryen"])));
-        if let Err(error) = installed {
-            eprintln!("widget: wasm-opt is missing and could not be installed ({error:#}); release builds will be larger");
-        }
+        tools::apt_install(&["binaryen"])
+            .context("wasm-opt (binaryen) builds the release widget")?;
     }
-    Ok(())
+    tools::ensure_trunk()
 }
 
 /// What `wasm-opt` runs: `-Oz` until nothing changes, after flattening and re-looping the control
 /// flow, which lets `-Oz` merge more (about 1 KB gzip less than a plain `-Oz`).
 const WASM_OPT_PASSES: [&str; 5] = ["--flatten", "--rereloop", "-Oz", "-Oz", "--converge"];
 
-/// `wasm-opt` (see [`WASM_OPT_PASSES`]) from `input` to `output`; false (with a note) when
-/// wasm-opt is not installed.
-fn optimize(input: &Path, optimized: &Path) -> Result<bool> {
-    if output(Command::new("wasm-opt").arg("--version")).is_err() {
-        eprintln!("widget: wasm-opt not found, skipping -Oz");
-        return Ok(false);
-    }
+/// `wasm-opt` (see [`WASM_OPT_PASSES`]) from `input` to `output`. Required for a release: the
+/// `release-wasm` profile strips cargo's output of its `target_features` section, without which
+/// wasm-bindgen emits glue that does not match the module (reference types); wasm-opt, told the
+/// features, writes the section back.
+fn optimize(input: &Path, optimized: &Path) -> Result<()> {
     run(Command::new("wasm-opt")
         .args(WASM_OPT_PASSES)
         .args(WASM_OPT_FEATURES)
-        .args(["--strip-debug", "--strip-producers"])
+        .args([
+            "--emit-target-features",
+            "--strip-debug",
+            "--strip-producers",
+        ])
         .arg(input)
         .arg("-o")
         .arg(optimized))
-    .context("failed to run wasm-opt")?;
-    Ok(true)
+    .context("failed to run wasm-opt (binaryen: `apt-get install binaryen`)")
 }
 
 fn workspace_root() -> PathBuf {
