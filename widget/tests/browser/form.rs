@@ -4,7 +4,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::{Event, HtmlInputElement};
 
-use crate::support::{settle, MountedElement};
+use crate::support::{settle, MountedElement, NetworkWatch};
 
 const JONAS: [(&str, &str); 3] = [
     ("full-name", "Jonas Becker"),
@@ -14,7 +14,13 @@ const JONAS: [(&str, &str); 3] = [
 
 #[wasm_bindgen_test]
 async fn missing_country_and_start_date_open_a_form_asking_for_exactly_those() {
-    let widget = MountedElement::new(&JONAS).await;
+    let network = NetworkWatch::install();
+    let mut attributes = JONAS.to_vec();
+    attributes.extend([
+        ("backend", "https://hwr.test"),
+        ("token", "token-form-missing"),
+    ]);
+    let widget = MountedElement::new(&attributes).await;
     assert!(widget.query(".hwr-form").is_none());
 
     widget.press().await;
@@ -25,7 +31,13 @@ async fn missing_country_and_start_date_open_a_form_asking_for_exactly_those() {
     assert_eq!(errors, vec!["Required.".to_owned(), "Required.".to_owned()]);
     let date = widget.query("input[type=date]").expect("a date input");
     assert_eq!(date.get_attribute("aria-invalid").as_deref(), Some("true"));
-    assert!(widget.query(".hwr--idle").is_some(), "nothing was sent");
+    assert!(widget.query(".hwr--idle").is_some());
+    let requests = network.requests();
+    assert!(
+        requests.iter().all(|call| call.starts_with("GET ")),
+        "nothing was sent: {requests:?}"
+    );
+    assert_eq!(network.popups_opened(), 0, "no consent window");
 }
 
 #[wasm_bindgen_test]

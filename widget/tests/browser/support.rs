@@ -175,9 +175,10 @@ pub(crate) fn accessible_name(button: &HtmlButtonElement) -> String {
 }
 
 /// Watches the page's network and popups for one test: `window.fetch` and `window.open` are
-/// replaced, every call is recorded, and none gets through (`fetch` rejects as a network failure
-/// does, `open` returns `null` as a popup blocker does). Restored when dropped. For the claims
-/// that something sends nothing: the watch sees a request even to a backend that is not there.
+/// replaced, every call is recorded, and none gets through (`fetch` never settles, like a
+/// backend that has not answered yet, so a click goes the way it goes before the connection
+/// check answers: a consent window and `POST /api/v1/connect`; `open` returns `null`). Restored
+/// when dropped. For the claims that something sends nothing.
 pub(crate) struct NetworkWatch {
     watch: JsValue,
     saved_fetch: JsValue,
@@ -192,7 +193,7 @@ impl NetworkWatch {
              window.fetch = (request) => {
                const url = new URL(request.url ?? String(request), location.href);
                watch.calls.push((request.method ?? 'GET') + ' ' + url.pathname);
-               return Promise.reject(new TypeError('Failed to fetch'));
+               return new Promise(() => {});
              };
              window.open = () => { watch.opened += 1; return null; };
              return watch;",
