@@ -418,7 +418,12 @@ async fn a_second_hire_of_the_same_email_with_the_flat_body_is_the_earlier_hire(
     // Assert
     assert_eq!(second["already_hired"], true, "{second}");
     assert_eq!(second["hire_id"], first["hire_id"]);
-    assert_eq!(employments(&app.sandbox_state().await).len(), 1);
+    let state = app.sandbox_state().await;
+    assert_eq!(
+        state["employment_posts"], 1,
+        "found in our records: nothing posted the second time"
+    );
+    assert_eq!(employments(&state).len(), 1);
 }
 
 async fn a_second_submission_of_a_key_still_being_posted_answers_hire_in_progress(db: Db) {
