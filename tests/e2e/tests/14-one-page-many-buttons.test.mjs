@@ -2,7 +2,8 @@
 // a page share (one connection check, one country list, once connected one hire lookup and one
 // country form per country) and what a click checks before it opens a consent window (the
 // country, and whether the backend answered at all), counted at the network: every request the
-// page sends to the backend, as Chromium sends it.
+// page sends to the backend, as Chromium sends it. Also what the page's hire lookup shows: the
+// hired candidate's status beside "Open in Remote", and opening that hire again.
 //
 // The pages are our own (six candidates and more), on the demo job site's origin, so the backend
 // allows them; the widget's script, the backend and the sandbox are the real ones.
@@ -191,6 +192,88 @@ scenario(
     assert.equal(callsTo(calls, 'GET /api/v1/countries').length, 1, all);
     assert.equal(callsTo(calls, 'GET /api/v1/hires').length, 2, all);
     assert.equal(calls.length, 9, `nothing else: ${all}`);
+  },
+  { timeout: 120_000 },
+);
+
+scenario(
+  'one-page-hired',
+  'on a connected page only the hired candidate shows its status beside "Open in Remote" and fires one hwr:status; a new hire turns into "Open in Remote"; opening the hired one says already hired and creates nothing',
+  async (s) => {
+    // Arrange: the employer consents on the demo job site, which hires Ana.
+    await s.gotoSite();
+    const consent = await s.clickForPopup(ANA);
+    await s.consent(consent, 'allow');
+    await s.expectOnboarding([ANA]);
+    const hired = await s.waitForEvent('hwr:success', (e) => e.candidate === ANA);
+    const { page, calls, open } = await candidatesPage(s, [
+      candidate(ANA, 'ana@example.com', 'PT'),
+      candidate('Bruno Costa', 'bruno@example.com', 'PT'),
+      candidate('Carla Braun', 'carla@example.com', 'DE'),
+    ]);
+    const onThisPage = (type) => s.eventsOf(type).filter((e) => e.url === page.url());
+
+    // Act: the page loads.
+    await open();
+    await s.openButton(ANA, page).waitFor({ timeout: 15_000 });
+    await untilQuiet(calls);
+
+    // Assert: Ana shows her hire; the others are buttons as usual.
+    const statuses = onThisPage('hwr:status');
+    assert.equal(statuses.length, 1, JSON.stringify(statuses));
+    assert.equal(statuses[0].candidate, ANA);
+    assert.deepEqual(statuses[0].detail, {
+      hire_id: hired.detail.hire_id,
+      employment_id: hired.detail.employment_id,
+      status: 'created',
+    });
+    assert.equal(await s.status(ANA, page).innerText(), 'In Remote: Created');
+    assert.equal(await s.widget(ANA, page).locator('form.hwr--hired').count(), 1);
+    const opens = s.openButton(ANA, page);
+    assert.equal(await opens.getAttribute('type'), 'submit', 'Enter and Space press it');
+    assert.equal(await opens.getAttribute('aria-disabled'), 'false');
+    for (const name of ['Bruno Costa', 'Carla Braun']) {
+      await s.button(name, page).waitFor();
+      const line = await s.widget(name, page).locator('[aria-live]').textContent();
+      assert.equal(line.trim(), '', `${name}: no status`);
+      assert.equal(await s.widget(name, page).locator('form.hwr--hired').count(), 0, name);
+    }
+    await s.shot(page, 'hired-shown');
+
+    // Act: Bruno is hired from this page (no redirect).
+    await s.button('Bruno Costa', page).click();
+    const bruno = await s.waitForEvent('hwr:success', (e) => e.candidate === 'Bruno Costa');
+
+    // Assert: his button now opens his hire.
+    assert.equal(bruno.detail.already_hired, false);
+    await s.openButton('Bruno Costa', page).waitFor({ timeout: 10_000 });
+    assert.equal(await s.status('Bruno Costa', page).innerText(), 'Sent to Remote.');
+    const brunoStatus = await s.waitForEvent('hwr:status', (e) => e.candidate === 'Bruno Costa');
+    assert.equal(brunoStatus.detail.status, 'created');
+    assert.equal(brunoStatus.detail.hire_id, bruno.detail.hire_id);
+    const afterBruno = await s.demo.state();
+
+    // Act: Ana's "Open in Remote".
+    await s.openButton(ANA, page).click();
+    const again = await s.waitForEvent(
+      'hwr:success',
+      (e) => e.candidate === ANA && e.url === page.url(),
+    );
+
+    // Assert: her earlier hire, nothing created, her status unchanged.
+    assert.equal(again.detail.already_hired, true);
+    assert.equal(again.detail.hire_id, hired.detail.hire_id);
+    assert.equal(again.detail.employment_id, hired.detail.employment_id);
+    await s.status(ANA, page).filter({ hasText: 'Already in Remote; nothing new was created.' }).waitFor();
+    const afterAna = await s.demo.state();
+    assert.equal(afterAna.employment_posts, afterBruno.employment_posts, 'nothing posted to Remote');
+    assert.equal(afterAna.employments.length, afterBruno.employments.length);
+    assert.equal(
+      onThisPage('hwr:status').filter((e) => e.candidate === ANA).length,
+      1,
+      'her status did not change',
+    );
+    await s.shot(page, 'opened');
   },
   { timeout: 120_000 },
 );
