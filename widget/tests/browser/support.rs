@@ -230,15 +230,15 @@ impl Drop for NetworkWatch {
 /// as configured, other routes as [`ScriptedBackend::answer`] sets them, 404 `not_found` to
 /// anything else, and records every call.
 ///
-/// Why it still exists: the tests that use it are about how one widget renders and reacts to a
-/// given answer (a status in three languages, one Remote has not published yet, a form with a
-/// field of every kind, a 503 lookup, a 502 form, a `422` naming an extra field). Our backend
-/// gives most of these only after a consent and a company staged for each test, and some never
-/// on demand, so the answers are scripted here. What a page sends to the real backend, and how
-/// often (one connection check, one country list, one hire lookup, one form per country, the
-/// checks before a popup), is counted at the network in
-/// `tests/e2e/tests/14-one-page-many-buttons.test.mjs`; the answers themselves are the API
-/// tests' subject.
+/// Why it still exists: the tests that use it are about how one widget renders and reacts to an
+/// answer our backend and sandbox cannot be made to give on demand, or only after a consent and
+/// a company staged for each test: a status Remote has not published yet, several hires of one
+/// candidate, a failing lookup, a country form with a field of every kind or with an earliest
+/// start date, a 502 form, a `422` naming an extra field. What a page sends to the real backend,
+/// and how often (one connection check, one country list, one hire lookup, one form per
+/// country, the checks before a consent window), and how a real answer shows (a hired
+/// candidate, `already_hired`), is proven in `tests/e2e/tests/14-one-page-many-buttons.test.mjs`;
+/// the answers themselves are the API tests' subject.
 pub(crate) struct ScriptedBackend {
     fake: JsValue,
     saved_fetch: JsValue,
