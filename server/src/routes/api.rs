@@ -14,6 +14,7 @@ use super::headers::REQUEST_ID;
 use crate::{
     consent::{self, Caller},
     countries,
+    detached::run_to_completion,
     error::ApiResult,
     extract::Json,
     site_token::SiteUser,
@@ -92,16 +93,21 @@ pub(super) async fn delete_connection(
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let caller = caller(user, &headers);
-    // Remote publishes no token-revocation endpoint; deleting our copy ends our access.
-    if state.store.delete_connection(&caller.site_user).await? {
-        let event = AuditEvent {
-            site_user: Some(caller.site_user),
-            origin: caller.origin,
-            request_id: caller.request_id,
-            ..AuditEvent::default()
-        };
-        state.store.audit(AuditKind::Disconnected, event).await;
-    }
+    // Remote publishes no token-revocation endpoint; deleting our copy ends our access. The
+    // deletion and its audit row are written even if the page goes away in between.
+    run_to_completion(async move {
+        if state.store.delete_connection(&caller.site_user).await? {
+            let event = AuditEvent {
+                site_user: Some(caller.site_user),
+                origin: caller.origin,
+                request_id: caller.request_id,
+                ..AuditEvent::default()
+            };
+            state.store.audit(AuditKind::Disconnected, event).await;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -164,7 +170,14 @@ pub(super) async fn country_form(
     SiteUser(user): SiteUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<hwr_protocol::CountryForm>> {
-    let token = crate::tokens::access_token(&state, &user, None).await?;
+    // The token may need a refresh, and Remote rotates the refresh token it is given: a refresh
+    // cut off when the page goes away would lose the new one (and, on SQLite, keep its lease).
+    let refreshing = state.clone();
+    let site_user = user.clone();
+    let token = run_to_completion(async move {
+        crate::tokens::access_token(&refreshing, &site_user, None).await
+    })
+    .await?;
     let list = countries::all(&state, Some(&token.access_token)).await?;
     let country = countries::resolve(&list, &code)?;
     let mut form = crate::forms::for_country(&state, &token.access_token, &country.code).await?;

@@ -13,6 +13,7 @@ mod connections;
 mod cors_and_origin;
 mod country_cache;
 mod country_forms;
+mod dropped_refresh;
 mod environments;
 mod hire_reads;
 mod hires;
