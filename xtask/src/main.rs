@@ -41,7 +41,9 @@ usage: cargo xtask <verb>
   widget               build only the widget (loader, glue, wasm) and print its sizes
   bench                run the benchmarks and write BENCHMARKS.md
   fuzz [--seconds 60]  run every fuzz target for N seconds each
-  soak                 200 concurrent hires for 60 s under faults and a kill -9, with a leak scan
+  soak [--seconds 60] [--concurrency 200] [--database sqlite|postgres]
+                       concurrent hires under faults and a kill -9, users over several
+                       companies: fails on a duplicate, a lost hire, <90 % successes, a leak, …
   schemathesis         fuzz every operation of the OpenAPI document against a demo: no 5xx, no
                        answer outside its documented schema
   help                 this text
@@ -59,7 +61,7 @@ fn main() {
             .map(|_| ()),
         Some("fuzz") => seconds(&args[1..], 60).and_then(fuzz::run_fuzz),
         Some("demo") => demo(&args[1..]),
-        Some("soak") => soak::run_soak(60, 200),
+        Some("soak") => soak::run_from_args(&args[1..]),
         Some("schemathesis") => build().and_then(|binary| schemathesis::run_against_demo(&binary)),
         Some("test") => test::run_all(),
         Some("widget") => widget::ensure_widget_tools()

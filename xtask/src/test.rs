@@ -3,8 +3,8 @@
 //! dependency rule, unit and integration tests (SQLite and Postgres, property tests,
 //! multi-replica processes), the widget's browser tests, the end-to-end suite in headless
 //! Chromium, the release artifacts (the static binary, checked, and its container image, started
-//! once), the npm package (`npm pack` and a type test of its React and Vue examples), a short
-//! soak with a leak scan, and a short run of every fuzz target.
+//! once), the npm package (`npm pack` and a type test of its React and Vue examples), short
+//! soaks (SQLite and Postgres) with a leak scan, and a short run of every fuzz target.
 
 use std::process::Command;
 
@@ -75,8 +75,9 @@ pub(crate) fn run_all() -> Result<()> {
     release_artifacts()?;
     crate::schemathesis::run_against_demo(&crate::build()?)?;
     npm_package()?;
-    // A short soak: faults, a kill -9 and a leak scan; zero duplicates, lost hires, own 5xx, leaks.
-    crate::soak::run_soak(15, 50)?;
+    // Short soaks on both databases: faults, a kill -9, the verdict and a leak scan.
+    crate::soak::run_soak(15, 50, crate::soak::SoakDatabase::Sqlite)?;
+    crate::soak::run_soak(10, 30, crate::soak::SoakDatabase::Postgres)?;
     // Last: a short run of every fuzz target (the first instrumented build is slow).
     crate::fuzz::run_fuzz(FUZZ_SECONDS_PER_TARGET)?;
     eprintln!("xtask: every check passed in {:.0?}", started.elapsed());

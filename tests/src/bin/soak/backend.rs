@@ -19,7 +19,6 @@ pub(crate) struct BackendSpec {
     pub(crate) binary: PathBuf,
     pub(crate) port: u16,
     pub(crate) log: PathBuf,
-    pub(crate) database: PathBuf,
     pub(crate) env: Vec<(&'static str, String)>,
 }
 
@@ -71,11 +70,6 @@ impl Backend {
     /// The log file (both starts append to it).
     pub(crate) fn log_path(&self) -> &Path {
         &self.spec.log
-    }
-
-    /// The SQLite file.
-    pub(crate) fn database_path(&self) -> PathBuf {
-        self.spec.database.clone()
     }
 
     async fn spawn(&mut self, why: &str) -> Result<()> {

@@ -1,13 +1,19 @@
 //! Site tokens (HS256, signed here with the shared secret as a job site's server would) and the
 //! consent of every site user, done like a browser: `POST /api/v1/connect`, open the sandbox's
 //! consent page, submit its form with a manager and `decision=allow`, follow the 302 to the
-//! backend's `/oauth/callback`. Every `state` seen and every page the backend served are kept
-//! for the leak scan.
+//! backend's `/oauth/callback`. The users take turns over the sandbox's companies, so that the
+//! run hires into all of them. Every `state` seen and every page the backend served are kept
+//! for the leak scan, and the first connect carries a request id the scan must find.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use anyhow::{bail, Context, Result};
+use hire_with_remote::routes::REQUEST_ID;
 use hwr_integration_tests::ConsentForm;
+use hwr_sandbox::seed;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use reqwest::{header, Client};
 use serde::Serialize;
@@ -66,17 +72,24 @@ pub(crate) struct Evidence {
     pub(crate) states: Vec<String>,
     /// Every page the backend served, as (what, HTML).
     pub(crate) pages: Vec<(String, String)>,
+    /// The `X-Request-Id` the first connect was sent with (no secret; the access log and the
+    /// audit trail must hold it).
+    pub(crate) request_id: String,
+    /// Site users per company they consented into, by company name.
+    pub(crate) users_per_company: BTreeMap<String, usize>,
 }
 
-/// Connects every user, one after the other (manager picked round-robin, so both seeded
-/// companies get connections).
+/// Connects every user, one after the other (see [`manager_for`]).
 pub(crate) async fn connect_all(
     client: &Client,
     backend: &str,
     users: &[SiteUser],
     observer: &Observer,
 ) -> Result<Evidence> {
-    let mut evidence = Evidence::default();
+    let mut evidence = Evidence {
+        request_id: format!("soak-control-{}", uuid::Uuid::new_v4().simple()),
+        ..Evidence::default()
+    };
     for (index, user) in users.iter().enumerate() {
         connect(client, backend, user, index, observer, &mut evidence)
             .await
@@ -93,17 +106,16 @@ async fn connect(
     observer: &Observer,
     evidence: &mut Evidence,
 ) -> Result<()> {
+    let mut connect = client
+        .post(format!("{backend}/api/v1/connect"))
+        .header(header::ORIGIN, ORIGIN)
+        .bearer_auth(&user.token)
+        .json(&json!({"mode": "popup"}));
+    if index == 0 {
+        connect = connect.header(REQUEST_ID, &evidence.request_id);
+    }
     let started = observer
-        .read(
-            "POST /api/v1/connect",
-            client
-                .post(format!("{backend}/api/v1/connect"))
-                .header(header::ORIGIN, ORIGIN)
-                .bearer_auth(&user.token)
-                .json(&json!({"mode": "popup"}))
-                .send()
-                .await?,
-        )
+        .read("POST /api/v1/connect", connect.send().await?)
         .await;
     if started.status != 201 {
         bail!(
@@ -155,11 +167,9 @@ async fn connect(
     if let Some(state) = form.hidden_value("state") {
         push_unique(&mut evidence.states, state);
     }
-    let manager = form
-        .managers
-        .get(index % form.managers.len().max(1))
-        .context("the consent page lists no manager")?
-        .clone();
+    let (manager, company) =
+        manager_for(index, &form.managers).context("the consent page lists no manager")?;
+    *evidence.users_per_company.entry(company).or_default() += 1;
     let mut body = form.hidden.clone();
     body.push((form.manager_field.clone(), manager));
     body.push(("decision".to_owned(), "allow".to_owned()));
@@ -213,6 +223,26 @@ async fn connect(
     Ok(())
 }
 
+/// The manager user `index` consents as, and the name of their company: the companies the page
+/// lists take turns (user 0 the first, user 1 the second, …), and within a company its managers
+/// do.
+fn manager_for(index: usize, managers: &[String]) -> Option<(String, String)> {
+    let mut companies: Vec<(String, Vec<&String>)> = Vec::new();
+    for manager in managers {
+        let company = seed::manager(manager).map_or_else(
+            || "a company the sandbox did not seed".to_owned(),
+            |(company, _)| company.name.to_owned(),
+        );
+        match companies.iter_mut().find(|(name, _)| *name == company) {
+            Some((_, list)) => list.push(manager),
+            None => companies.push((company, vec![manager])),
+        }
+    }
+    let (company, list) = companies.get(index % companies.len().max(1))?;
+    let manager = list[(index / companies.len()) % list.len()];
+    Some((manager.clone(), company.clone()))
+}
+
 fn keep_state(url: &Url, evidence: &mut Evidence) {
     for (name, value) in url.query_pairs() {
         if name == "state" {
@@ -224,5 +254,34 @@ fn keep_state(url: &Url, evidence: &mut Evidence) {
 fn push_unique(list: &mut Vec<String>, value: &str) {
     if !value.is_empty() && !list.iter().any(|v| v == value) {
         list.push(value.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_take_turns_over_the_companies_then_over_their_managers() {
+        let managers: Vec<String> = [
+            seed::MARIA_MANAGER_ID,
+            seed::OLIVIA_OWNER_ID,
+            seed::GREG_ADMIN_ID,
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let picked: Vec<String> = (0..4)
+            .map(|index| manager_for(index, &managers).expect("a manager").0)
+            .collect();
+        assert_eq!(
+            picked,
+            [
+                seed::MARIA_MANAGER_ID,
+                seed::GREG_ADMIN_ID,
+                seed::OLIVIA_OWNER_ID,
+                seed::GREG_ADMIN_ID
+            ]
+        );
+        assert_eq!(manager_for(0, &[]), None);
     }
 }

@@ -69,19 +69,21 @@ impl WebhookVerdict {
         self.taken_by_type.values().sum()
     }
 
-    /// True when nothing owed is missing.
-    pub(crate) fn complete(&self) -> bool {
-        self.missing() == 0
-    }
-
     /// Everything that must be zero; a run in which nothing at all was taken fails too (the
-    /// wiring is broken, and every other zero means nothing).
+    /// wiring is broken, and every other zero means nothing). The report has a check for each
+    /// of these; the tests read them at once.
+    #[cfg(test)]
     pub(crate) fn failed(&self) -> usize {
         self.missing()
             .saturating_add(self.orphans.len())
             .saturating_add(self.unreal_statuses.len())
             .saturating_add(self.unverifiable.len())
             .saturating_add(usize::from(self.taken() == 0))
+    }
+
+    /// True when nothing owed is missing.
+    pub(crate) fn complete(&self) -> bool {
+        self.missing() == 0
     }
 }
 

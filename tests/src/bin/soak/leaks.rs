@@ -1,29 +1,37 @@
 //! The leak scan: every code, access token and refresh token the sandbox issued, every OAuth
 //! `state` seen, the client secret, the site secret, the webhook secret and the encryption key
 //! (plus, beyond that, the site tokens and the one-time onboarding links), searched for in the
-//! backend's log, the raw bytes of its SQLite files (tokens are stored AES-GCM encrypted, so a
-//! plain search over the whole file is right), its audit trail and every HTML page it served.
-//! Zero hits required.
+//! backend's log, its database (the raw bytes of a SQLite file — tokens are stored AES-GCM
+//! encrypted, so a plain search over the whole file is right — or every row of every table on
+//! Postgres), its audit trail and every HTML page it served. Zero hits required; and values that
+//! are no secret but must be there (a site user id, a request id we sent) must be found in the
+//! audit trail and in the log, or the scan is blind.
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
-    path::{Path, PathBuf},
-    str::FromStr,
+    path::Path,
 };
 
 use anyhow::{Context, Result};
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde_json::Value;
-use sqlx::{sqlite::SqliteConnectOptions, Connection as _, Row as _, SqliteConnection};
+use sqlx::Row as _;
 
-use crate::{consent::Evidence, consent::SiteUser, hires::HireRecord, Secrets, CLIENT_SECRET};
+use crate::{
+    consent::Evidence, consent::SiteUser, database::Database, hires::HireRecord, Secrets,
+    CLIENT_SECRET,
+};
 
 /// Needles shorter than this are not searched (they would match by chance).
 const MIN_NEEDLE: usize = 8;
 
 /// The kind of a value that is no secret and must be found (a site user id, which the audit
-/// trail and the database hold by design): proof that the scan reads what it claims to read.
+/// trail and the database hold by design; a request id we sent, which the access log and the
+/// audit trail hold): proof that the scan reads what it claims to read.
 const CANARY: &str = "canary";
+
+/// The places a control value must be found in, by the start of their names.
+const MUST_SEE: [(&str, &str); 2] = [("audit trail", "the audit trail"), ("log ", "the log")];
 
 /// One secret to look for.
 #[derive(Debug, Clone)]
@@ -59,21 +67,31 @@ pub(crate) struct Scan {
     pub(crate) audited_created: HashSet<String>,
     /// Places where the canary was found.
     pub(crate) canary_found_in: Vec<String>,
-    /// Lines of the backend's log that mention a panic.
+    /// Lines of the backend's log that mention a panic (the first few).
     pub(crate) panics: Vec<String>,
+    /// How many lines of the backend's log mention a panic.
+    pub(crate) panic_count: usize,
     /// Log lines at ERROR level.
     pub(crate) error_lines: usize,
+    /// The first few of them.
+    pub(crate) errors: Vec<String>,
     pub(crate) hits: Vec<Hit>,
 }
 
 impl Scan {
-    /// True when the control value was not found in the audit trail: the scan did not read
-    /// what it claims to, so its zero means nothing.
-    pub(crate) fn blind(&self) -> bool {
-        !self
-            .canary_found_in
+    /// The places (of the audit trail and the log) where no control value was found: the scan
+    /// did not read what it claims to there, so its zero means nothing.
+    pub(crate) fn blind_in(&self) -> Vec<&'static str> {
+        MUST_SEE
             .iter()
-            .any(|place| place.starts_with("audit trail"))
+            .filter(|(prefix, _)| {
+                !self
+                    .canary_found_in
+                    .iter()
+                    .any(|place| place.starts_with(prefix))
+            })
+            .map(|(_, name)| *name)
+            .collect()
     }
 }
 
@@ -128,6 +146,7 @@ pub(crate) fn needles(
     if let Some(user) = users.first() {
         push(CANARY, &user.id);
     }
+    push(CANARY, &evidence.request_id);
     for record in records {
         for link in &record.redirect_urls {
             // The one-time part of the link (its last path segment).
@@ -163,7 +182,7 @@ pub(crate) fn needles(
 pub(crate) async fn scan(
     needles: &[Needle],
     log: &Path,
-    database: &Path,
+    database: &Database,
     evidence: &Evidence,
 ) -> Result<Scan> {
     let mut scan = Scan::default();
@@ -178,13 +197,23 @@ pub(crate) async fn scan(
     let log_bytes =
         std::fs::read(log).with_context(|| format!("failed to read {}", log.display()))?;
     let log_text = String::from_utf8_lossy(&log_bytes);
-    scan.panics = log_text
+    let panics: Vec<&str> = log_text
         .lines()
         .filter(|l| l.contains("panicked"))
+        .collect();
+    scan.panic_count = panics.len();
+    scan.panics = panics
+        .iter()
         .take(10)
         .map(|l| l.chars().take(300).collect())
         .collect();
-    scan.error_lines = log_text.lines().filter(|l| l.contains(" ERROR ")).count();
+    let errors: Vec<&str> = log_text.lines().filter(|l| l.contains(" ERROR ")).collect();
+    scan.error_lines = errors.len();
+    scan.errors = errors
+        .iter()
+        .take(10)
+        .map(|l| l.chars().take(300).collect())
+        .collect();
     search(
         &index,
         &format!("log {}", log.display()),
@@ -193,10 +222,7 @@ pub(crate) async fn scan(
     );
 
     // The raw database files, read before anything opens the database again.
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut path = database.as_os_str().to_owned();
-        path.push(suffix);
-        let path = PathBuf::from(path);
+    for path in database.raw_files() {
         if let Ok(bytes) = std::fs::read(&path) {
             search(
                 &index,
@@ -205,6 +231,14 @@ pub(crate) async fn scan(
                 &mut scan,
             );
         }
+    }
+    for (table, rows) in database.table_rows().await? {
+        search(
+            &index,
+            &format!("database table {table}"),
+            rows.as_bytes(),
+            &mut scan,
+        );
     }
 
     let (audit, kinds, created) = audit_trail(database).await?;
@@ -225,14 +259,11 @@ pub(crate) async fn scan(
 
 /// Every column of every audit event as text, one row a line; the events by kind; the hire ids
 /// of the `hire.created` events (their detail reads `hire <id> employment <id>`).
-async fn audit_trail(database: &Path) -> Result<(String, BTreeMap<String, u64>, HashSet<String>)> {
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", database.display()))?
-        .read_only(true);
-    let mut connection = SqliteConnection::connect_with(&options)
-        .await
-        .with_context(|| format!("failed to open {}", database.display()))?;
-    let rows = sqlx::query("SELECT * FROM audit_events")
-        .fetch_all(&mut connection)
+async fn audit_trail(
+    database: &Database,
+) -> Result<(String, BTreeMap<String, u64>, HashSet<String>)> {
+    let rows = database
+        .audit_events()
         .await
         .context("failed to read audit_events")?;
     let mut text = String::new();
@@ -259,7 +290,6 @@ async fn audit_trail(database: &Path) -> Result<(String, BTreeMap<String, u64>, 
         }
         text.push('\n');
     }
-    let _ = connection.close().await;
     Ok((text, kinds, created))
 }
 

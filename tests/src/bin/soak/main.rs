@@ -1,30 +1,37 @@
-//! The soak: the release backend as a child process against the in-process sandbox with 5%
-//! injected faults, `--concurrency` workers hiring for `--seconds` with the widget's retries, a
-//! status mover moving employments along at the sandbox, a job-site webhook endpoint that fails
-//! 30% of the time, a `kill -9` of the backend halfway and a restart on the same port and
-//! database; then every unresolved hire is retried to an outcome, the sandbox's employments are
-//! compared with what the clients were told, every `hire.created` and status change owed to the
-//! job site is waited for, and every secret the run produced is searched for in the backend's
-//! log, its database file, its audit trail and every HTML page it served.
+//! The soak: the release backend as a child process (on SQLite, or on Postgres with
+//! `--database postgres`) against the in-process sandbox with 5% injected faults,
+//! `--concurrency` workers hiring for `--seconds` with the widget's retries for site users
+//! spread over the sandbox's companies, a status mover moving employments along at the sandbox,
+//! a job-site webhook endpoint that fails 30% of the time, a `kill -9` of the backend halfway and
+//! a restart on the same port and database; then every unresolved hire is retried to an outcome,
+//! every `hire.created` and status change owed to the job site is waited for, the sandbox's
+//! employments are compared with what the clients were told, and every secret the run produced
+//! is searched for in the backend's log, its database, its audit trail and every HTML page it
+//! served.
 //!
 //! ```text
 //! soak --backend target/release/hire-with-remote [--seconds 60] [--concurrency 200]
-//!      [--users 20] [--report target/soak-report.md] [--work-dir target/soak]
+//!      [--users 20] [--database sqlite|postgres] [--report target/soak-report.md]
+//!      [--work-dir target/soak]
 //! ```
 //!
 //! Prints a markdown report (also written to `--report`) ending in `soak: N passed, M failed`;
-//! exits non-zero when duplicates, lost hires, 5xx of our own, missing, orphan or unverifiable
-//! webhooks or leaks are not all zero (or when no webhook arrived at all).
+//! exits non-zero when any of its checks fails (`report::checks`: duplicates, lost hires, fewer
+//! than 90 % successes, 5xx of our own, mismatched or unaudited 201s, missing, orphan or
+//! unverifiable webhooks, leaks, a blind scan, panics, …).
 
 mod backend;
 mod consent;
+mod database;
 mod deliveries;
+mod duplicate;
 mod faults;
 mod hires;
 mod leaks;
 mod observe;
 mod report;
 mod status_mover;
+mod verdict;
 mod webhook_site;
 
 use std::{
@@ -41,6 +48,7 @@ use reqwest::Client;
 
 use crate::{
     backend::{Backend, BackendSpec},
+    database::{Database, DatabaseKind},
     hires::{HireRecord, Shared},
     observe::Observer,
     webhook_site::JobSite,
@@ -70,13 +78,17 @@ struct Options {
     seconds: u64,
     concurrency: usize,
     users: usize,
+    database: DatabaseKind,
     report: PathBuf,
     work_dir: PathBuf,
+    /// Adds a duplicate employment at the sandbox after the run (see `duplicate`); for the
+    /// soak's own test, so not in the usage line.
+    seed_duplicate: bool,
 }
 
 fn usage() -> &'static str {
     "usage: soak --backend <path to hire-with-remote> [--seconds 60] [--concurrency 200] \
-     [--users 20] [--report <file.md>] [--work-dir <folder>]"
+     [--users 20] [--database sqlite|postgres] [--report <file.md>] [--work-dir <folder>]"
 }
 
 impl Options {
@@ -85,12 +97,18 @@ impl Options {
         let mut seconds = 60u64;
         let mut concurrency = 200usize;
         let mut users = 20usize;
+        let mut database = DatabaseKind::Sqlite;
         let mut report = None;
         let mut work_dir = None;
+        let mut seed_duplicate = false;
         let mut rest = args.iter();
         while let Some(flag) = rest.next() {
             if flag == "--help" || flag == "-h" {
                 bail!("{}", usage());
+            }
+            if flag == "--seed-duplicate" {
+                seed_duplicate = true;
+                continue;
             }
             let value = rest
                 .next()
@@ -102,6 +120,7 @@ impl Options {
                     concurrency = value.parse().context("--concurrency takes a number")?;
                 }
                 "--users" => users = value.parse().context("--users takes a number")?,
+                "--database" => database = DatabaseKind::parse(value)?,
                 "--report" => report = Some(PathBuf::from(value)),
                 "--work-dir" => work_dir = Some(PathBuf::from(value)),
                 other => bail!("unknown flag {other}; {}", usage()),
@@ -132,6 +151,8 @@ impl Options {
             seconds,
             concurrency,
             users,
+            database,
+            seed_duplicate,
         })
     }
 }
@@ -201,7 +222,7 @@ async fn soak(options: Options) -> Result<bool> {
         .with_context(|| format!("failed to create {}", options.work_dir.display()))?;
     let secrets = Secrets {
         site_secret: random_hex_64(),
-        encryption_keys: encryption_keys(&options.backend).await,
+        encryption_keys: encryption_keys(&options.backend).await?,
         webhook_secret: OutboundWebhooks::generate_secret(),
     };
     // A cookie jar, as in a browser: the consent's binding cookie must reach the callback.
@@ -216,11 +237,14 @@ async fn soak(options: Options) -> Result<bool> {
     let observer = Arc::new(Observer::default());
 
     let job_site = JobSite::start(&secrets.webhook_secret, WEBHOOK_FAILURE_PERCENT).await?;
-    let (sandbox, mut backend) = start_both(&options, &secrets, job_site.url(), &client).await?;
+    let database = Database::create(options.database, &options.work_dir.join("data")).await?;
+    let (sandbox, mut backend) =
+        start_both(&options, &secrets, &database, job_site.url(), &client).await?;
     let backend_url = backend.url();
     eprintln!(
-        "soak: sandbox at {}, backend at {backend_url} (log {}), job site's webhooks at {}, {} s with {} workers",
+        "soak: sandbox at {}, backend at {backend_url} on {} (log {}), job site's webhooks at {}, {} s with {} workers",
         sandbox.base_url(),
+        database.describe(),
         backend.log_path().display(),
         job_site.url(),
         options.seconds,
@@ -291,9 +315,7 @@ async fn soak(options: Options) -> Result<bool> {
     let reconcile_started = Instant::now();
     let records = hires::resolve(Arc::clone(&shared), records).await;
     let reconcile_elapsed = reconcile_started.elapsed();
-
     let state = faults::sandbox_state(&client, &sandbox.base_url()).await?;
-    let verdict = report::judge(&records, &state, &observer)?;
 
     // The drain: every webhook owed, through the endpoint's failures and the kill's claims.
     let until = (Instant::now() + DRAIN).max(run_started + kill.killed_after + KILLED_CLAIM);
@@ -307,22 +329,33 @@ async fn soak(options: Options) -> Result<bool> {
     let (webhooks, drain_elapsed) =
         deliveries::drain(&job_site, &state, &moves.changes, until).await;
 
+    // The hire verdict, on the sandbox's employments as they are now.
+    let seeded = if options.seed_duplicate {
+        let seeded = duplicate::seed(&client, &sandbox.base_url(), &state, &records).await?;
+        eprintln!("soak: seeded a duplicate: {}", seeded.describe());
+        Some(seeded.describe())
+    } else {
+        None
+    };
+    let state = faults::sandbox_state(&client, &sandbox.base_url()).await?;
+    let verdict = verdict::judge(&records, &state, &observer)?;
+
     // Stop the backend (gracefully: SIGTERM) before reading its files.
     let stopped = backend.stop().await;
     let needles = leaks::needles(&state, &evidence, &secrets, &records, &tokens);
-    let scan = leaks::scan(
-        &needles,
-        backend.log_path(),
-        &backend.database_path(),
-        &evidence,
-    )
-    .await?;
+    let scan = leaks::scan(&needles, backend.log_path(), &database, &evidence).await?;
     sandbox.stop().await;
 
     let context = report::RunContext {
         seconds: options.seconds,
         concurrency: options.concurrency,
         users: tokens.len(),
+        users_per_company: evidence
+            .users_per_company
+            .iter()
+            .map(|(name, n)| (name.clone(), *n))
+            .collect(),
+        database: database.describe(),
         run_elapsed,
         reconcile_elapsed,
         total_elapsed: started.elapsed(),
@@ -332,15 +365,18 @@ async fn soak(options: Options) -> Result<bool> {
         stopped,
         fault_log,
         log_path: backend.log_path().to_path_buf(),
-        database_path: backend.database_path(),
         drain_elapsed,
         webhook_failure_percent: WEBHOOK_FAILURE_PERCENT,
         moves_refused: moves.refused,
+        seeded,
     };
-    let failed = verdict.failed() + webhooks.failed() + scan.hits.len() + usize::from(scan.blind());
+    let checks = report::checks(&context, &records, &verdict, &webhooks, &scan);
+    let failed = report::failures(&checks);
     let passed = verdict.passed() + webhooks.created_delivered + webhooks.moved_delivered;
     let summary = format!("soak: {passed} passed, {failed} failed");
-    let text = report::render(&context, &records, &verdict, &webhooks, &scan, &observer);
+    let text = report::render(
+        &context, &checks, &records, &verdict, &webhooks, &scan, &observer,
+    );
     if let Some(folder) = options.report.parent() {
         let _ = std::fs::create_dir_all(folder);
     }
@@ -354,6 +390,8 @@ async fn soak(options: Options) -> Result<bool> {
         ),
     }
     println!("{summary}");
+    // The Postgres database is dropped here, after everything has read it.
+    drop(database);
     Ok(failed == 0)
 }
 
@@ -362,6 +400,7 @@ async fn soak(options: Options) -> Result<bool> {
 async fn start_both(
     options: &Options,
     secrets: &Secrets,
+    database: &Database,
     webhook_url: &str,
     client: &Client,
 ) -> Result<(Sandbox, Backend)> {
@@ -381,7 +420,6 @@ async fn start_both(
             binary: options.backend.clone(),
             port,
             log: options.work_dir.join("backend.log"),
-            database: data_dir.join("soak.db"),
             env: vec![
                 ("RUST_LOG", "info".to_owned()),
                 ("HWR_LISTEN", format!("127.0.0.1:{port}")),
@@ -390,10 +428,7 @@ async fn start_both(
                 ("HWR_SITE_SECRET", secrets.site_secret.clone()),
                 ("HWR_ENCRYPTION_KEYS", secrets.encryption_keys.clone()),
                 ("HWR_DATA_DIR", data_dir.display().to_string()),
-                (
-                    "HWR_DATABASE_URL",
-                    format!("sqlite://{}", data_dir.join("soak.db").display()),
-                ),
+                ("HWR_DATABASE_URL", database.url()),
                 ("HWR_REMOTE_BASE_URL", sandbox.base_url()),
                 ("HWR_REMOTE_CLIENT_ID", CLIENT_ID.to_owned()),
                 ("HWR_REMOTE_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
@@ -436,23 +471,32 @@ fn random_hex_64() -> String {
     )
 }
 
-/// `hire-with-remote keygen`'s output, or a key generated here when that fails.
-async fn encryption_keys(binary: &Path) -> String {
-    let generated = tokio::time::timeout(
+/// `hire-with-remote keygen`'s output: the binary under test makes its own key, and a keygen
+/// that fails fails the soak (the command is part of what ships).
+async fn encryption_keys(binary: &Path) -> Result<String> {
+    let output = tokio::time::timeout(
         Duration::from_secs(20),
         tokio::process::Command::new(binary)
             .args(["keygen", "--id", "k1"])
             .kill_on_drop(true)
             .output(),
     )
-    .await;
-    if let Ok(Ok(output)) = generated {
-        let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-        if output.status.success() && text.starts_with("k1:") && !text.contains(char::is_whitespace)
-        {
-            return text;
-        }
+    .await
+    .context("`hire-with-remote keygen --id k1` did not finish within 20 s")?
+    .context("failed to run `hire-with-remote keygen --id k1`")?;
+    let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() {
+        bail!(
+            "`hire-with-remote keygen --id k1` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
-    eprintln!("soak: `hire-with-remote keygen` gave no key; generating one here");
-    hire_with_remote::crypto::KeyRing::generate_entry("k1")
+    if !text.starts_with("k1:") || text.contains(char::is_whitespace) {
+        bail!(
+            "`hire-with-remote keygen --id k1` printed no key entry `k1:…` (it printed {} bytes)",
+            text.len()
+        );
+    }
+    Ok(text)
 }
