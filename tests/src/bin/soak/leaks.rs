@@ -417,4 +417,27 @@ mod tests {
         search(&index, "tiny", b"sbx", &mut scan);
         assert_eq!(scan.hits.len(), 3);
     }
+
+    #[test]
+    fn a_scan_that_finds_no_control_value_in_the_log_or_the_audit_trail_is_blind_there() {
+        let needles = [needle(CANARY, "soak-control-0123456789")];
+        let searchable: Vec<&Needle> = needles.iter().collect();
+        let index = Index::new(&searchable);
+        let mut scan = Scan::default();
+        search(&index, "log backend.log", b"nothing here", &mut scan);
+        search(
+            &index,
+            "audit trail (SELECT * FROM audit_events)",
+            b"request soak-control-0123456789",
+            &mut scan,
+        );
+        assert_eq!(scan.blind_in(), vec!["the log"]);
+        search(
+            &index,
+            "log backend.log",
+            b"request_id=soak-control-0123456789",
+            &mut scan,
+        );
+        assert!(scan.blind_in().is_empty(), "{:?}", scan.canary_found_in);
+    }
 }

@@ -503,3 +503,138 @@ pub(crate) fn render(
     evidence("ERROR lines in the backend's log", &scan.errors);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run() -> RunContext {
+        RunContext {
+            seconds: 1,
+            concurrency: 1,
+            users: 2,
+            users_per_company: vec![("A".to_owned(), 1), ("B".to_owned(), 1)],
+            database: "SQLite".to_owned(),
+            run_elapsed: Duration::from_secs(1),
+            reconcile_elapsed: Duration::ZERO,
+            total_elapsed: Duration::from_secs(1),
+            requests_in_run: 1,
+            unresolved_at_deadline: 0,
+            kill: KillReport {
+                killed_after: Duration::ZERO,
+                downtime: Duration::ZERO,
+                in_flight: 0,
+                exit: String::new(),
+            },
+            stopped: String::new(),
+            fault_log: Vec::new(),
+            log_path: PathBuf::from("backend.log"),
+            drain_elapsed: Duration::ZERO,
+            webhook_failure_percent: 30,
+            moves_refused: Vec::new(),
+            seeded: None,
+        }
+    }
+
+    fn created(hire_id: &str) -> HireRecord {
+        HireRecord::for_test(
+            "a@example.com",
+            Outcome::Created {
+                hire_id: hire_id.to_owned(),
+                employment_id: format!("employment-of-{hire_id}"),
+            },
+            vec![201],
+        )
+    }
+
+    /// A run in which everything holds: ten hires created into both companies, audited, their
+    /// webhooks taken, the control value seen in the log and the audit trail.
+    fn clean() -> (Vec<HireRecord>, Verdict, WebhookVerdict, Scan) {
+        let records: Vec<HireRecord> = (0..10).map(|n| created(&format!("h{n}"))).collect();
+        let verdict = Verdict {
+            attempted: 10,
+            succeeded: 10,
+            companies_hired_into: ["a".to_owned(), "b".to_owned()].into(),
+            ..Verdict::default()
+        };
+        let webhooks = WebhookVerdict {
+            taken_by_type: [("hire.created".to_owned(), 10)].into(),
+            ..WebhookVerdict::default()
+        };
+        let scan = Scan {
+            audited_created: (0..10).map(|n| format!("h{n}")).collect(),
+            canary_found_in: vec!["log backend.log".to_owned(), "audit trail".to_owned()],
+            ..Scan::default()
+        };
+        (records, verdict, webhooks, scan)
+    }
+
+    fn failing(checks: &[Check]) -> Vec<&str> {
+        checks
+            .iter()
+            .filter(|c| c.failures > 0)
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_run_fails_no_check() {
+        let (records, verdict, webhooks, scan) = clean();
+        let checks = checks(&run(), &records, &verdict, &webhooks, &scan);
+        assert_eq!(failing(&checks), Vec::<&str>::new());
+        assert_eq!(failures(&checks), 0);
+    }
+
+    #[test]
+    fn every_anomaly_the_report_shows_is_a_failed_check() {
+        let (records, mut verdict, webhooks, mut scan) = clean();
+        verdict
+            .mismatches
+            .push("a 201 with another external_id".to_owned());
+        verdict.succeeded = 8;
+        verdict.companies_hired_into.remove("b");
+        scan.audited_created.remove("h3");
+        scan.error_lines = 2;
+        scan.canary_found_in
+            .retain(|place| place.starts_with("audit"));
+        let mut context = run();
+        context
+            .moves_refused
+            .push("e1 created → invited: 401".to_owned());
+        let checks = checks(&context, &records, &verdict, &webhooks, &scan);
+        assert_eq!(
+            failing(&checks),
+            [
+                "hires that succeeded (201)",
+                "201s whose employment has another external_id or email",
+                "companies hired into",
+                "hires answered 201 without a `hire.created` audit event",
+                "places the leak scan's control value was not found in",
+                "ERROR lines in the backend's log",
+                "status moves the sandbox did not confirm",
+            ]
+        );
+        assert_eq!(failures(&checks), 1 + 1 + 1 + 1 + 1 + 2 + 1);
+        let text = render(
+            &context,
+            &checks,
+            &records,
+            &verdict,
+            &webhooks,
+            &scan,
+            &Observer::default(),
+        );
+        assert_eq!(text.matches("— **FAIL** |").count(), 7, "{text}");
+    }
+
+    #[test]
+    fn a_run_in_which_no_hire_was_attempted_fails() {
+        let (_, _, webhooks, scan) = clean();
+        let verdict = Verdict {
+            companies_hired_into: ["a".to_owned(), "b".to_owned()].into(),
+            ..Verdict::default()
+        };
+        let checks = checks(&run(), &[], &verdict, &webhooks, &scan);
+        assert_eq!(failing(&checks), ["hires that succeeded (201)"]);
+    }
+}
