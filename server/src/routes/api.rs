@@ -124,7 +124,10 @@ pub(super) async fn connect(
     headers: HeaderMap,
     Json(request): Json<ConnectRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let started = consent::start(&state, &caller(user, &headers), request).await?;
+    let caller = caller(user, &headers);
+    // The flow and its audit row are written together even if the page goes away in between.
+    let started =
+        run_to_completion(async move { consent::start(&state, &caller, request).await }).await?;
     Ok((StatusCode::CREATED, Json(started)))
 }
 
