@@ -46,6 +46,8 @@ pub struct Shared {
     pub webhook_client: reqwest::Client,
     /// Wakes the background worker (an outbox event or a status re-read is waiting).
     pub worker_wake: tokio::sync::Notify,
+    /// The companies' webhook signing keys, opened (kept a minute).
+    pub signing_keys: crate::webhooks::signing_keys::SigningKeys,
 }
 
 impl Deref for AppState {
@@ -91,6 +93,7 @@ impl AppState {
                 metrics,
                 webhook_client: crate::webhooks::delivery::client()?,
                 worker_wake: tokio::sync::Notify::new(),
+                signing_keys: Default::default(),
                 config,
             }),
         })

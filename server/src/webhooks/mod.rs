@@ -10,6 +10,7 @@ pub mod inbound;
 pub mod registration;
 pub mod settings;
 pub mod signature;
+pub mod signing_keys;
 pub mod status_refresh;
 pub mod worker;
 

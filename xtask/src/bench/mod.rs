@@ -7,7 +7,8 @@
 //! For quicker runs while working on the bench itself (not for the committed report):
 //! `HWR_BENCH_SECONDS` (per load row, default 10), `HWR_BENCH_LOADS` (cold loads, 25),
 //! `HWR_BENCH_FLOWS` (Allow flows per latency, 5), `HWR_BENCH_STARTS` (10), `HWR_BENCH_STORM`
-//! (1000), `HWR_BENCH_SKIP_BUILD=1` (use the binary and widget already built).
+//! (1000), `HWR_BENCH_SKIP_BUILD=1` (use the binary and widget already built),
+//! `HWR_BENCH_ONLY=webhooks` (only the webhook answer, printed, BENCHMARKS.md left alone).
 
 /// `eprintln!` with the time since the bench started: `bench [ 12 s]: …`.
 macro_rules! say {
@@ -101,6 +102,12 @@ pub(crate) fn run_bench() -> Result<()> {
     let date = stack::start_date()?;
     let dir = std::env::temp_dir().join(format!("hwr-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
+    if std::env::var("HWR_BENCH_ONLY").as_deref() == Ok("webhooks") {
+        let stack = stack::Stack::start(&binary, &dir)?;
+        let latency = webhooks::measure(&stack, &date)?;
+        print!("{}", webhooks::budget_row(&latency));
+        return Ok(());
+    }
 
     let result = measure_all(&binary, &dir, &settings, &date);
     // The profile's symbolized build is timed inside measure_all.
