@@ -141,12 +141,11 @@ impl Api {
         &self,
         emails: &[String],
     ) -> Result<Vec<(String, HireStatus)>, ApiError> {
-        let mut path = String::from("/api/v1/hires");
-        for (index, email) in emails.iter().enumerate() {
-            path.push_str(if index == 0 { "?email=" } else { "&email=" });
-            path.push_str(&String::from(js_sys::encode_uri_component(email)));
-        }
-        self.call(Method::GET, &path, None, None, Body::hires).await
+        let query: Vec<(&str, &str)> = emails.iter().map(|e| ("email", e.as_str())).collect();
+        let body = self
+            .answer(Method::GET, "/api/v1/hires", &query, None, None)
+            .await?;
+        Body::hires(&body).ok_or(ApiError::Unexpected)
     }
 
     /// `POST /api/v1/hires` with the attempt's idempotency key: `201` for a new hire, `200` with
@@ -170,7 +169,7 @@ impl Api {
         extra_header: Option<(&str, &str)>,
         read: fn(&Body) -> Option<T>,
     ) -> Result<T, ApiError> {
-        let body = self.answer(method, path, body, extra_header).await?;
+        let body = self.answer(method, path, &[], body, extra_header).await?;
         read(&body).ok_or(ApiError::Unexpected)
     }
 
@@ -181,6 +180,7 @@ impl Api {
         &self,
         method: Method,
         path: &str,
+        query: &[(&str, &str)],
         body: Option<String>,
         extra_header: Option<(&str, &str)>,
     ) -> Result<Body, ApiError> {
@@ -188,7 +188,14 @@ impl Api {
         let (status, text) = loop {
             let token = token_renewal::current(&self.token);
             let (status, text) = self
-                .send(&token, method.clone(), path, body.clone(), extra_header)
+                .send(
+                    &token,
+                    method.clone(),
+                    path,
+                    query,
+                    body.clone(),
+                    extra_header,
+                )
                 .await
                 .map_err(|_| ApiError::Network)?;
             // A site token that expired on a page left open: the host page may hand over a
@@ -219,11 +226,14 @@ impl Api {
         token: &str,
         method: Method,
         path: &str,
+        query: &[(&str, &str)],
         body: Option<String>,
         extra_header: Option<(&str, &str)>,
     ) -> Result<(u16, String), gloo_net::Error> {
         let url = format!("{}{}", self.backend, path);
+        // Query parameters through the builder: it appends a `&` to a URL that has its own.
         let mut request = Request::get(&url)
+            .query(query.iter().copied())
             .method(method)
             .mode(RequestMode::Cors)
             .credentials(RequestCredentials::Omit)
