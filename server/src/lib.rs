@@ -34,6 +34,10 @@ use tokio::net::TcpListener;
 
 use crate::{config::Config, state::AppState, store::Store};
 
+/// How long a shutdown waits, once requests are answered, for work that outlived its request
+/// and for the worker's current step (a token refresh, a webhook attempt of at most 10 s).
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// A bound, ready-to-run backend.
 pub struct Application {
     listener: TcpListener,
@@ -96,7 +100,7 @@ impl Application {
         let store = self.state.store.clone();
         let limits = self.state.config.connection_limits;
         let sweeping = tokio::spawn(housekeeping::run(self.state.clone()));
-        let working = tokio::spawn(webhooks::worker::run(self.state.clone()));
+        let mut working = tokio::spawn(webhooks::worker::run(self.state.clone()));
         let scraping = self.metrics_listener.map(|listener| {
             let metrics = metrics::router(self.state.metrics.clone());
             tokio::spawn(async move {
@@ -105,9 +109,26 @@ impl Application {
                 }
             })
         });
+        let state = self.state.clone();
         let app = routes::router(self.state);
         connections::serve(self.listener, app, limits, shutdown).await;
         sweeping.abort();
+        // Work whose client went away, and the worker's current step, finish first.
+        state.stopping.cancel();
+        state.tasks.close();
+        let finishing = async {
+            let _ = (&mut working).await;
+            state.tasks.wait().await;
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, finishing)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "background work did not finish within {} s of the shutdown; stopping it",
+                SHUTDOWN_GRACE.as_secs()
+            );
+        }
         working.abort();
         if let Some(scraping) = scraping {
             scraping.abort();

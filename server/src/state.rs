@@ -48,6 +48,10 @@ pub struct Shared {
     pub worker_wake: tokio::sync::Notify,
     /// The companies' webhook signing keys, opened (kept a minute).
     pub signing_keys: crate::webhooks::signing_keys::SigningKeys,
+    /// Work that outlives its request (see `detached`): a shutdown waits for it.
+    pub tasks: tokio_util::task::TaskTracker,
+    /// Cancelled when the process shuts down: the worker stops after its current step.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 impl Deref for AppState {
@@ -94,6 +98,8 @@ impl AppState {
                 webhook_client: crate::webhooks::delivery::client()?,
                 worker_wake: tokio::sync::Notify::new(),
                 signing_keys: Default::default(),
+                tasks: tokio_util::task::TaskTracker::new(),
+                stopping: tokio_util::sync::CancellationToken::new(),
                 config,
             }),
         })

@@ -95,7 +95,8 @@ pub(super) async fn delete_connection(
     let caller = caller(user, &headers);
     // Remote publishes no token-revocation endpoint; deleting our copy ends our access. The
     // deletion and its audit row are written even if the page goes away in between.
-    run_to_completion(async move {
+    let tasks = state.tasks.clone();
+    run_to_completion(&tasks, async move {
         if state.store.delete_connection(&caller.site_user).await? {
             let event = AuditEvent {
                 site_user: Some(caller.site_user),
@@ -126,8 +127,11 @@ pub(super) async fn connect(
 ) -> ApiResult<impl IntoResponse> {
     let caller = caller(user, &headers);
     // The flow and its audit row are written together even if the page goes away in between.
-    let started =
-        run_to_completion(async move { consent::start(&state, &caller, request).await }).await?;
+    let tasks = state.tasks.clone();
+    let started = run_to_completion(&tasks, async move {
+        consent::start(&state, &caller, request).await
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(started)))
 }
 
@@ -177,7 +181,8 @@ pub(super) async fn country_form(
     // cut off when the page goes away would lose the new one (and, on SQLite, keep its lease).
     let refreshing = state.clone();
     let site_user = user.clone();
-    let token = run_to_completion(async move {
+    let tasks = state.tasks.clone();
+    let token = run_to_completion(&tasks, async move {
         crate::tokens::access_token(&refreshing, &site_user, None).await
     })
     .await?;

@@ -62,7 +62,8 @@ pub(super) async fn callback(
             .filter_map(|value| value.to_str().ok()),
     );
     let completing = state.clone();
-    let outcome = run_to_completion(async move {
+    let tasks = state.tasks.clone();
+    let outcome = run_to_completion(&tasks, async move {
         consent::callback::complete(&completing, query, &cookies).await
     })
     .await;

@@ -62,8 +62,11 @@ pub(super) async fn create(
         request_id: caller.request_id,
     };
     // The client may go away; the hire (and its record) still completes.
-    let hired =
-        run_to_completion(async move { hires::hire(&state, &ctx, &candidate).await }).await?;
+    let tasks = state.tasks.clone();
+    let hired = run_to_completion(&tasks, async move {
+        hires::hire(&state, &ctx, &candidate).await
+    })
+    .await?;
     let status = if hired.already_hired {
         StatusCode::OK
     } else {

@@ -101,7 +101,7 @@ pub async fn receive(
         return Ok(Ok(()));
     };
     // Spawned: it is written even when the answer does not wait for it, or Remote hangs up.
-    let marking = tokio::spawn(mark(
+    let marking = state.tasks.spawn(mark(
         state.clone(),
         company_id,
         employment_id,

@@ -27,7 +27,8 @@ const CALLBACK_MAX_AGE_SECS: i64 = 3_600;
 /// Work items per reconcile.
 const RECONCILE_BATCH: i64 = 100;
 
-/// Runs until the task is aborted.
+/// Runs until the process shuts down (`state.stopping`): a shutdown lets the current step —
+/// a re-read with its token refresh, or a delivery — finish first.
 pub async fn run(state: AppState) {
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -36,11 +37,12 @@ pub async fn run(state: AppState) {
         tokio::select! {
             _ = ticks.tick() => {}
             () = state.worker_wake.notified() => {}
+            () = state.stopping.cancelled() => return,
         }
         if let Err(error) = pass(&state).await {
             tracing::warn!(%error, "the webhook worker's pass failed; it runs again shortly");
         }
-        if tokio::time::Instant::now() >= next_reconcile {
+        if tokio::time::Instant::now() >= next_reconcile && !state.stopping.is_cancelled() {
             next_reconcile = tokio::time::Instant::now() + RECONCILE_EVERY;
             if let Err(error) = reconcile(&state).await {
                 tracing::warn!(
@@ -54,9 +56,9 @@ pub async fn run(state: AppState) {
 
 /// Every marked re-read and every due delivery, now.
 pub async fn pass(state: &AppState) -> Result<(), sqlx::Error> {
-    while status_refresh::refresh_marked(state).await? > 0 {}
+    while !state.stopping.is_cancelled() && status_refresh::refresh_marked(state).await? > 0 {}
     if let Some(target) = &state.config.webhooks {
-        while delivery::deliver_due(state, target).await? > 0 {}
+        while !state.stopping.is_cancelled() && delivery::deliver_due(state, target).await? > 0 {}
     }
     Ok(())
 }
