@@ -35,6 +35,10 @@ async fn a_hire_on_a_token_remote_has_expired_refreshes_exactly_once(db: Db) {
     let state = app.sandbox_state().await;
     assert_eq!(refreshes(&state), 1);
     assert_eq!(
+        state["requests"]["POST /v1/employments"]["received"], 2,
+        "one POST refused with 401, then one with the refreshed token"
+    );
+    assert_eq!(
         state["employment_posts"], 1,
         "one POST reached Remote with a live token (the 401 came before it was counted)"
     );
@@ -57,7 +61,10 @@ async fn a_hire_on_a_token_past_its_stored_expiry_refreshes_exactly_once_before_
     json_body(response, StatusCode::CREATED).await;
     let state = app.sandbox_state().await;
     assert_eq!(refreshes(&state), 1);
-    assert_eq!(state["employment_posts"], 1, "no 401 round trip was needed");
+    assert_eq!(
+        state["requests"]["POST /v1/employments"]["received"], 1,
+        "no 401 round trip was needed"
+    );
     let kinds: Vec<String> = app
         .store()
         .audit_events(100)
