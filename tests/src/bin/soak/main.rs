@@ -195,7 +195,7 @@ struct Secrets {
     webhook_secret: String,
 }
 
-/// Runs everything; true when every must-be-zero number is zero.
+/// Runs everything; true when every check of the report holds.
 async fn soak(options: Options) -> Result<bool> {
     let started = Instant::now();
     if options.work_dir.exists() {
