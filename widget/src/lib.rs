@@ -33,3 +33,61 @@ pub use hwr_protocol::{Candidate, HireResponse};
 pub use i18n::Lang;
 pub use state::{Notice, Phase};
 pub use style::{adopt_document_styles, STYLESHEET};
+
+/// `wire`'s readers and writers, for the browser tests that hold them to the protocol's golden
+/// fixtures (`protocol/fixtures/`). Not an API.
+#[doc(hidden)]
+pub mod wire_check {
+    use std::collections::BTreeMap;
+
+    use hwr_protocol::{
+        Candidate, ConnectResponse, ConnectionStatus, Country, CountryForm, FlowResponse,
+        HireResponse,
+    };
+
+    use crate::{hire_lookup::HireStatus, wire};
+
+    macro_rules! readers {
+        ($($name:ident -> $answer:ty),* $(,)?) => {$(
+            /// The reader of the same name, on response text.
+            pub fn $name(text: &str) -> Option<$answer> {
+                wire::Body::parse(text)?.$name()
+            }
+        )*};
+    }
+
+    readers! {
+        connection_status -> ConnectionStatus,
+        countries -> Vec<Country>,
+        country_form -> CountryForm,
+        connect_response -> ConnectResponse,
+        flow -> FlowResponse,
+        hire -> HireResponse,
+        hires -> Vec<(String, HireStatus)>,
+    }
+
+    /// An error body as `(code, message, fields)`.
+    pub fn error(text: &str) -> Option<(String, String, BTreeMap<String, Vec<String>>)> {
+        let error = wire::Body::parse(text)?.error()?;
+        Some((error.code, error.message, error.fields))
+    }
+
+    /// `POST /api/v1/connect`'s popup body.
+    pub fn connect_popup_body(candidate: &Candidate, idempotency_key: &str) -> Option<String> {
+        wire::connect_popup_body(candidate, idempotency_key)
+    }
+
+    /// `POST /api/v1/connect`'s redirect body.
+    pub fn connect_redirect_body(
+        return_to: &str,
+        candidate: &Candidate,
+        idempotency_key: &str,
+    ) -> Option<String> {
+        wire::connect_redirect_body(return_to, candidate, idempotency_key)
+    }
+
+    /// `POST /api/v1/hires`'s body.
+    pub fn candidate_body(candidate: &Candidate) -> Option<String> {
+        wire::candidate_body(candidate)
+    }
+}

@@ -19,6 +19,7 @@ mod country_form;
 mod element;
 mod events;
 mod form;
+mod golden;
 mod hired;
 mod redirect;
 mod states;
