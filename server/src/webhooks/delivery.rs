@@ -22,8 +22,9 @@ pub const RETRY_DELAYS: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000
 /// How long one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a claim keeps other replicas off an event (longer than an attempt).
-const CLAIM_SECS: i64 = 60;
+/// How long a claim keeps other replicas off an event: an attempt (at most 10 s) and room to
+/// store its result. Only a replica that died holding a claim makes others wait it out.
+const CLAIM_SECS: i64 = 30;
 
 /// Events claimed per pass.
 const BATCH: i64 = 16;

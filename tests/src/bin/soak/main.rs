@@ -69,7 +69,7 @@ const WEBHOOK_RETRY_SCHEDULE: &str = "1,1,1,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2";
 const DRAIN: Duration = Duration::from_secs(45);
 /// An event the killed backend had claimed stays claimed this long (the backend's delivery
 /// lease) before the restarted one takes it; the drain waits past it, and a little more.
-const KILLED_CLAIM: Duration = Duration::from_secs(60 + 15);
+const KILLED_CLAIM: Duration = Duration::from_secs(30 + 15);
 
 /// Command-line options.
 #[derive(Debug, Clone)]
