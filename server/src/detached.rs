@@ -10,10 +10,10 @@ use tokio_util::task::TaskTracker;
 
 use crate::error::{ApiError, ApiResult};
 
-/// Runs `work` in its own task (tracked by `tasks`) and waits for it; dropping the returned
-/// future does not stop it.
+/// Runs `work` in its own task (tracked by `tasks`, a clone of `AppState::tasks`) and waits for
+/// it; dropping the returned future does not stop it.
 pub async fn run_to_completion<T: Send + 'static>(
-    tasks: &TaskTracker,
+    tasks: TaskTracker,
     work: impl Future<Output = ApiResult<T>> + Send + 'static,
 ) -> ApiResult<T> {
     match tasks.spawn(work).await {

@@ -95,8 +95,7 @@ pub(super) async fn delete_connection(
     let caller = caller(user, &headers);
     // Remote publishes no token-revocation endpoint; deleting our copy ends our access. The
     // deletion and its audit row are written even if the page goes away in between.
-    let tasks = state.tasks.clone();
-    run_to_completion(&tasks, async move {
+    run_to_completion(state.tasks.clone(), async move {
         if state.store.delete_connection(&caller.site_user).await? {
             let event = AuditEvent {
                 site_user: Some(caller.site_user),
@@ -127,8 +126,7 @@ pub(super) async fn connect(
 ) -> ApiResult<impl IntoResponse> {
     let caller = caller(user, &headers);
     // The flow and its audit row are written together even if the page goes away in between.
-    let tasks = state.tasks.clone();
-    let started = run_to_completion(&tasks, async move {
+    let started = run_to_completion(state.tasks.clone(), async move {
         consent::start(&state, &caller, request).await
     })
     .await?;
@@ -180,10 +178,8 @@ pub(super) async fn country_form(
     // The token may need a refresh, and Remote rotates the refresh token it is given: a refresh
     // cut off when the page goes away would lose the new one (and, on SQLite, keep its lease).
     let refreshing = state.clone();
-    let site_user = user.clone();
-    let tasks = state.tasks.clone();
-    let token = run_to_completion(&tasks, async move {
-        crate::tokens::access_token(&refreshing, &site_user, None).await
+    let token = run_to_completion(state.tasks.clone(), async move {
+        crate::tokens::access_token(&refreshing, &user, None).await
     })
     .await?;
     let list = countries::all(&state, Some(&token.access_token)).await?;

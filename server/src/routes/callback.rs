@@ -62,8 +62,7 @@ pub(super) async fn callback(
             .filter_map(|value| value.to_str().ok()),
     );
     let completing = state.clone();
-    let tasks = state.tasks.clone();
-    let outcome = run_to_completion(&tasks, async move {
+    let outcome = run_to_completion(state.tasks.clone(), async move {
         consent::callback::complete(&completing, query, &cookies).await
     })
     .await;

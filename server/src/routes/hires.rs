@@ -62,8 +62,7 @@ pub(super) async fn create(
         request_id: caller.request_id,
     };
     // The client may go away; the hire (and its record) still completes.
-    let tasks = state.tasks.clone();
-    let hired = run_to_completion(&tasks, async move {
+    let hired = run_to_completion(state.tasks.clone(), async move {
         hires::hire(&state, &ctx, &candidate).await
     })
     .await?;

@@ -2,7 +2,7 @@
 //! written before Remote is called and leased to one request at a time, so a double click, a
 //! retry or a second replica never posts the same hire twice.
 
-use sqlx::Row;
+use sqlx::{any::AnyArguments, query::Query, Any, Row};
 
 use super::{
     audit::{audit_insert, AuditEvent, AuditKind},
@@ -54,6 +54,45 @@ pub struct HireRow {
 }
 
 const COLUMNS: &str = "hire_id, request_hash, status, upstream_attempted, employment_id, company_id, lease_until, rejection";
+
+/// The update that marks a record created with its employment and details, under `$where`.
+macro_rules! created_update {
+    ($where:literal) => {
+        concat!(
+            "UPDATE hires SET status = 'created', employment_id = $1, company_id = $2, lease_until = 0, updated_at = $3,
+                 remote_status = $4, email_hash = $5, candidate_key_id = $6, candidate = $7, status_checked_at = $8
+             WHERE ",
+            $where
+        )
+    };
+}
+
+/// Marks the record created ([`mark_created`]).
+const CREATED: &str = created_update!("hire_id = $9");
+
+/// [`CREATED`], only while the record is still pending.
+const CREATED_IF_PENDING: &str = created_update!("hire_id = $9 AND status = 'pending'");
+
+/// `sql` ([`CREATED`] or [`CREATED_IF_PENDING`]) with its values bound.
+fn mark_created<'q>(
+    sql: &'static str,
+    hire_id: &'q str,
+    employment_id: &'q str,
+    company_id: &'q str,
+    details: &'q HireDetails,
+    now: i64,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(employment_id)
+        .bind(company_id)
+        .bind(now)
+        .bind(&details.remote_status)
+        .bind(&details.email_hash)
+        .bind(&details.candidate_key_id)
+        .bind(&details.candidate)
+        .bind(now)
+        .bind(hire_id)
+}
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<HireRow, sqlx::Error> {
     Ok(HireRow {
@@ -157,22 +196,9 @@ impl Store {
         webhook: Option<&OutboxRow>,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE hires SET status = 'created', employment_id = $1, company_id = $2, lease_until = 0, updated_at = $3,
-                 remote_status = $4, email_hash = $5, candidate_key_id = $6, candidate = $7, status_checked_at = $8
-             WHERE hire_id = $9",
-        )
-        .bind(employment_id)
-        .bind(company_id)
-        .bind(now)
-        .bind(&details.remote_status)
-        .bind(&details.email_hash)
-        .bind(&details.candidate_key_id)
-        .bind(&details.candidate)
-        .bind(now)
-        .bind(hire_id)
-        .execute(&mut *tx)
-        .await?;
+        mark_created(CREATED, hire_id, employment_id, company_id, details, now)
+            .execute(&mut *tx)
+            .await?;
         audit_insert(AuditKind::HireCreated, event)
             .execute(&mut *tx)
             .await?;
@@ -213,20 +239,14 @@ impl Store {
         webhook: Option<&OutboxRow>,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        let done = sqlx::query(
-            "UPDATE hires SET status = 'created', employment_id = $1, company_id = $2, lease_until = 0, updated_at = $3,
-                 remote_status = $4, email_hash = $5, candidate_key_id = $6, candidate = $7, status_checked_at = $8
-             WHERE hire_id = $9 AND status = 'pending'",
+        let done = mark_created(
+            CREATED_IF_PENDING,
+            hire_id,
+            employment_id,
+            company_id,
+            details,
+            now,
         )
-        .bind(employment_id)
-        .bind(company_id)
-        .bind(now)
-        .bind(&details.remote_status)
-        .bind(&details.email_hash)
-        .bind(&details.candidate_key_id)
-        .bind(&details.candidate)
-        .bind(now)
-        .bind(hire_id)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {

@@ -74,7 +74,6 @@ pub async fn ensure_registered(
         .await?
     {
         tracing::info!(company = %company_id, callback = %registered.id, "registered the webhook callback at Remote");
-        state.signing_keys.forget(company_id);
         return Ok(());
     }
     // Another consent registered first: ours is one too many.

@@ -43,7 +43,7 @@ impl SigningKeys {
         keys.insert(company_id.to_owned(), (key.clone(), Instant::now()));
     }
 
-    /// Forgets `company_id`'s key (it was registered again, or it no longer verifies).
+    /// Forgets `company_id`'s key (its callback is no longer in our table).
     pub fn forget(&self, company_id: &str) {
         let mut keys = self
             .keys

@@ -415,6 +415,56 @@ async fn replayed_and_out_of_order_deliveries_leave_the_latest_status(db: Db) {
     );
 }
 
+async fn a_signing_key_replaced_by_another_replica_is_read_again_and_the_old_one_refused(db: Db) {
+    // Arrange: a delivery verifies (its key is now kept in memory), then the stored key is
+    // replaced the way another replica's registration would replace it.
+    let setup = connected(db).await;
+    let app = &setup.app;
+    wait_for_callbacks(app, &setup.user, 1).await;
+    let company_id = app.connection(&setup.user).await["company_id"]
+        .as_str()
+        .expect("a company")
+        .to_owned();
+    let body =
+        json!({"event_type": "employment.status.updated", "company_id": company_id}).to_string();
+    let old_key = signing_key(app, &company_id).await;
+    let (timestamp, old_signature) = signed(&old_key, &body);
+    assert_eq!(
+        deliver(app, &body, &timestamp, &old_signature).await,
+        StatusCode::OK
+    );
+    let environment = app.state.config.remote_base_url.as_str();
+    let sealed = app.state.config.keys.seal(
+        "a-key-registered-elsewhere",
+        &signing_key_context(environment, &company_id),
+    );
+    sqlx::query("UPDATE remote_webhooks SET key_id = $1, signing_key = $2 WHERE company_id = $3")
+        .bind(&sealed.key_id)
+        .bind(&sealed.data)
+        .bind(&company_id)
+        .execute(app.store().pool())
+        .await
+        .expect("the key is replaced");
+
+    // Act
+    let (timestamp, new_signature) = signed("a-key-registered-elsewhere", &body);
+    let with_new = deliver(app, &body, &timestamp, &new_signature).await;
+    let (timestamp, old_signature) = signed(&old_key, &body);
+    let with_old = deliver(app, &body, &timestamp, &old_signature).await;
+
+    // Assert
+    assert_eq!(
+        with_new,
+        StatusCode::OK,
+        "the new key is read from the table"
+    );
+    assert_eq!(
+        with_old,
+        StatusCode::UNAUTHORIZED,
+        "the kept old key no longer counts"
+    );
+}
+
 async fn a_callback_remote_no_longer_lists_is_registered_again(db: Db) {
     // Arrange: the company's callback is deleted at Remote.
     let setup = connected(db).await;
@@ -524,5 +574,6 @@ on_both_databases!(
     forged_unsigned_and_unknown_company_deliveries_are_refused_and_change_nothing,
     replayed_and_out_of_order_deliveries_leave_the_latest_status,
     a_callback_remote_no_longer_lists_is_registered_again,
+    a_signing_key_replaced_by_another_replica_is_read_again_and_the_old_one_refused,
     the_reconcile_catches_a_change_no_webhook_announced,
 );
