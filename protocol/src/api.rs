@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Candidate;
+use crate::{wire_name::wire_names, Candidate, FLOW_MESSAGE_TYPE};
 
 /// Whether the calling site user has a usable Remote connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +16,12 @@ pub enum ConnectionStatus {
     /// Remote refused the stored grant (revoked or expired): consent must be given again.
     ReconsentRequired,
 }
+
+wire_names!(ConnectionStatus, 3, {
+    Connected => "connected",
+    NotConnected => "not_connected",
+    ReconsentRequired => "reconsent_required",
+});
 
 /// `GET /api/v1/connection`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,22 +46,10 @@ pub enum ConnectMode {
     Redirect,
 }
 
-impl ConnectMode {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectMode::Popup => "popup",
-            ConnectMode::Redirect => "redirect",
-        }
-    }
-
-    /// The mode for a wire name.
-    pub fn from_wire(text: &str) -> Option<ConnectMode> {
-        [ConnectMode::Popup, ConnectMode::Redirect]
-            .into_iter()
-            .find(|mode| mode.as_str() == text)
-    }
-}
+wire_names!(ConnectMode, 2, {
+    Popup => "popup",
+    Redirect => "redirect",
+});
 
 /// `POST /api/v1/connect`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,22 +79,13 @@ pub struct ConnectRequest {
 pub struct ConnectResponse {
     /// Identifies the consent flow; poll `GET /api/v1/flows/{flow_id}`.
     pub flow_id: String,
-    /// `HWR_PUBLIC_URL/oauth/start`: submit a form there (fields [`START_FLOW_ID_FIELD`] and
-    /// [`START_TICKET_FIELD`]) as a top-level navigation from the job-site page, into the consent
+    /// `HWR_PUBLIC_URL/oauth/start`: submit a form there (fields [`START_FLOW_ID_FIELD`](crate::START_FLOW_ID_FIELD) and
+    /// [`START_TICKET_FIELD`](crate::START_TICKET_FIELD)) as a top-level navigation from the job-site page, into the consent
     /// window (or the top window); it binds the flow to that browser and redirects to Remote.
     pub start_url: String,
     /// One-time ticket for `POST /oauth/start`, bound to this flow.
     pub start_ticket: String,
 }
-
-/// Path of the consent start (a form post from the job-site page).
-pub const START_PATH: &str = "/oauth/start";
-/// Path of the OAuth callback Remote redirects to.
-pub const CALLBACK_PATH: &str = "/oauth/callback";
-/// The start form's flow id field.
-pub const START_FLOW_ID_FIELD: &str = "flow_id";
-/// The start form's ticket field.
-pub const START_TICKET_FIELD: &str = "ticket";
 
 /// Why a flow is `failed`: a stable code (the sentence for people is the flow's `message`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,36 +107,14 @@ pub enum FlowError {
     Unverifiable,
 }
 
-impl FlowError {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlowError::ConsentElsewhere => "consent_elsewhere",
-            FlowError::CodeRejected => "code_rejected",
-            FlowError::UpstreamUnavailable => "upstream_unavailable",
-            FlowError::RemoteError => "remote_error",
-            FlowError::EnvironmentMismatch => "environment_mismatch",
-            FlowError::Unverifiable => "unverifiable",
-        }
-    }
-
-    /// Every code, for tests and docs.
-    pub const ALL: [FlowError; 6] = [
-        FlowError::ConsentElsewhere,
-        FlowError::CodeRejected,
-        FlowError::UpstreamUnavailable,
-        FlowError::RemoteError,
-        FlowError::EnvironmentMismatch,
-        FlowError::Unverifiable,
-    ];
-
-    /// The code for a wire name.
-    pub fn from_wire(text: &str) -> Option<FlowError> {
-        FlowError::ALL
-            .into_iter()
-            .find(|code| code.as_str() == text)
-    }
-}
+wire_names!(FlowError, 6, {
+    ConsentElsewhere => "consent_elsewhere",
+    CodeRejected => "code_rejected",
+    UpstreamUnavailable => "upstream_unavailable",
+    RemoteError => "remote_error",
+    EnvironmentMismatch => "environment_mismatch",
+    Unverifiable => "unverifiable",
+});
 
 /// Where a consent flow stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,34 +133,18 @@ pub enum FlowStatus {
     Failed,
 }
 
+wire_names!(FlowStatus, 5, {
+    Pending => "pending",
+    Connected => "connected",
+    Denied => "denied",
+    Expired => "expired",
+    Failed => "failed",
+});
+
 impl FlowStatus {
     /// True once the flow can no longer change.
     pub fn is_final(self) -> bool {
         !matches!(self, FlowStatus::Pending)
-    }
-
-    /// The wire name, as used in the callback's `postMessage`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlowStatus::Pending => "pending",
-            FlowStatus::Connected => "connected",
-            FlowStatus::Denied => "denied",
-            FlowStatus::Expired => "expired",
-            FlowStatus::Failed => "failed",
-        }
-    }
-
-    /// The status for a wire name (the store's column, the widget's decoder).
-    pub fn from_wire(text: &str) -> Option<FlowStatus> {
-        [
-            FlowStatus::Pending,
-            FlowStatus::Connected,
-            FlowStatus::Denied,
-            FlowStatus::Expired,
-            FlowStatus::Failed,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == text)
     }
 }
 
@@ -220,9 +167,6 @@ pub struct FlowResponse {
     pub hire: Option<HireResponse>,
 }
 
-/// The `type` of the callback page's `postMessage`.
-pub const FLOW_MESSAGE_TYPE: &str = "hwr:flow";
-
 /// What the callback page posts to `window.opener`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -234,6 +178,17 @@ pub struct FlowMessage {
     pub flow_id: String,
     /// The flow's final state.
     pub status: FlowStatus,
+}
+
+impl FlowMessage {
+    /// The message about `flow_id`'s final `status`.
+    pub fn new(flow_id: impl Into<String>, status: FlowStatus) -> FlowMessage {
+        FlowMessage {
+            kind: FLOW_MESSAGE_TYPE.to_owned(),
+            flow_id: flow_id.into(),
+            status,
+        }
+    }
 }
 
 /// `201` (or `200`, already hired) answer of `POST /api/v1/hires`.
@@ -336,6 +291,16 @@ pub enum FieldType {
     /// One or more countries (alpha-3 values in `options` when the schema lists them).
     Countries,
 }
+
+wire_names!(FieldType, 7, {
+    Text => "text",
+    Select => "select",
+    Multiselect => "multiselect",
+    Date => "date",
+    Number => "number",
+    Radio => "radio",
+    Countries => "countries",
+});
 
 /// One choice of a select, multi-select, radio or countries field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

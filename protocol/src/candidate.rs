@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::CalendarDate;
+use crate::{wire_name::wire_names, CalendarDate};
 
 /// Per-field messages, keyed by our field names.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
@@ -67,27 +67,14 @@ pub enum CandidateField {
     CountryCode,
 }
 
-impl CandidateField {
-    /// Every field, in form order.
-    pub const ALL: [CandidateField; 5] = [
-        CandidateField::FullName,
-        CandidateField::JobTitle,
-        CandidateField::PersonalEmail,
-        CandidateField::ProvisionalStartDate,
-        CandidateField::CountryCode,
-    ];
-
-    /// The wire name (also the `fields` key in errors).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CandidateField::FullName => "full_name",
-            CandidateField::JobTitle => "job_title",
-            CandidateField::PersonalEmail => "personal_email",
-            CandidateField::ProvisionalStartDate => "provisional_start_date",
-            CandidateField::CountryCode => "country_code",
-        }
-    }
-}
+// The wire name is also the `fields` key in errors; `ALL` is in form order.
+wire_names!(CandidateField, 5, {
+    FullName => "full_name",
+    JobTitle => "job_title",
+    PersonalEmail => "personal_email",
+    ProvisionalStartDate => "provisional_start_date",
+    CountryCode => "country_code",
+});
 
 const MAX_TEXT_LEN: usize = 200;
 

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::wire_name::wire_names;
+
 /// Stable, documented error codes. Clients switch on these, never on messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -41,28 +43,25 @@ pub enum ErrorCode {
     Internal,
 }
 
-impl ErrorCode {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::Unauthorized => "unauthorized",
-            ErrorCode::ForbiddenOrigin => "forbidden_origin",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::NotConnected => "not_connected",
-            ErrorCode::ReconsentRequired => "reconsent_required",
-            ErrorCode::IdempotencyKeyRequired => "idempotency_key_required",
-            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
-            ErrorCode::HireInProgress => "hire_in_progress",
-            ErrorCode::ValidationFailed => "validation_failed",
-            ErrorCode::UnsupportedCountry => "unsupported_country",
-            ErrorCode::UpstreamRejected => "upstream_rejected",
-            ErrorCode::PayloadTooLarge => "payload_too_large",
-            ErrorCode::RateLimited => "rate_limited",
-            ErrorCode::UpstreamUnavailable => "upstream_unavailable",
-            ErrorCode::Internal => "internal",
-        }
-    }
+wire_names!(ErrorCode, 15, {
+    Unauthorized => "unauthorized",
+    ForbiddenOrigin => "forbidden_origin",
+    NotFound => "not_found",
+    NotConnected => "not_connected",
+    ReconsentRequired => "reconsent_required",
+    IdempotencyKeyRequired => "idempotency_key_required",
+    IdempotencyKeyReused => "idempotency_key_reused",
+    HireInProgress => "hire_in_progress",
+    ValidationFailed => "validation_failed",
+    UnsupportedCountry => "unsupported_country",
+    UpstreamRejected => "upstream_rejected",
+    PayloadTooLarge => "payload_too_large",
+    RateLimited => "rate_limited",
+    UpstreamUnavailable => "upstream_unavailable",
+    Internal => "internal",
+});
 
+impl ErrorCode {
     /// The HTTP status that goes with the code (`upstream_unavailable` may also be 502/504).
     pub fn http_status(self) -> u16 {
         match self {

@@ -11,18 +11,24 @@ mod api;
 mod candidate;
 mod date;
 mod error;
+mod routes;
+mod wire_name;
 
 pub use api::{
     ConnectMode, ConnectRequest, ConnectResponse, ConnectionResponse, ConnectionStatus, Countries,
     Country, CountryForm, FieldOption, FieldType, FlowError, FlowMessage, FlowResponse, FlowStatus,
-    FormField, Hire, HireCandidate, HireResponse, Hires, CALLBACK_PATH, FLOW_MESSAGE_TYPE,
-    START_FLOW_ID_FIELD, START_PATH, START_TICKET_FIELD,
+    FormField, Hire, HireCandidate, HireResponse, Hires,
 };
 pub use candidate::{
     country_code_shape_is_valid, Candidate, CandidateField, ExtraValue, FieldErrors,
 };
 pub use date::CalendarDate;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use routes::{
+    API_PREFIX, CALLBACK_PATH, CONNECTION_PATH, CONNECT_PATH, COUNTRIES_PATH, COUNTRY_FORM_PATH,
+    FLOW_MESSAGE_TYPE, FLOW_PATH, HIRES_PATH, HIRE_PATH, OPENAPI_PATH, RETURN_ERROR_PARAM,
+    RETURN_HIRE_FAILED, RETURN_STATUS_PARAM, START_FLOW_ID_FIELD, START_PATH, START_TICKET_FIELD,
+};
 
 /// The `aud` claim every site token must carry.
 pub const SITE_TOKEN_AUDIENCE: &str = "hire-with-remote";

@@ -7,7 +7,7 @@ use std::{collections::BTreeSet, fs, path::Path};
 
 use hwr_protocol::{
     Candidate, ConnectRequest, ConnectResponse, ConnectionResponse, Countries, CountryForm,
-    ErrorBody, FlowResponse, HireResponse, Hires,
+    ErrorBody, FlowMessage, FlowResponse, HireResponse, Hires,
 };
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
@@ -30,6 +30,7 @@ const FIXTURES: &[(&str, Check)] = &[
     ("flow_denied.json", round_trips::<FlowResponse>),
     ("flow_expired.json", round_trips::<FlowResponse>),
     ("flow_failed.json", round_trips::<FlowResponse>),
+    ("flow_message.json", round_trips::<FlowMessage>),
     ("hire_created.json", round_trips::<HireResponse>),
     ("hire_already_hired.json", round_trips::<HireResponse>),
     ("hires.json", round_trips::<Hires>),
