@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::employment_input::{is_date, is_email, NOT_A_DATE};
 use crate::error::FieldErrors;
+use crate::text_format::{is_date, is_email, NOT_A_DATE};
 
 const BLANK: &str = "can't be blank";
 const INVALID: &str = "is invalid";

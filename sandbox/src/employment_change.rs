@@ -16,10 +16,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::employment::Employment;
-use crate::employment_input::{is_date, NOT_A_DATE};
 use crate::employment_status::EmploymentStatus;
 use crate::error::{ApiError, FieldErrors};
 use crate::state::AppState;
+use crate::text_format::{is_date, NOT_A_DATE};
 use crate::webhook_delivery;
 use crate::webhook_event_type::EventType;
 

@@ -5,11 +5,11 @@
 //! no place for the fields those versions add.
 //! Errors are keyed by the field name as the client sent it, like Remote's 422s.
 
-use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldErrors};
 use crate::json_schema_version::JsonSchemaVersion;
+use crate::text_format::{is_date, is_email, NOT_A_DATE};
 use crate::{basic_information_check, basic_information_form, countries};
 
 const BLANK: &str = "can't be blank";
@@ -213,21 +213,6 @@ fn email(obj: &Map<String, Value>, field: &str, errors: &mut FieldErrors) -> Opt
     }
 }
 
-/// Deliberately simple: one `@`, something before it, a dotted domain after, no spaces.
-pub(crate) fn is_email(address: &str) -> bool {
-    let Some((local, domain)) = address.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.contains('@')
-        && !address.chars().any(char::is_whitespace)
-        && domain.split('.').count() >= 2
-        && domain.split('.').all(|label| !label.is_empty())
-}
-
-/// The 422 message for a date that is not a real `YYYY-MM-DD`.
-pub(crate) const NOT_A_DATE: &str = "must be a valid date in the format YYYY-MM-DD";
-
 fn date(obj: &Map<String, Value>, field: &str, errors: &mut FieldErrors) -> Option<String> {
     let text = required_text(obj, field, errors)?;
     if is_date(&text) {
@@ -238,19 +223,6 @@ fn date(obj: &Map<String, Value>, field: &str, errors: &mut FieldErrors) -> Opti
     }
 }
 
-/// A real calendar date written exactly `YYYY-MM-DD`.
-pub(crate) fn is_date(text: &str) -> bool {
-    let shaped = text.len() == 10
-        && text.char_indices().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                c == '-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
-    shaped && NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
-}
-
 fn seniority(info: &Map<String, Value>, errors: &mut FieldErrors) -> Option<String> {
     match info.get("has_seniority_date") {
         None | Some(Value::Null) => Some("no".to_owned()),
@@ -259,20 +231,5 @@ fn seniority(info: &Map<String, Value>, errors: &mut FieldErrors) -> Option<Stri
             add(errors, "has_seniority_date", "must be \"yes\" or \"no\"");
             None
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_email;
-
-    #[test]
-    fn plain_addresses_are_emails_and_broken_ones_are_not() {
-        assert!(is_email("ana.silva@example.com"));
-        assert!(!is_email("ana.silva"));
-        assert!(!is_email("ana@localhost"));
-        assert!(!is_email("ana @example.com"));
-        assert!(!is_email("@example.com"));
-        assert!(!is_email("ana@example..com"));
     }
 }

@@ -40,6 +40,7 @@ mod request_counts;
 mod sandbox_employments;
 pub mod seed;
 mod state;
+mod text_format;
 mod token;
 mod webhook_callbacks;
 mod webhook_delivery;
