@@ -9,7 +9,10 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 use url::Url;
 
-use super::{authorize_context, messages::StartRefusal, random_secret, secret_hash};
+use super::{
+    messages::StartRefusal,
+    secrets::{authorize_context, random_secret, secret_hash},
+};
 use crate::{state::AppState, store::now};
 
 /// The binding cookie's name for a flow: one per flow, so two tabs' consents do not collide.

@@ -1,20 +1,22 @@
 //! `GET /oauth/callback`, completed: consume `state` exactly once, refuse expired, mixed-up or
-//! other-browser flows before any token call, exchange the code, store the connection. A flow that
-//! carries a hire attempt (redirect mode; popup mode with a candidate and a key) is hired here
-//! too: redirect mode goes on to onboarding, popup mode keeps the answer sealed for the status.
+//! other-browser flows before any token call, exchange the code, store the connection. A popup
+//! flow that carries a hire attempt (a candidate and a key) is hired here and the answer kept
+//! sealed for its status; a redirect flow's hire and destination are its [`outcome`](super::outcome).
 
-use hwr_protocol::{Candidate, ConnectMode, ErrorCode, FlowError, FlowStatus};
+use hwr_protocol::{Candidate, ConnectMode, FlowError, FlowStatus};
 use secrecy::ExposeSecret;
-use url::Url;
 
 use super::{
     audit,
     browser::{is_bound_browser, RequestCookies},
-    hire_context, messages, secret_hash, verifier_context, Caller,
+    messages,
+    outcome::{self, CallbackOutcome},
+    secrets::{hire_context, secret_hash, verifier_context},
+    Caller,
 };
 use crate::{
     crypto::Sealed,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     hires::{self, HireContext},
     remote::TokenError,
     state::AppState,
@@ -53,34 +55,6 @@ impl CallbackQuery {
         }
         Ok(query)
     }
-}
-
-/// What the callback page must do.
-#[derive(Debug)]
-pub enum CallbackOutcome {
-    /// Tell the opener (popup mode) and close; `message` says it in words too.
-    Popup {
-        /// Flow id.
-        flow_id: String,
-        /// Exact origin to post to.
-        origin: String,
-        /// Final status.
-        status: FlowStatus,
-        /// A sentence for the person.
-        message: String,
-    },
-    /// Send the top window on (redirect mode).
-    Redirect {
-        /// Flow id (its binding cookie is removed).
-        flow_id: String,
-        /// Where to.
-        location: String,
-    },
-    /// The consent was completed in another browser than the one that started it: nothing was
-    /// exchanged, the flow failed with `consent_elsewhere`, and the page says what to do.
-    Elsewhere(String),
-    /// Nothing to report to anyone: unknown, missing or replayed `state`.
-    Refused(String),
 }
 
 /// Completes a flow from Remote's redirect; `cookies` must carry the flow's binding cookie.
@@ -155,23 +129,16 @@ pub async fn complete(
         ));
     }
     if flow.mode == ConnectMode::Redirect {
+        let attempt = hire_attempt(&flow);
+        let location =
+            outcome::redirect_target(state, flow.return_to.as_deref(), attempt, status, error)
+                .await;
         return Ok(CallbackOutcome::Redirect {
-            location: redirect_target(state, &flow, status, error).await,
+            location,
             flow_id: flow.id,
         });
     }
-    let message = match (status, error) {
-        (_, Some(error)) => messages::flow_error(error),
-        (FlowStatus::Connected, None) => messages::CONNECTED,
-        (FlowStatus::Denied, None) => messages::DENIED,
-        _ => messages::EXPIRED,
-    };
-    Ok(CallbackOutcome::Popup {
-        flow_id: flow.id,
-        origin: flow.origin,
-        status,
-        message: message.to_owned(),
-    })
+    Ok(CallbackOutcome::popup(flow.id, flow.origin, status, error))
 }
 
 /// Exchanges the code and stores the connection; `Err` says why the flow failed.
@@ -226,9 +193,9 @@ async fn exchange(
     Ok(Ok(()))
 }
 
-/// The flow's candidate, hired under its key, if the flow carries both.
-fn flow_hire(flow: &FlowRow) -> Option<(Candidate, HireContext)> {
-    let candidate = serde_json::from_str(flow.candidate.as_deref()?).ok()?;
+/// The flow's candidate and the hire context it is hired under, if the flow carries both.
+fn hire_attempt(flow: &FlowRow) -> Option<(&Candidate, HireContext)> {
+    let candidate = flow.candidate.as_ref()?;
     let ctx = HireContext {
         site_user: flow.site_user.clone(),
         idempotency_key: flow.idempotency_key.clone()?,
@@ -242,8 +209,8 @@ fn flow_hire(flow: &FlowRow) -> Option<(Candidate, HireContext)> {
 /// status. A failed hire is only logged: its idempotency record keeps the outcome, and the
 /// widget's `POST /api/v1/hires` with the same key answers it (or tries again).
 async fn popup_hire(state: &AppState, flow: &FlowRow) -> Option<Sealed> {
-    let (candidate, ctx) = flow_hire(flow)?;
-    match hires::hire(state, &ctx, &candidate).await {
+    let (candidate, ctx) = hire_attempt(flow)?;
+    match hires::hire(state, &ctx, candidate).await {
         Ok(hired) => {
             let json = serde_json::to_string(&hired).ok()?;
             Some(state.config.keys.seal(&json, &hire_context(&flow.id)))
@@ -254,49 +221,6 @@ async fn popup_hire(state: &AppState, flow: &FlowRow) -> Option<Sealed> {
                 "the hire at the callback failed; the widget will ask again"
             );
             None
-        }
-    }
-}
-
-/// Redirect mode: hire now and go to onboarding, or go back to `return_to` with the outcome
-/// (`hwr_status`, and for a failed flow its code as `hwr_error`).
-async fn redirect_target(
-    state: &AppState,
-    flow: &FlowRow,
-    status: FlowStatus,
-    error: Option<FlowError>,
-) -> String {
-    let back = |outcome: &str, code: Option<&str>| -> String {
-        let Some(mut url) = flow.return_to.as_deref().and_then(|t| Url::parse(t).ok()) else {
-            return state.config.allowed_origins.primary().to_owned();
-        };
-        url.query_pairs_mut().append_pair("hwr_status", outcome);
-        if let Some(code) = code {
-            url.query_pairs_mut().append_pair("hwr_error", code);
-        }
-        url.to_string()
-    };
-    if status != FlowStatus::Connected {
-        return back(status.as_str(), error.map(FlowError::as_str));
-    }
-    let Some((candidate, ctx)) = flow_hire(flow) else {
-        return back("connected", None);
-    };
-    match hires::hire(state, &ctx, &candidate).await {
-        Ok(hired) => hired.redirect_url,
-        Err(error) => {
-            let code = if matches!(error, ApiError::Internal(_)) {
-                ErrorCode::Internal
-            } else {
-                error.code()
-            };
-            if let ApiError::Internal(inner) = &error {
-                tracing::error!(
-                    error = format!("{inner:#}"),
-                    "the redirect-mode hire failed on our side"
-                );
-            }
-            back("error", Some(code.as_str()))
         }
     }
 }

@@ -9,9 +9,9 @@ use axum::{
     routing::get,
     Router,
 };
-use hwr_protocol::{FlowStatus, CALLBACK_PATH};
+use hwr_protocol::{FlowMessage, FlowStatus, CALLBACK_PATH};
 
-use super::page::page;
+use super::page::{page, Report};
 use crate::{
     consent::{
         self,
@@ -104,7 +104,10 @@ pub(super) async fn callback(
                 status_code,
                 title,
                 &message,
-                Some((flow_id.clone(), origin, status)),
+                Some(Report {
+                    message: FlowMessage::new(flow_id.clone(), status),
+                    origin,
+                }),
             );
             forget_binding(&mut response, &flow_id, &state);
             response

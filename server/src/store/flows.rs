@@ -1,7 +1,7 @@
 //! The `flows` table: one row per consent attempt, found by its id (the start ticket, the
 //! browser binding) and by the hash of its one-time `state` (the callback).
 
-use hwr_protocol::{ConnectMode, FlowError, FlowStatus};
+use hwr_protocol::{Candidate, ConnectMode, FlowError, FlowStatus};
 use sqlx::Row;
 
 use super::Store;
@@ -29,8 +29,9 @@ pub struct FlowRow {
     pub pkce_verifier: String,
     /// Redirect mode: where to return on failure.
     pub return_to: Option<String>,
-    /// The candidate JSON to hire at the callback (redirect mode; popup mode with a key).
-    pub candidate: Option<String>,
+    /// The candidate to hire at the callback (redirect mode; popup mode with a key), kept as
+    /// JSON in its column.
+    pub candidate: Option<Candidate>,
     /// The hire attempt's idempotency key, with `candidate`.
     pub idempotency_key: Option<String>,
     /// Where the flow stands.
@@ -75,7 +76,15 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<FlowRow, sqlx::Error> {
         key_id: text("key_id")?,
         pkce_verifier: text("pkce_verifier")?,
         return_to: row.try_get("return_to")?,
-        candidate: row.try_get("candidate")?,
+        candidate: row
+            .try_get::<Option<String>, _>("candidate")?
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|error| {
+                sqlx::Error::Decode(
+                    format!("the flow's candidate is not a candidate: {error}").into(),
+                )
+            })?,
         idempotency_key: row.try_get("idempotency_key")?,
         status: FlowStatus::from_wire(&status)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown flow status {status:?}").into()))?,
@@ -98,6 +107,12 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<FlowRow, sqlx::Error> {
 impl Store {
     /// Stores a new pending flow.
     pub async fn insert_flow(&self, flow: &FlowRow, created_at: i64) -> Result<(), sqlx::Error> {
+        let candidate = flow
+            .candidate
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
         sqlx::query(&format!(
             "INSERT INTO flows ({COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
         ))
@@ -110,7 +125,7 @@ impl Store {
         .bind(&flow.key_id)
         .bind(&flow.pkce_verifier)
         .bind(&flow.return_to)
-        .bind(&flow.candidate)
+        .bind(candidate)
         .bind(&flow.idempotency_key)
         .bind(flow.status.as_str())
         .bind(flow.error.map(FlowError::as_str))
