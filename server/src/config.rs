@@ -2,6 +2,7 @@
 //! matching flags, then checked once at start so that every mistake gets its own clear message.
 
 use std::{
+    fmt,
     net::{IpAddr, SocketAddr},
     path::PathBuf,
     time::Duration,
@@ -41,7 +42,7 @@ pub enum OnboardingLink {
 
 /// The raw settings, as flags or `HWR_*` variables. [`Settings::validate`] turns them into a
 /// [`Config`].
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "HWR_LISTEN", default_value = "127.0.0.1:8080")]
@@ -181,13 +182,39 @@ pub struct Settings {
     pub server_api_key: Option<String>,
 }
 
-/// Validated configuration.
+/// The listeners and the limits of the HTTP server itself.
 #[derive(Debug, Clone)]
-pub struct Config {
-    /// Address to bind.
+pub struct ServerConfig {
+    /// `HWR_LISTEN`: the address to bind.
     pub listen: SocketAddr,
     /// `HWR_METRICS_LISTEN`.
     pub metrics_listen: Option<SocketAddr>,
+    /// `HWR_REQUEST_TIMEOUT_SECS`.
+    pub request_timeout: Duration,
+    /// `HWR_HEADER_READ_TIMEOUT_SECS`, `HWR_IDLE_TIMEOUT_SECS`, `HWR_MAX_CONNECTIONS`.
+    pub connection_limits: ConnectionLimits,
+    /// `HWR_MAX_BODY_BYTES`: the request body limit.
+    pub max_body_bytes: usize,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `HWR_DATABASE_URL`, or the SQLite file in `HWR_DATA_DIR` (secret: it may carry a
+    /// password).
+    pub url: SecretString,
+    /// `HWR_DATABASE_MAX_CONNECTIONS`: the Postgres pool size.
+    pub max_connections: u32,
+}
+
+/// Validated configuration: one group per concern, each built and checked by its own function
+/// below (the settings read elsewhere by name are still at the top level).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listeners and HTTP limits.
+    pub server: ServerConfig,
+    /// The database.
+    pub database: DatabaseConfig,
     /// Public base URL, without a trailing slash.
     pub public_url: Url,
     /// Origins allowed to call the API.
@@ -198,22 +225,10 @@ pub struct Config {
     pub site_token_max_ttl: Duration,
     /// `HWR_SITE_TOKEN_LEEWAY_SECS`.
     pub site_token_leeway: Duration,
-    /// `HWR_COUNTRIES_TTL_SECS`.
-    pub countries_ttl: Duration,
-    /// `HWR_REQUEST_TIMEOUT_SECS`.
-    pub request_timeout: Duration,
-    /// `HWR_HEADER_READ_TIMEOUT_SECS`, `HWR_IDLE_TIMEOUT_SECS`, `HWR_MAX_CONNECTIONS`.
-    pub connection_limits: ConnectionLimits,
-    /// `HWR_RETENTION_DAYS`.
-    pub retention_days: u32,
-    /// `HWR_AUDIT_RETENTION_DAYS`.
-    pub audit_retention_days: u32,
-    /// Data folder.
-    pub data_dir: PathBuf,
+    /// `HWR_SERVER_API_KEY`.
+    pub server_api_key: Option<SecretString>,
     /// Token encryption keys.
     pub keys: KeyRing,
-    /// Database URL.
-    pub database_url: String,
     /// Remote's API base URL (also the environment stored with each connection).
     pub remote_base_url: Url,
     /// Remote's app, for plain onboarding links.
@@ -238,236 +253,108 @@ pub struct Config {
     pub upstream_timeout: Duration,
     /// Refresh margin before expiry.
     pub refresh_margin: Duration,
-    /// Request body limit.
-    pub max_body_bytes: usize,
-    /// Postgres pool size.
-    pub database_max_connections: u32,
+    /// `HWR_COUNTRIES_TTL_SECS`.
+    pub countries_ttl: Duration,
+    /// `HWR_WEBHOOK_URL` and `HWR_WEBHOOK_SECRET`, when both are set.
+    pub webhooks: Option<OutboundWebhooks>,
+    /// `HWR_WEBHOOK_RETRY_SCHEDULE`: seconds before each retry.
+    pub webhook_retry_schedule: Vec<i64>,
     /// Per-user requests per minute (0: off).
     pub rate_limit_user_per_min: u32,
     /// Per-client-IP requests per minute without a valid site token (0: off).
     pub rate_limit_ip_per_min: u32,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
-    /// `HWR_WEBHOOK_URL` and `HWR_WEBHOOK_SECRET`, when both are set.
-    pub webhooks: Option<OutboundWebhooks>,
-    /// `HWR_SERVER_API_KEY`.
-    pub server_api_key: Option<SecretString>,
-    /// `HWR_WEBHOOK_RETRY_SCHEDULE`: seconds before each retry.
-    pub webhook_retry_schedule: Vec<i64>,
+    /// `HWR_RETENTION_DAYS`.
+    pub retention_days: u32,
+    /// `HWR_AUDIT_RETENTION_DAYS`.
+    pub audit_retention_days: u32,
 }
 
 impl Config {
     /// The exact redirect URI registered with Remote.
     pub fn redirect_uri(&self) -> String {
         format!(
-            "{}/oauth/callback",
-            self.public_url.as_str().trim_end_matches('/')
+            "{}{}",
+            self.public_url.as_str().trim_end_matches('/'),
+            hwr_protocol::CALLBACK_PATH
         )
     }
+}
 
-    /// The backend's own origin (for the widget's `postMessage` check).
-    pub fn public_origin(&self) -> String {
-        self.public_url.origin().ascii_serialization()
+/// One message per mistake, collected so that a start shows all of them at once.
+#[derive(Debug, Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, problem: impl Into<String>) {
+        self.0.push(problem.into());
+    }
+
+    /// A required setting, trimmed; reported as not set (saying `what` to set) when absent or
+    /// blank.
+    fn require(&mut self, value: Option<&str>, name: &str, what: &str) -> Option<String> {
+        let value = value.map(str::trim).filter(|v| !v.is_empty());
+        if value.is_none() {
+            self.push(format!("{name} is not set: {what}"));
+        }
+        value.map(str::to_owned)
+    }
+
+    /// A parsed value, or its problem recorded.
+    fn take<T>(&mut self, result: Result<T, String>) -> Option<T> {
+        result.map_err(|problem| self.push(problem)).ok()
+    }
+
+    /// Every problem, as the one error `serve` stops with.
+    fn into_result(self) -> anyhow::Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "the configuration has {} problem(s):\n  - {}",
+            self.0.len(),
+            self.0.join("\n  - ")
+        )
     }
 }
 
 impl Settings {
     /// Checks every setting and collects one clear message per mistake.
     pub fn validate(self) -> anyhow::Result<Config> {
-        let mut problems: Vec<String> = Vec::new();
-        let mut require = |value: Option<String>, name: &str, what: &str| -> String {
-            match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
-                Some(v) => v,
-                None => {
-                    problems.push(format!("{name} is not set: {what}"));
-                    String::new()
-                }
-            }
-        };
-        let public_url = require(
-            self.public_url,
-            "HWR_PUBLIC_URL",
-            "set it to this backend's public base URL, e.g. https://hire.example.com",
-        );
-        let allowed = require(
-            self.allowed_origins,
-            "HWR_ALLOWED_ORIGINS",
-            "list the job site's origins, e.g. https://jobs.example.com",
-        );
-        let site_secret = require(
-            self.site_secret,
-            "HWR_SITE_SECRET",
-            "share a random secret of at least 32 bytes with the job site's server",
-        );
-        let keys = require(
-            self.encryption_keys,
-            "HWR_ENCRYPTION_KEYS",
-            "generate one with `hire-with-remote keygen` and set kid:base64",
-        );
-        let remote_base = require(
-            self.remote_base_url,
-            "HWR_REMOTE_BASE_URL",
-            "e.g. https://gateway.remote-sandbox.com or https://gateway.remote.com",
-        );
-        let client_id = require(
-            self.remote_client_id,
-            "HWR_REMOTE_CLIENT_ID",
-            "the client id Remote issued",
-        );
-        let client_secret = require(
-            self.remote_client_secret,
-            "HWR_REMOTE_CLIENT_SECRET",
-            "the client secret Remote issued",
-        );
-
-        let listen = self.listen.parse::<SocketAddr>().map_err(|_| {
-            format!(
-                "HWR_LISTEN={:?} is not an address like 127.0.0.1:8080",
-                self.listen
-            )
-        });
-        let metrics_listen = match self.metrics_listen.as_deref().filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(address) => address.parse::<SocketAddr>().map(Some).map_err(|_| {
-                format!("HWR_METRICS_LISTEN={address:?} is not an address like 127.0.0.1:9464")
-            }),
-        };
-        let public_url = parse_given(&public_url, |v| parse_base_url("HWR_PUBLIC_URL", v));
-        let remote_base_url =
-            parse_given(&remote_base, |v| parse_base_url("HWR_REMOTE_BASE_URL", v));
-        let remote_app_url = match self.remote_app_url {
-            Some(app) => parse_base_url("HWR_REMOTE_APP_URL", &app),
-            None => Ok(default_app_url(remote_base_url.as_ref().ok())),
-        };
-        let allowed_origins = parse_given(&allowed, |v| {
-            AllowedOrigins::parse(v).map_err(|e| format!("HWR_ALLOWED_ORIGINS: {e}"))
-        });
-        let keys = parse_given(&keys, |v| {
-            KeyRing::parse(v).map_err(|e| format!("HWR_ENCRYPTION_KEYS: {e}"))
-        });
-        if !site_secret.is_empty() && site_secret.len() < 32 {
-            problems.push(
-                "HWR_SITE_SECRET is shorter than 32 bytes: use a longer random secret".into(),
-            );
-        }
-        if !self.onboarding_path.starts_with('/')
-            || self.onboarding_path.ends_with('/')
-            || self.onboarding_path.len() > 255
-        {
-            problems.push(
-                "HWR_ONBOARDING_PATH must start with '/', not end with '/', and be at most 255 characters"
-                    .into(),
-            );
-        }
-        if self.site_token_max_ttl == 0 || self.site_token_max_ttl > 86_400 {
-            problems.push(
-                "HWR_SITE_TOKEN_MAX_TTL must be between 1 and 86400 seconds (site tokens are short-lived)"
-                    .into(),
-            );
-        }
-        if self.upstream_timeout_secs == 0 || self.upstream_connect_timeout_secs == 0 {
-            problems.push("upstream timeouts must be at least 1 second".into());
-        }
-        if self.remote_scopes.split_whitespace().next().is_none() {
-            problems.push("HWR_REMOTE_SCOPES must name at least one scope".into());
-        }
-        if !(1..=99).contains(&self.remote_json_schema_version) {
-            problems.push("HWR_REMOTE_JSON_SCHEMA_VERSION must be a version number from 1 to 99 (Remote publishes 1 to 4)".into());
-        }
-        if self.request_timeout_secs == 0 {
-            problems.push("HWR_REQUEST_TIMEOUT_SECS must be at least 1".into());
-        }
-        if self.header_read_timeout_secs == 0 || self.idle_timeout_secs == 0 {
-            problems.push(
-                "HWR_HEADER_READ_TIMEOUT_SECS and HWR_IDLE_TIMEOUT_SECS must be at least 1".into(),
-            );
-        }
-        if self.max_connections == 0 {
-            problems.push("HWR_MAX_CONNECTIONS must be at least 1".into());
-        }
-        if self.max_body_bytes < 1024 {
-            problems.push("HWR_MAX_BODY_BYTES must be at least 1024".into());
-        }
-        let webhooks =
-            OutboundWebhooks::parse(self.webhook_url.as_deref(), self.webhook_secret.as_deref());
-        let webhook_retry_schedule = parse_retry_schedule(&self.webhook_retry_schedule);
-        let server_api_key = self
-            .server_api_key
-            .map(|key| key.trim().to_owned())
-            .filter(|key| !key.is_empty());
-        if server_api_key.as_ref().is_some_and(|key| key.len() < 32) {
-            problems.push(
-                "HWR_SERVER_API_KEY is shorter than 32 characters: use a long random secret".into(),
-            );
-        }
-        let database_url = self
-            .database_url
-            .unwrap_or_else(|| default_database_url(&self.data_dir));
-        if !(database_url.starts_with("sqlite:")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            problems.push("HWR_DATABASE_URL must start with sqlite: or postgres://".into());
-        }
-
-        let listen = take(listen, &mut problems);
-        let metrics_listen = take(metrics_listen, &mut problems).flatten();
-        let public_url = take(public_url, &mut problems);
-        let remote_base_url = take(remote_base_url, &mut problems);
-        let remote_app_url = take(remote_app_url, &mut problems);
-        let allowed_origins = take(allowed_origins, &mut problems);
-        let keys = take(keys, &mut problems);
-        let webhooks = take(webhooks, &mut problems).flatten();
-        let webhook_retry_schedule = take(webhook_retry_schedule, &mut problems);
-        if !problems.is_empty() {
-            bail!(
-                "the configuration has {} problem(s):\n  - {}",
-                problems.len(),
-                problems.join("\n  - ")
-            );
-        }
+        let mut problems = Problems::default();
+        let site = self.site(&mut problems);
+        let keys = self.keys(&mut problems);
+        let remote = self.remote(&mut problems);
+        let server = self.server(&mut problems);
+        let database = self.database(&mut problems);
+        let webhooks = self.webhooks(&mut problems);
+        problems.into_result()?;
         let (
-            Some(listen),
-            Some(public_url),
-            Some(remote_base_url),
-            Some(remote_app_url),
-            Some(allowed_origins),
+            Some((public_url, allowed_origins, site_secret, server_api_key)),
             Some(keys),
-        ) = (
-            listen,
-            public_url,
-            remote_base_url,
-            remote_app_url,
-            allowed_origins,
-            keys,
-        )
+            Some((remote_base_url, remote_app_url, client_id, client_secret)),
+            Some(server),
+            Some(database),
+            Some((webhooks, webhook_retry_schedule)),
+        ) = (site, keys, remote, server, database, webhooks)
         else {
             bail!("the configuration is invalid");
         };
         Ok(Config {
-            listen,
-            metrics_listen,
+            server,
+            database,
             public_url,
             allowed_origins,
-            site_secret: SecretString::from(site_secret),
+            site_secret,
             site_token_max_ttl: Duration::from_secs(self.site_token_max_ttl),
             site_token_leeway: Duration::from_secs(self.site_token_leeway_secs),
-            countries_ttl: Duration::from_secs(self.countries_ttl_secs),
-            request_timeout: Duration::from_secs(self.request_timeout_secs),
-            connection_limits: ConnectionLimits {
-                header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
-                idle_timeout: Duration::from_secs(self.idle_timeout_secs),
-                max_connections: self.max_connections,
-            },
-            retention_days: self.retention_days,
-            audit_retention_days: self.audit_retention_days,
-            data_dir: self.data_dir,
+            server_api_key,
             keys,
-            database_url,
             remote_base_url,
             remote_app_url,
             client_id,
-            client_secret: SecretString::from(client_secret),
+            client_secret,
             remote_scopes: self
                 .remote_scopes
                 .split_whitespace()
@@ -480,15 +367,258 @@ impl Settings {
             upstream_connect_timeout: Duration::from_secs(self.upstream_connect_timeout_secs),
             upstream_timeout: Duration::from_secs(self.upstream_timeout_secs),
             refresh_margin: Duration::from_secs(self.refresh_margin_secs),
-            max_body_bytes: self.max_body_bytes,
-            database_max_connections: self.database_max_connections,
+            countries_ttl: Duration::from_secs(self.countries_ttl_secs),
+            webhooks,
+            webhook_retry_schedule,
             rate_limit_user_per_min: self.rate_limit_user_per_min,
             rate_limit_ip_per_min: self.rate_limit_ip_per_min,
             trusted_proxies: self.trusted_proxies,
-            webhooks,
-            server_api_key: server_api_key.map(SecretString::from),
-            webhook_retry_schedule: webhook_retry_schedule.unwrap_or_default(),
+            retention_days: self.retention_days,
+            audit_retention_days: self.audit_retention_days,
         })
+    }
+
+    /// The job site: this backend's public URL, the origins allowed to call it, the site-token
+    /// secret and its lifetimes, and the server key.
+    #[allow(clippy::type_complexity)]
+    fn site(
+        &self,
+        problems: &mut Problems,
+    ) -> Option<(Url, AllowedOrigins, SecretString, Option<SecretString>)> {
+        let public_url = problems
+            .require(
+                self.public_url.as_deref(),
+                "HWR_PUBLIC_URL",
+                "set it to this backend's public base URL, e.g. https://hire.example.com",
+            )
+            .and_then(|url| problems.take(parse_base_url("HWR_PUBLIC_URL", &url)));
+        let allowed_origins = problems
+            .require(
+                self.allowed_origins.as_deref(),
+                "HWR_ALLOWED_ORIGINS",
+                "list the job site's origins, e.g. https://jobs.example.com",
+            )
+            .and_then(|origins| {
+                problems.take(
+                    AllowedOrigins::parse(&origins)
+                        .map_err(|e| format!("HWR_ALLOWED_ORIGINS: {e}")),
+                )
+            });
+        let site_secret = problems.require(
+            self.site_secret.as_deref(),
+            "HWR_SITE_SECRET",
+            "share a random secret of at least 32 bytes with the job site's server",
+        );
+        if site_secret.as_ref().is_some_and(|secret| secret.len() < 32) {
+            problems.push("HWR_SITE_SECRET is shorter than 32 bytes: use a longer random secret");
+        }
+        if self.site_token_max_ttl == 0 || self.site_token_max_ttl > 86_400 {
+            problems.push(
+                "HWR_SITE_TOKEN_MAX_TTL must be between 1 and 86400 seconds (site tokens are short-lived)",
+            );
+        }
+        let server_api_key = self
+            .server_api_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|key| !key.is_empty());
+        if server_api_key.is_some_and(|key| key.len() < 32) {
+            problems
+                .push("HWR_SERVER_API_KEY is shorter than 32 characters: use a long random secret");
+        }
+        Some((
+            public_url?,
+            allowed_origins?,
+            SecretString::from(site_secret?),
+            server_api_key.map(|key| SecretString::from(key.to_owned())),
+        ))
+    }
+
+    /// The keys that seal tokens and flow secrets at rest.
+    fn keys(&self, problems: &mut Problems) -> Option<KeyRing> {
+        problems
+            .require(
+                self.encryption_keys.as_deref(),
+                "HWR_ENCRYPTION_KEYS",
+                "generate one with `hire-with-remote keygen` and set kid:base64",
+            )
+            .and_then(|keys| {
+                problems
+                    .take(KeyRing::parse(&keys).map_err(|e| format!("HWR_ENCRYPTION_KEYS: {e}")))
+            })
+    }
+
+    /// Remote: its API and app URLs, the OAuth client, and how we call it (scopes, schema
+    /// version, onboarding path, timeouts).
+    fn remote(&self, problems: &mut Problems) -> Option<(Url, Url, String, SecretString)> {
+        let base_url = problems
+            .require(
+                self.remote_base_url.as_deref(),
+                "HWR_REMOTE_BASE_URL",
+                "e.g. https://gateway.remote-sandbox.com or https://gateway.remote.com",
+            )
+            .and_then(|url| problems.take(parse_base_url("HWR_REMOTE_BASE_URL", &url)));
+        let client_id = problems.require(
+            self.remote_client_id.as_deref(),
+            "HWR_REMOTE_CLIENT_ID",
+            "the client id Remote issued",
+        );
+        let client_secret = problems.require(
+            self.remote_client_secret.as_deref(),
+            "HWR_REMOTE_CLIENT_SECRET",
+            "the client secret Remote issued",
+        );
+        let app_url = match self.remote_app_url.as_deref() {
+            Some(app) => problems.take(parse_base_url("HWR_REMOTE_APP_URL", app)),
+            None => Some(default_app_url(base_url.as_ref())),
+        };
+        if !self.onboarding_path.starts_with('/')
+            || self.onboarding_path.ends_with('/')
+            || self.onboarding_path.len() > 255
+        {
+            problems.push(
+                "HWR_ONBOARDING_PATH must start with '/', not end with '/', and be at most 255 characters",
+            );
+        }
+        if self.upstream_timeout_secs == 0 || self.upstream_connect_timeout_secs == 0 {
+            problems.push("upstream timeouts must be at least 1 second");
+        }
+        if self.remote_scopes.split_whitespace().next().is_none() {
+            problems.push("HWR_REMOTE_SCOPES must name at least one scope");
+        }
+        if !(1..=99).contains(&self.remote_json_schema_version) {
+            problems.push("HWR_REMOTE_JSON_SCHEMA_VERSION must be a version number from 1 to 99 (Remote publishes 1 to 4)");
+        }
+        Some((
+            base_url?,
+            app_url?,
+            client_id?,
+            SecretString::from(client_secret?),
+        ))
+    }
+
+    /// The HTTP server: its listeners, timeouts and limits.
+    fn server(&self, problems: &mut Problems) -> Option<ServerConfig> {
+        let listen = problems.take(self.listen.parse::<SocketAddr>().map_err(|_| {
+            format!(
+                "HWR_LISTEN={:?} is not an address like 127.0.0.1:8080",
+                self.listen
+            )
+        }));
+        let metrics_listen = match self.metrics_listen.as_deref().filter(|v| !v.is_empty()) {
+            None => Some(None),
+            Some(address) => problems
+                .take(address.parse::<SocketAddr>().map_err(|_| {
+                    format!("HWR_METRICS_LISTEN={address:?} is not an address like 127.0.0.1:9464")
+                }))
+                .map(Some),
+        };
+        if self.request_timeout_secs == 0 {
+            problems.push("HWR_REQUEST_TIMEOUT_SECS must be at least 1");
+        }
+        if self.header_read_timeout_secs == 0 || self.idle_timeout_secs == 0 {
+            problems
+                .push("HWR_HEADER_READ_TIMEOUT_SECS and HWR_IDLE_TIMEOUT_SECS must be at least 1");
+        }
+        if self.max_connections == 0 {
+            problems.push("HWR_MAX_CONNECTIONS must be at least 1");
+        }
+        if self.max_body_bytes < 1024 {
+            problems.push("HWR_MAX_BODY_BYTES must be at least 1024");
+        }
+        Some(ServerConfig {
+            listen: listen?,
+            metrics_listen: metrics_listen?,
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            connection_limits: ConnectionLimits {
+                header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+                idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+                max_connections: self.max_connections,
+            },
+            max_body_bytes: self.max_body_bytes,
+        })
+    }
+
+    /// The database: SQLite (by default, in the data folder) or Postgres.
+    fn database(&self, problems: &mut Problems) -> Option<DatabaseConfig> {
+        let url = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| default_database_url(&self.data_dir));
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            problems.push("HWR_DATABASE_URL must start with sqlite: or postgres://");
+            return None;
+        }
+        Some(DatabaseConfig {
+            url: SecretString::from(url),
+            max_connections: self.database_max_connections,
+        })
+    }
+
+    /// The job site's webhooks: where, signed with what, retried when.
+    fn webhooks(&self, problems: &mut Problems) -> Option<(Option<OutboundWebhooks>, Vec<i64>)> {
+        let webhooks = problems.take(OutboundWebhooks::parse(
+            self.webhook_url.as_deref(),
+            self.webhook_secret.as_deref(),
+        ));
+        let schedule = problems.take(parse_retry_schedule(&self.webhook_retry_schedule));
+        Some((webhooks?, schedule?))
+    }
+}
+
+impl fmt::Debug for Settings {
+    /// Every setting but the secrets, which show only whether they are set.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = |value: &Option<String>| value.as_ref().map(|_| "[redacted]");
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("metrics_listen", &self.metrics_listen)
+            .field("public_url", &self.public_url)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("site_secret", &secret(&self.site_secret))
+            .field("site_token_max_ttl", &self.site_token_max_ttl)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("max_connections", &self.max_connections)
+            .field("retention_days", &self.retention_days)
+            .field("audit_retention_days", &self.audit_retention_days)
+            .field("countries_ttl_secs", &self.countries_ttl_secs)
+            .field("site_token_leeway_secs", &self.site_token_leeway_secs)
+            .field("data_dir", &self.data_dir)
+            .field("encryption_keys", &secret(&self.encryption_keys))
+            .field("database_url", &secret(&self.database_url))
+            .field("remote_base_url", &self.remote_base_url)
+            .field("remote_app_url", &self.remote_app_url)
+            .field("remote_client_id", &self.remote_client_id)
+            .field("remote_client_secret", &secret(&self.remote_client_secret))
+            .field("remote_scopes", &self.remote_scopes)
+            .field(
+                "remote_json_schema_version",
+                &self.remote_json_schema_version,
+            )
+            .field("employment_body", &self.employment_body)
+            .field("onboarding_link", &self.onboarding_link)
+            .field("onboarding_path", &self.onboarding_path)
+            .field(
+                "upstream_connect_timeout_secs",
+                &self.upstream_connect_timeout_secs,
+            )
+            .field("upstream_timeout_secs", &self.upstream_timeout_secs)
+            .field("refresh_margin_secs", &self.refresh_margin_secs)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("database_max_connections", &self.database_max_connections)
+            .field("rate_limit_user_per_min", &self.rate_limit_user_per_min)
+            .field("rate_limit_ip_per_min", &self.rate_limit_ip_per_min)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("webhook_url", &self.webhook_url)
+            .field("webhook_secret", &secret(&self.webhook_secret))
+            .field("webhook_retry_schedule", &self.webhook_retry_schedule)
+            .field("server_api_key", &secret(&self.server_api_key))
+            .finish()
     }
 }
 
@@ -516,27 +646,6 @@ fn parse_retry_schedule(text: &str) -> Result<Vec<i64>, String> {
         _ => Err(format!(
             "HWR_WEBHOOK_RETRY_SCHEDULE={text:?} must be 1 to 30 comma-separated numbers of seconds, each at least 1"
         )),
-    }
-}
-
-/// Keeps a parsed value or records its problem; an empty problem means "already reported as
-/// not set".
-fn take<T>(result: Result<T, String>, problems: &mut Vec<String>) -> Option<T> {
-    result
-        .map_err(|e| {
-            if !e.is_empty() {
-                problems.push(e);
-            }
-        })
-        .ok()
-}
-
-/// Parses a required value only when it was given (a missing one is reported once, as not set).
-fn parse_given<T>(value: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
-    if value.is_empty() {
-        Err(String::new())
-    } else {
-        parse(value)
     }
 }
 
@@ -578,6 +687,8 @@ pub fn default_database_url(data_dir: &std::path::Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     fn complete() -> Settings {
@@ -618,7 +729,7 @@ mod tests {
             config.remote_app_url.as_str(),
             "https://employ.remote-sandbox.com/"
         );
-        assert!(config.database_url.starts_with("sqlite://"));
+        assert!(config.database.url.expose_secret().starts_with("sqlite://"));
     }
 
     #[test]
@@ -651,5 +762,46 @@ mod tests {
         };
         let error = settings.validate().expect_err("invalid").to_string();
         assert!(error.contains("4 problem(s)"), "{error}");
+    }
+
+    #[test]
+    fn neither_the_settings_nor_the_config_show_a_secret_in_debug() {
+        let site_secret = "site-secret-0123456789abcdef0123456789";
+        let client_secret = "client-secret-never-printed";
+        let server_key = "server-key-0123456789abcdef0123456789";
+        let webhook_secret = "whsec_c2lnbmluZy1rZXktbmV2ZXItcHJpbnRlZA==";
+        let encryption_keys = KeyRing::generate_entry("k1");
+        let key_material = encryption_keys
+            .split_once(':')
+            .map(|(_, key)| key.to_owned());
+        let settings = Settings {
+            site_secret: Some(site_secret.into()),
+            remote_client_secret: Some(client_secret.into()),
+            server_api_key: Some(server_key.into()),
+            webhook_url: Some("https://jobs.example.com/hooks".into()),
+            webhook_secret: Some(webhook_secret.into()),
+            encryption_keys: Some(encryption_keys.clone()),
+            database_url: Some("postgres://hwr:db-password@127.0.0.1/hwr".into()),
+            ..complete()
+        };
+
+        let shown_settings = format!("{settings:?}");
+        let shown_config = format!("{:?}", settings.validate().expect("valid"));
+
+        for shown in [&shown_settings, &shown_config] {
+            for secret in [
+                site_secret,
+                client_secret,
+                server_key,
+                webhook_secret,
+                "c2lnbmluZy1rZXktbmV2ZXItcHJpbnRlZA",
+                "db-password",
+                key_material.as_deref().expect("kid:key"),
+            ] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
+        assert!(shown_settings.contains("https://jobs.example.com/hooks"));
+        assert!(shown_config.contains("hire.example.com"));
     }
 }

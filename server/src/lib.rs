@@ -30,6 +30,7 @@ pub mod webhooks;
 use std::{future::Future, net::SocketAddr};
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use crate::{config::Config, state::AppState, store::Store};
@@ -49,11 +50,15 @@ impl Application {
     /// Opens the database (migrating it), builds the clients and binds the listener
     /// (`127.0.0.1:0` binds a free port: see [`Application::port`]).
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let store = Store::connect(&config.database_url, config.database_max_connections).await?;
-        let listener = TcpListener::bind(config.listen)
+        let store = Store::connect(
+            config.database.url.expose_secret(),
+            config.database.max_connections,
+        )
+        .await?;
+        let listener = TcpListener::bind(config.server.listen)
             .await
-            .with_context(|| format!("failed to listen on {}", config.listen))?;
-        let metrics_listener = match config.metrics_listen {
+            .with_context(|| format!("failed to listen on {}", config.server.listen))?;
+        let metrics_listener = match config.server.metrics_listen {
             Some(address) => Some(TcpListener::bind(address).await.with_context(|| {
                 format!("failed to listen on {address} for metrics (HWR_METRICS_LISTEN)")
             })?),
@@ -98,7 +103,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
-        let limits = self.state.config.connection_limits;
+        let limits = self.state.config.server.connection_limits;
         let sweeping = tokio::spawn(housekeeping::run(self.state.clone()));
         let mut working = tokio::spawn(webhooks::worker::run(self.state.clone()));
         let scraping = self.metrics_listener.map(|listener| {

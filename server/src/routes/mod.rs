@@ -52,8 +52,8 @@ pub fn router(state: AppState) -> Router {
         ])
         .expose_headers([header::RETRY_AFTER, HeaderName::from_static(REQUEST_ID)])
         .max_age(Duration::from_secs(600));
-    let max_body = state.config.max_body_bytes;
-    let request_timeout = state.config.request_timeout;
+    let max_body = state.config.server.max_body_bytes;
+    let request_timeout = state.config.server.request_timeout;
     let metrics = state.metrics.clone();
     let api = api::router()
         .layer(cors)
@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .nest("/api/v1", api)
+        .nest(hwr_protocol::API_PREFIX, api)
         .merge(oauth)
         .merge(remote_webhook::router())
         .merge(widget::router())
