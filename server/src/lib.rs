@@ -8,6 +8,7 @@ pub mod connections;
 pub mod consent;
 pub mod countries;
 pub mod crypto;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod detached;
 pub mod error;

@@ -1,5 +1,5 @@
-//! The `hire-with-remote` binary: `serve`, `demo`, `sandbox`, `token`, `erase`, `webhooks` and
-//! `keygen`.
+//! The `hire-with-remote` binary: `serve`, `token`, `erase`, `webhooks` and `keygen`; with the
+//! `demo` feature (on by default) also `demo` and `sandbox`, which run the fake Remote.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -8,18 +8,25 @@ use clap::{Parser, Subcommand};
 use hire_with_remote::{
     config::{default_database_url, Settings},
     crypto::KeyRing,
-    demo::{self, DemoOptions, DemoSecrets},
     hires::view::rfc3339,
     site_token::SiteTokens,
     store::{now, OutboxFilter, Store},
     Application,
 };
-use hwr_sandbox::SandboxConfig;
 use secrecy::SecretString;
+#[cfg(feature = "demo")]
+use {
+    hire_with_remote::demo::{self, DemoOptions, DemoSecrets},
+    hwr_sandbox::SandboxConfig,
+};
 
 /// Hire with Remote: the backend a job site runs, plus a demo and a local fake of Remote.
 #[derive(Parser)]
 #[command(version, about)]
+#[cfg_attr(
+    not(feature = "demo"),
+    command(about = "Hire with Remote: the backend a job site runs.")
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,6 +37,7 @@ enum Command {
     /// Run the backend (configured with HWR_* variables or the flags below).
     Serve(Box<Settings>),
     /// Run backend, sandbox and a demo job site, with nothing to configure.
+    #[cfg(feature = "demo")]
     Demo {
         /// Backend port; the sandbox takes PORT+1 and the job site PORT+2.
         #[arg(long, default_value_t = 8080)]
@@ -45,6 +53,7 @@ enum Command {
         data_dir: PathBuf,
     },
     /// Run the fake Remote API alone.
+    #[cfg(feature = "demo")]
     Sandbox {
         /// Port.
         #[arg(long, default_value_t = 8081)]
@@ -187,6 +196,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             app.run_until(hire_with_remote::shutdown_signal()).await
         }
+        #[cfg(feature = "demo")]
         Command::Demo {
             port,
             sandbox_port,
@@ -201,6 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
+        #[cfg(feature = "demo")]
         Command::Sandbox {
             port,
             client_id,
@@ -226,11 +237,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let secret = match site_secret {
                 Some(secret) => secret,
-                None => {
-                    DemoSecrets::load_or_create(&data_dir)
-                        .context("set HWR_SITE_SECRET, or run the demo once")?
-                        .site_secret
-                }
+                None => demo_site_secret(&data_dir)?,
             };
             let tokens = SiteTokens::new(&SecretString::from(secret), Duration::from_secs(ttl));
             println!("{}", tokens.mint(&user, Duration::from_secs(ttl))?);
@@ -270,6 +277,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The demo's generated site secret, for `token` without `HWR_SITE_SECRET`.
+#[cfg(feature = "demo")]
+fn demo_site_secret(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    Ok(DemoSecrets::load_or_create(data_dir)
+        .context("set HWR_SITE_SECRET, or run the demo once")?
+        .site_secret)
+}
+
+/// Without the demo there are no generated secrets: the site secret must be given.
+#[cfg(not(feature = "demo"))]
+fn demo_site_secret(_data_dir: &std::path::Path) -> anyhow::Result<String> {
+    anyhow::bail!("set HWR_SITE_SECRET (this build has no demo secrets)")
 }
 
 /// `hire-with-remote webhooks …`.
