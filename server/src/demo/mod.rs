@@ -110,7 +110,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
 
     let sandbox = Sandbox::start(SandboxConfig {
         port: sandbox_port,
-        redirect_uris: vec![format!("{backend_url}/oauth/callback")],
+        redirect_uris: vec![format!("{backend_url}{}", hwr_protocol::CALLBACK_PATH)],
         ..SandboxConfig::default()
     })
     .await

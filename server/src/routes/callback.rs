@@ -27,7 +27,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route(CALLBACK_PATH, get(callback))
 }
 
-#[utoipa::path(get, path = "/oauth/callback", tag = "consent",
+#[utoipa::path(get, path = CALLBACK_PATH, tag = "consent",
     params(
         ("state" = Option<String>, Query, description = "The flow's state"),
         ("code" = Option<String>, Query, description = "Remote's authorization code"),

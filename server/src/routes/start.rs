@@ -24,7 +24,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new().route(START_PATH, post(start))
 }
 
-#[utoipa::path(post, path = "/oauth/start", tag = "consent",
+#[utoipa::path(post, path = START_PATH, tag = "consent",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`flow_id` and `ticket`, from the job-site page (its `Origin` is checked)"),
     responses(
         (status = 303, description = "To Remote's consent page, with the flow's binding cookie"),
