@@ -380,7 +380,6 @@ impl Settings {
 
     /// The job site: this backend's public URL, the origins allowed to call it, the site-token
     /// secret and its lifetimes, and the server key.
-    #[allow(clippy::type_complexity)]
     fn site(
         &self,
         problems: &mut Problems,
