@@ -452,7 +452,7 @@ fn render(
     md.push_str(&load::render(&report.loads, settings));
     md.push_str(&overhead_budget(&report.loads));
     md.push_str("\n## 5. Refresh storm\n\n");
-    md.push_str(&storm::render(&report.loads.backends, settings));
+    md.push_str(&storm::render(&storms(&report.loads), settings));
     md.push_str("\n## 6. Footprint\n\n");
     md.push_str(&footprint::render(
         &report.binary,
@@ -469,6 +469,15 @@ fn render(
         (None, None) => {}
     }
     md
+}
+
+/// Each backend's label and refresh storm, for the storm's section.
+fn storms(loads: &load::LoadResults) -> Vec<(&str, Option<&storm::Storm>)> {
+    loads
+        .backends
+        .iter()
+        .map(|b| (b.label, b.storm.as_ref()))
+        .collect()
 }
 
 /// The backend's own work per hire at concurrency 1 (hire p50 − the two upstream calls' p50).
@@ -643,7 +652,7 @@ fn summary(report: &Report) -> String {
         md.push('\n');
     }
     md.push_str(&webhooks::budget_row(&report.webhooks));
-    for line in storm::render(&report.loads.backends, &Settings::from_env())
+    for line in storm::render(&storms(&report.loads), &Settings::from_env())
         .lines()
         .filter(|l| l.starts_with("| one refresh"))
     {
