@@ -9,7 +9,7 @@ use hwr_protocol::{
 };
 use web_sys::{AbortSignal, RequestCredentials, RequestMode};
 
-use crate::hire_lookup::HireStatus;
+use crate::wire::HireStatus;
 pub(crate) use crate::wire::ServerError;
 use crate::{
     token_renewal,

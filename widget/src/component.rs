@@ -8,23 +8,13 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use crate::attributes::Redirect;
 use crate::dom::{self, Scope};
-use crate::flow::{Flow, FlowProps};
+use crate::flow::{Flow, FlowProps, Redirect};
 use crate::form::inline_form;
-use crate::hire_lookup::HireStatus;
 use crate::i18n::Lang;
+pub use crate::state::HireError;
 use crate::state::Phase;
-
-/// What `on_error` receives: the same `{code, message}` as the `hwr:error` event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HireError {
-    /// Stable code: one of the backend's error codes, or `backend_unreachable`, `network_error`,
-    /// `unexpected_response`, `consent_expired`, `consent_failed`, `misconfigured`.
-    pub code: String,
-    /// A sentence for people.
-    pub message: String,
-}
+use crate::wire::HireStatus;
 
 /// The "Hire with Remote" button.
 ///

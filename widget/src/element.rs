@@ -9,14 +9,16 @@ use send_wrapper::SendWrapper;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRoot, Window};
 
-use crate::attributes::{ElementConfig, Redirect, OBSERVED_ATTRIBUTES};
-use crate::component::{HireError, HireWithRemote};
+use crate::attributes::{ElementConfig, OBSERVED_ATTRIBUTES};
+use crate::component::HireWithRemote;
 use crate::consent::with_preopened;
 use crate::events::{dispatch_error, dispatch_exit, dispatch_status, dispatch_success};
-use crate::hire_lookup::HireStatus;
+use crate::flow::Redirect;
 use crate::i18n::Lang;
+use crate::state::HireError;
 use crate::style::adopt_into_shadow;
 use crate::token_renewal;
+use crate::wire::HireStatus;
 
 /// A mounted widget. The loader keeps it to forward attribute changes and to unmount.
 #[wasm_bindgen]

@@ -11,7 +11,8 @@ use web_sys::{Element, EventTarget, HtmlInputElement, HtmlSelectElement};
 
 use crate::dom::{self, Scope};
 use crate::flow::Flow;
-use crate::form::{CountryList, FormState};
+use crate::form_state::FormState;
+use crate::page::CountryList;
 
 /// One extra field: label (a legend for a group of choices), control, help text and message.
 pub(crate) fn extra_field_view(

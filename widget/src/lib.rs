@@ -16,6 +16,7 @@ pub mod events;
 mod extra_fields;
 mod flow;
 mod form;
+mod form_state;
 mod hire_lookup;
 mod i18n;
 mod page;
@@ -28,11 +29,11 @@ mod wire;
 pub use attributes::{ElementConfig, Redirect};
 pub use component::{HireError, HireWithRemote};
 pub use element::{mount, observed_attributes, WidgetHandle};
-pub use hire_lookup::HireStatus;
 pub use hwr_protocol::{Candidate, HireResponse};
 pub use i18n::Lang;
 pub use state::{Notice, Phase};
 pub use style::{adopt_document_styles, STYLESHEET};
+pub use wire::HireStatus;
 
 /// `wire`'s readers and writers, for the browser tests that hold them to the protocol's golden
 /// fixtures (`protocol/fixtures/`). Not an API.
@@ -45,7 +46,7 @@ pub mod wire_check {
         HireResponse,
     };
 
-    use crate::{hire_lookup::HireStatus, wire};
+    use crate::wire::{self, HireStatus};
 
     macro_rules! readers {
         ($($name:ident -> $answer:ty),* $(,)?) => {$(
