@@ -7,6 +7,7 @@ mod assertions;
 mod candidate;
 mod consent_page;
 mod database;
+mod launch;
 mod processes;
 mod sandbox_control;
 mod webhook_receiver;
@@ -19,6 +20,10 @@ pub use assertions::{assert_error, assert_error_shape, field_names};
 pub use candidate::{ana, ana_with, candidate_number, days_from_today};
 pub use consent_page::{ConnectAnswer, ConsentForm, StartedFlow};
 pub use database::{Db, TestDatabase};
+pub use launch::{
+    free_port, load_sandbox_config, random_hex_64, sandbox_command, BackendSettings, Secrets,
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+};
 pub use processes::{
     server_binary, Attempt, Cluster, ClusterClient, HireRecord, RetriedHire, ServerProcess,
     REPLICAS,
