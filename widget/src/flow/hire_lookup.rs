@@ -15,9 +15,9 @@ use hwr_protocol::HireResponse;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::Api;
-use crate::browser::sleep;
-use crate::wire::HireStatus;
+use crate::backend::api::Api;
+use crate::backend::wire::HireStatus;
+use crate::flow::browser::sleep;
 
 /// How long a connected page waits for more widgets to register before it asks.
 const BATCH_WINDOW_MS: i32 = 50;

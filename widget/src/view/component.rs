@@ -1,5 +1,5 @@
 //! `HireWithRemote`, the Leptos component: the button, the inline form and the live region.
-//! It only renders; [`crate::flow`] decides what happens on a click.
+//! It only renders; the flow (`flow/mod.rs`) decides what happens on a click.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -8,13 +8,13 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use crate::dom::{self, Scope};
+use crate::backend::wire::HireStatus;
+pub use crate::flow::state::HireError;
+use crate::flow::state::Phase;
 use crate::flow::{Flow, FlowProps, Redirect};
-use crate::form::inline_form;
 use crate::i18n::Lang;
-pub use crate::state::HireError;
-use crate::state::Phase;
-use crate::wire::HireStatus;
+use crate::view::dom::{self, Scope};
+use crate::view::form::inline_form;
 
 /// The "Hire with Remote" button.
 ///

@@ -3,6 +3,19 @@
 //! to onboarding. A consent carries the attempt, so the backend hires at the callback and the
 //! flow's status brings the hire back: after Allow, one request. Every state change goes through
 //! [`Flow`], so the view only renders.
+//!
+//! Its parts: [`state`] (the phase the view renders), [`form_state`] (what the inline form
+//! holds), [`consent`] (the popup), [`redirect_return`] (consent in this window, and the way
+//! back), [`page`] and [`hire_lookup`] (what all the page's widgets share), [`browser`] (the
+//! window services the flow needs).
+
+pub(crate) mod browser;
+pub(crate) mod consent;
+pub(crate) mod form_state;
+mod hire_lookup;
+pub(crate) mod page;
+mod redirect_return;
+pub(crate) mod state;
 
 use hwr_protocol::{
     Candidate, CandidateField, ConnectionStatus, ErrorCode, FieldErrors, FieldType, FlowError,
@@ -12,18 +25,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Window;
 
-use crate::api::{Api, ApiError};
-use crate::browser::{country_name, current_url, navigate_top, new_idempotency_key, sleep, today};
-use crate::consent::{
-    open_popup, show_consent_page, submit_start_form, wait_for_consent, ConsentOutcome,
-};
-use crate::form_state::FormState;
-use crate::hire_lookup;
+use browser::{country_name, current_url, navigate_top, new_idempotency_key, sleep, today};
+use consent::{open_popup, show_consent_page, submit_start_form, wait_for_consent, ConsentOutcome};
+use form_state::FormState;
+use page::{ConnectionCheck, CountryList};
+use redirect_return::Outcome;
+use state::{HireError, Notice, Phase};
+
+use crate::backend::api::{Api, ApiError};
+use crate::backend::wire::HireStatus;
 use crate::i18n::{fill, Lang, Strings, UNSUPPORTED_COUNTRY_FIELD};
-use crate::page::{self, ConnectionCheck, CountryList};
-use crate::redirect_return::{self, Outcome};
-use crate::state::{HireError, Notice, Phase};
-use crate::wire::HireStatus;
 
 /// How often `409 hire_in_progress` (the same key still running on the server) is waited out.
 const MAX_IN_PROGRESS_RETRIES: u32 = 10;

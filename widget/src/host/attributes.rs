@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use hwr_protocol::{Candidate, CandidateField, ExtraValue};
 use wasm_bindgen::JsValue;
 
+use crate::backend::wire;
+use crate::flow::form_state::set_field;
 pub use crate::flow::Redirect;
-use crate::form_state::set_field;
 use crate::i18n::Lang;
-use crate::wire;
 
 /// Every attribute the custom element observes; the loader's `observedAttributes` is this list.
 pub const OBSERVED_ATTRIBUTES: [&str; 10] = [

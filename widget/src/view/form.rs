@@ -7,13 +7,13 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement};
 
-use crate::browser::today;
-use crate::dom::{self, Scope};
-use crate::extra_fields::{extra_field_view, typed_extra};
+use crate::flow::browser::today;
+use crate::flow::form_state::FormState;
+use crate::flow::page::CountryList;
 use crate::flow::Flow;
-use crate::form_state::FormState;
 use crate::i18n::Lang;
-use crate::page::CountryList;
+use crate::view::dom::{self, Scope};
+use crate::view::extra_fields::{extra_field_view, typed_extra};
 
 /// The field's first message, if it has one.
 fn first_message(errors: &FieldErrors, field: CandidateField) -> Option<&String> {

@@ -1,8 +1,8 @@
 //! What every widget on the page shares, per backend and site token: one connection check, one
 //! list of hireable countries and one form per country (who is hired already is
-//! [`crate::hire_lookup`]'s). A job site listing fifty candidates asks the backend once, not fifty
-//! times (the per-user rate limit would notice), and a consent given in one widget counts for all
-//! of them.
+//! [`hire_lookup`]'s, told here whether the user is connected). A job site listing fifty
+//! candidates asks the backend once, not fifty times (the per-user rate limit would notice), and
+//! a consent given in one widget counts for all of them.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -14,8 +14,8 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::{Api, ApiError};
-use crate::hire_lookup::{self, Book, SharedBook};
+use crate::backend::api::{Api, ApiError};
+use crate::flow::hire_lookup::{self, Book, SharedBook};
 
 /// What the page knows about the user's connection to Remote.
 #[derive(Debug, Clone, PartialEq, Eq)]

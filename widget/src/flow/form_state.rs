@@ -1,6 +1,6 @@
-//! What the employer typed into the inline form, which fields it shows and the message per
-//! field: the form's state, which the flow fills and reads and the view renders
-//! (`form`, `extra_fields`).
+//! The inline form's state: which fields it shows, what the employer typed and the messages per
+//! field. The flow fills and reads it; the view (`view/form.rs`, `view/extra_fields.rs`) renders
+//! it.
 
 use std::collections::BTreeMap;
 

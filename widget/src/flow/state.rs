@@ -1,8 +1,9 @@
-//! What the button is doing right now. The view renders a `Phase`; the flow moves between them.
-//! Kept as plain data so a storybook or a test can set any phase without a backend.
+//! What the button is doing right now, and what a failure tells the host. The view renders a
+//! `Phase`; the flow moves between them. Kept as plain data so a storybook or a test can set
+//! any phase without a backend.
 
+use crate::backend::wire::HireStatus;
 use crate::i18n::{fill, Strings};
-use crate::wire::HireStatus;
 
 /// The button's state, announced through the widget's `aria-live` region.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
