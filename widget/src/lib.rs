@@ -16,15 +16,15 @@ mod host;
 mod i18n;
 mod view;
 
+pub use attributes::{ElementConfig, Redirect};
 pub use backend::wire::HireStatus;
-pub use flow::state::{HireError, Notice, Phase};
-pub use flow::Redirect;
-pub use host::attributes::ElementConfig;
+pub use component::{HireError, HireWithRemote};
+pub use flow::state::{Notice, Phase};
 pub use host::element::{mount, observed_attributes, WidgetHandle};
 pub use host::{attributes, events};
 pub use hwr_protocol::{Candidate, HireResponse};
 pub use i18n::Lang;
-pub use view::component::{self, HireWithRemote};
+pub use view::component;
 pub use view::style::{adopt_document_styles, STYLESHEET};
 
 /// `wire`'s readers and writers, for the browser tests that hold them to the protocol's golden
