@@ -32,7 +32,8 @@ mod binary;
 pub use binary::server_binary;
 
 use crate::{
-    app::{json_body, send, JOB_SITE_ORIGIN},
+    answers::{json_body, send},
+    app::JOB_SITE_ORIGIN,
     consent_page::StartedFlow,
     database::{Db, TestDatabase},
     launch::{free_port, load_sandbox_config, BackendSettings, Secrets},
@@ -471,7 +472,7 @@ impl ClusterClient {
             StatusCode::CREATED,
         )
         .await;
-        crate::ConnectAnswer::from_answer(&answer)
+        crate::consent_page::ConnectAnswer::from_answer(&answer)
             .start_in_browser(&self.http, JOB_SITE_ORIGIN)
             .await
     }
