@@ -15,7 +15,12 @@ use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use url::Url;
 
-use crate::database::{Db, TestDatabase};
+use crate::{
+    answers::{json_body, send},
+    candidate::ana_with,
+    database::{Db, TestDatabase},
+    ids::new_key,
+};
 
 /// The job site's origin the backend allows; tests send it as `Origin`, like the widget would.
 pub const JOB_SITE_ORIGIN: &str = "http://127.0.0.1:9";
@@ -317,9 +322,9 @@ impl TestApp {
     /// (the callback hires), started in this app's browser.
     pub async fn start_hiring_flow(&self, user: &str) -> StartedFlow {
         let email = format!("ana.{}@example.com", uuid::Uuid::new_v4().simple());
-        let candidate = crate::ana_with("personal_email", &email);
+        let candidate = ana_with("personal_email", &email);
         let attempt =
-            json!({"mode": "popup", "candidate": candidate, "idempotency_key": crate::new_key()});
+            json!({"mode": "popup", "candidate": candidate, "idempotency_key": new_key()});
         self.start_flow_with(user, &attempt).await
     }
 
@@ -455,28 +460,4 @@ impl TestApp {
         }
         text
     }
-}
-
-/// Sends a request, failing the test on a transport error.
-pub async fn send(request: RequestBuilder) -> Response {
-    request.send().await.expect("the request got an answer")
-}
-
-/// The `Location` of a redirect, as an absolute URL.
-pub fn location(response: &Response) -> Url {
-    let value = response
-        .headers()
-        .get(header::LOCATION)
-        .unwrap_or_else(|| panic!("a Location header on {}", response.status()))
-        .to_str()
-        .expect("an ASCII Location");
-    Url::parse(value).unwrap_or_else(|error| panic!("Location {value:?} is not absolute: {error}"))
-}
-
-/// Asserts `status` and returns the JSON body.
-pub async fn json_body(response: Response, status: StatusCode) -> Value {
-    let actual = response.status();
-    let text = response.text().await.expect("a body");
-    assert_eq!(actual, status, "unexpected status; body: {text}");
-    serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
 }

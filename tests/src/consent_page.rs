@@ -41,7 +41,7 @@ impl ConnectAnswer {
     /// Submits the start form as the widget does, as a top-level navigation from a page on
     /// `origin` (the browser sends that `Origin`), with `ticket` in place of the flow's own.
     pub async fn submit_start(&self, client: &Client, origin: &str, ticket: &str) -> Response {
-        crate::send(
+        crate::answers::send(
             client
                 .post(self.start_url.clone())
                 .header(header::ORIGIN, origin)
@@ -70,7 +70,7 @@ impl ConnectAnswer {
         );
         StartedFlow {
             flow_id: self.flow_id.clone(),
-            authorize_url: crate::location(&started),
+            authorize_url: crate::answers::location(&started),
         }
     }
 }
@@ -192,7 +192,7 @@ pub(crate) async fn answer_consent(
     authorize_url: &Url,
     decision: &str,
 ) -> Url {
-    let page = crate::send(client.get(authorize_url.clone())).await;
+    let page = crate::answers::send(client.get(authorize_url.clone())).await;
     assert_eq!(
         page.status(),
         reqwest::StatusCode::OK,
@@ -200,7 +200,7 @@ pub(crate) async fn answer_consent(
     );
     let html = page.text().await.expect("the consent page's HTML");
     let form = ConsentForm::parse(authorize_url, &html);
-    let decided = crate::send(
+    let decided = crate::answers::send(
         client
             .post(form.action.clone())
             .form(&form.submission(decision)),
@@ -211,7 +211,7 @@ pub(crate) async fn answer_consent(
         reqwest::StatusCode::FOUND,
         "Remote redirects back after the decision"
     );
-    crate::location(&decided)
+    crate::answers::location(&decided)
 }
 
 #[cfg(test)]

@@ -11,16 +11,15 @@
 
 use std::{
     fs::File,
-    net::TcpListener as StdTcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     sync::Arc,
     time::Duration,
 };
 
-use hire_with_remote::{crypto::KeyRing, site_token::SiteTokens};
+use hire_with_remote::site_token::SiteTokens;
 use hwr_protocol::IDEMPOTENCY_KEY_HEADER;
-use hwr_sandbox::{Sandbox, SandboxConfig};
+use hwr_sandbox::Sandbox;
 use reqwest::{header, Client, Method, RequestBuilder, Response, StatusCode};
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -33,9 +32,11 @@ mod binary;
 pub use binary::server_binary;
 
 use crate::{
-    app::{json_body, send, JOB_SITE_ORIGIN},
+    answers::{json_body, send},
+    app::JOB_SITE_ORIGIN,
     consent_page::StartedFlow,
     database::{Db, TestDatabase},
+    launch::{free_port, load_sandbox_config, BackendSettings, Secrets},
 };
 
 /// How many `serve` processes a cluster runs.
@@ -128,12 +129,7 @@ impl Cluster {
         let log_dir =
             std::env::temp_dir().join(format!("hwr-cluster-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&log_dir).expect("a folder for the replicas' logs");
-        let site_secret = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let encryption_keys = KeyRing::generate_entry("k1");
+        let secrets = Secrets::generate();
 
         // A port learnt from the OS may be taken by someone else before the replica binds it;
         // then the whole start is tried again (the redirect URI depends on A's port).
@@ -141,43 +137,25 @@ impl Cluster {
         for attempt in 1..=3 {
             let ports: Vec<u16> = (0..REPLICAS).map(|_| free_port()).collect();
             let public_url = format!("http://127.0.0.1:{}", ports[0]);
-            let sandbox = Sandbox::start(SandboxConfig {
-                port: 0,
-                redirect_uris: vec![format!("{public_url}/oauth/callback")],
-                // Hundreds of hires a minute from one company are the point of these tests.
-                rate_limit_per_minute: 0,
-                ..SandboxConfig::default()
-            })
-            .await
-            .expect("the sandbox starts");
-            let mut variables: Vec<(String, String)> = vec![
-                ("HWR_PUBLIC_URL".into(), public_url.clone()),
-                ("HWR_ALLOWED_ORIGINS".into(), JOB_SITE_ORIGIN.into()),
-                ("HWR_SITE_SECRET".into(), site_secret.clone()),
-                ("HWR_ENCRYPTION_KEYS".into(), encryption_keys.clone()),
-                ("HWR_DATABASE_URL".into(), database.url()),
-                ("HWR_DATA_DIR".into(), log_dir.display().to_string()),
-                ("HWR_REMOTE_BASE_URL".into(), sandbox.base_url()),
-                ("HWR_REMOTE_CLIENT_ID".into(), "demo-client".into()),
-                ("HWR_REMOTE_CLIENT_SECRET".into(), "demo-secret".into()),
-                ("HWR_RATE_LIMIT_USER_PER_MIN".into(), "0".into()),
-                ("HWR_RATE_LIMIT_IP_PER_MIN".into(), "0".into()),
-                ("RUST_LOG".into(), "warn".into()),
-            ];
-            for (name, value) in env {
-                variables.retain(|(existing, _)| existing != name);
-                variables.push(((*name).to_owned(), (*value).to_owned()));
-            }
+            let sandbox =
+                Sandbox::start(load_sandbox_config(&format!("{public_url}/oauth/callback")))
+                    .await
+                    .expect("the sandbox starts");
             // All three at once: migrations must cope with replicas starting together.
             let mut replicas = Vec::new();
             for (index, port) in ports.iter().enumerate() {
                 let name = NAMES[index];
+                let mut settings =
+                    BackendSettings::new(*port, &sandbox.base_url(), &secrets, &log_dir);
+                settings.public_url = public_url.clone();
+                settings.database_url = Some(database.url());
+                for (variable, value) in env {
+                    settings = settings.with(variable, value);
+                }
                 let logs = log_dir.join(format!("attempt{attempt}-{name}"));
-                replicas.push(ServerProcess::spawn(
-                    &binary, name, *port, &variables, &logs,
-                ));
+                replicas.push(ServerProcess::spawn(&binary, name, &settings, &logs));
             }
-            let client = ClusterClient::new(&replicas, &sandbox, &site_secret);
+            let client = ClusterClient::new(&replicas, &sandbox, &secrets.site_secret);
             let mut healthy = true;
             for replica in &mut replicas {
                 if let Err(problem) = replica.wait_until_healthy(&client.http).await {
@@ -231,24 +209,9 @@ impl Cluster {
     /// A popup consent for `user`, started, completed and read on replica A; asserts the flow
     /// ends `connected` and returns its id.
     pub async fn connect_and_consent(&self, user: &str) -> String {
-        let a = self.address(0);
-        let flow = self.client.start_flow_at(a, user).await;
-        let callback = self
-            .client
-            .answer_consent(&flow.authorize_url, "allow")
-            .await;
-        let page = self.client.deliver_callback(a, &callback).await;
-        assert_eq!(
-            page.status(),
-            StatusCode::OK,
-            "the callback page says connected"
-        );
-        assert_eq!(
-            self.client.flow_at(a, user, &flow.flow_id).await["status"],
-            "connected",
-            "the flow ends connected"
-        );
-        flow.flow_id
+        self.client
+            .connect_and_consent_at(self.address(0), user)
+            .await
     }
 
     /// Makes the stored access token of `user` look expired to every replica, so that the next
@@ -327,23 +290,13 @@ impl ServerProcess {
     fn spawn(
         binary: &Path,
         name: &'static str,
-        port: u16,
-        variables: &[(String, String)],
+        settings: &BackendSettings,
         logs: &Path,
     ) -> ServerProcess {
         let stdout = logs.with_extension("stdout.log");
         let stderr = logs.with_extension("stderr.log");
-        let mut command = Command::new(binary);
-        command.arg("serve");
-        // Only what the harness sets: nothing from the developer's shell leaks in.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("HWR_") {
-                command.env_remove(key);
-            }
-        }
+        let mut command = settings.command(binary);
         command
-            .env("HWR_LISTEN", format!("127.0.0.1:{port}"))
-            .envs(variables.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(File::create(&stdout).expect("a stdout log file"))
             .stderr(File::create(&stderr).expect("a stderr log file"));
@@ -352,7 +305,7 @@ impl ServerProcess {
             .unwrap_or_else(|error| panic!("failed to run {}: {error}", binary.display()));
         ServerProcess {
             name,
-            address: format!("http://127.0.0.1:{port}"),
+            address: settings.url(),
             child: Some(child),
             stdout,
             stderr,
@@ -433,15 +386,19 @@ fn read_logs_in(dir: &Path) -> String {
     text
 }
 
-fn free_port() -> u16 {
-    StdTcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port on 127.0.0.1")
-}
-
 impl ClusterClient {
     fn new(replicas: &[ServerProcess], sandbox: &Sandbox, site_secret: &str) -> ClusterClient {
+        let addresses: Vec<String> = replicas.iter().map(|r| r.address.clone()).collect();
+        ClusterClient::for_backends(&addresses, &sandbox.base_url(), site_secret)
+    }
+
+    /// A client for backends already running at `addresses` (the first is the one the sandbox
+    /// redirects to), their sandbox at `sandbox_url`, site tokens signed with `site_secret`.
+    pub fn for_backends(
+        addresses: &[String],
+        sandbox_url: &str,
+        site_secret: &str,
+    ) -> ClusterClient {
         ClusterClient {
             http: Client::builder()
                 .cookie_store(true)
@@ -449,13 +406,33 @@ impl ClusterClient {
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("a reqwest client"),
-            addresses: replicas.iter().map(|r| r.address.clone()).collect(),
-            sandbox_url: sandbox.base_url(),
+            addresses: addresses.iter().cloned().collect(),
+            sandbox_url: sandbox_url.to_owned(),
             site_tokens: Arc::new(SiteTokens::new(
                 &SecretString::from(site_secret.to_owned()),
                 Duration::from_secs(3600),
             )),
         }
+    }
+
+    /// A popup consent for `user`, started, completed and read at `address` as a browser walks
+    /// it (the start form, Remote's consent page, Allow, the callback); asserts the flow ends
+    /// `connected` and returns its id.
+    pub async fn connect_and_consent_at(&self, address: &str, user: &str) -> String {
+        let flow = self.start_flow_at(address, user).await;
+        let callback = self.answer_consent(&flow.authorize_url, "allow").await;
+        let page = self.deliver_callback(address, &callback).await;
+        assert_eq!(
+            page.status(),
+            StatusCode::OK,
+            "the callback page says connected"
+        );
+        assert_eq!(
+            self.flow_at(address, user, &flow.flow_id).await["status"],
+            "connected",
+            "the flow ends connected"
+        );
+        flow.flow_id
     }
 
     /// The replica request number `n` goes to: A, B, C, A, B, …
@@ -495,7 +472,7 @@ impl ClusterClient {
             StatusCode::CREATED,
         )
         .await;
-        crate::ConnectAnswer::from_answer(&answer)
+        crate::consent_page::ConnectAnswer::from_answer(&answer)
             .start_in_browser(&self.http, JOB_SITE_ORIGIN)
             .await
     }

@@ -4,7 +4,7 @@
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
-use crate::{json_body, send};
+use crate::answers::{json_body, send};
 
 /// `GET /__sandbox/state`.
 pub(crate) async fn state(client: &Client, sandbox: &str) -> Value {

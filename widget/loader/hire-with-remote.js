@@ -23,7 +23,7 @@ const GLUE_URL = new URL('./hwr-widget-__HWR_HASH__.js', import.meta.url);
 const WASM_URL = new URL('./hwr-widget-__HWR_HASH___bg.wasm', import.meta.url);
 const CSS = '__HWR_CSS__';
 
-// Attribute names mirror the component's props (kept in sync with attributes.rs).
+// Attribute names mirror the component's props (in sync with host/attributes.rs).
 const OBSERVED = [
   'backend',
   'token',
@@ -51,7 +51,7 @@ const LOAD_FAILED =
   "or this page's Content-Security-Policy refused it (it needs 'wasm-unsafe-eval' and the backend " +
   'in script-src and connect-src). The browser console says which.';
 
-// What the click opens when it comes before the widget code (the same as widget/src/consent.rs).
+// What the click opens when it comes before the widget code (as in src/flow/consent.rs).
 const POPUP_NAME = 'hwr-consent';
 const POPUP_FEATURES = 'popup,width=520,height=680';
 // Without these the widget asks for fields or reports a misconfiguration: no consent window.
@@ -184,7 +184,7 @@ class HireWithRemoteElement extends HTMLElement {
     }
   }
 
-  // The idle button, as the wasm renders it (component.rs), so that the hand-over moves nothing.
+  // The idle button, as the wasm renders it (view/component.rs), so the hand-over moves nothing.
   #renderEarly(shadow) {
     if (!shadow.adoptedStyleSheets.includes(stylesheet())) {
       shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, stylesheet()];

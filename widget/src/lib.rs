@@ -4,35 +4,28 @@
 //!
 //! The crate talks to the hire-with-remote backend only (DESIGN.md "Backend HTTP contract"):
 //! it never sees OAuth secrets or Remote tokens, and it sends the site token in a header only.
+//!
+//! Four layers, each using only those below it: `host/` (the element, its attributes and
+//! events), `view/` (the component and its form), `flow/` (the hire flow's state machine and
+//! what the page's widgets share) and `backend/` (the HTTP API and its JSON); every string the
+//! widget shows is in `i18n.rs`.
 
-mod api;
-pub mod attributes;
-mod browser;
-pub mod component;
-mod consent;
-mod dom;
-mod element;
-pub mod events;
-mod extra_fields;
+mod backend;
 mod flow;
-mod form;
-mod hire_lookup;
+mod host;
 mod i18n;
-mod page;
-mod redirect_return;
-mod state;
-mod style;
-mod token_renewal;
-mod wire;
+mod view;
 
 pub use attributes::{ElementConfig, Redirect};
+pub use backend::wire::HireStatus;
 pub use component::{HireError, HireWithRemote};
-pub use element::{mount, observed_attributes, WidgetHandle};
-pub use hire_lookup::HireStatus;
+pub use flow::state::{Notice, Phase};
+pub use host::element::{mount, observed_attributes, WidgetHandle};
+pub use host::{attributes, events};
 pub use hwr_protocol::{Candidate, HireResponse};
 pub use i18n::Lang;
-pub use state::{Notice, Phase};
-pub use style::{adopt_document_styles, STYLESHEET};
+pub use view::component;
+pub use view::style::{adopt_document_styles, STYLESHEET};
 
 /// `wire`'s readers and writers, for the browser tests that hold them to the protocol's golden
 /// fixtures (`protocol/fixtures/`). Not an API.
@@ -45,7 +38,7 @@ pub mod wire_check {
         HireResponse,
     };
 
-    use crate::{hire_lookup::HireStatus, wire};
+    use crate::backend::wire::{self, HireStatus};
 
     macro_rules! readers {
         ($($name:ident -> $answer:ty),* $(,)?) => {$(

@@ -7,8 +7,9 @@
 //! For quicker runs while working on the bench itself (not for the committed report):
 //! `HWR_BENCH_SECONDS` (per load row, default 10), `HWR_BENCH_LOADS` (cold loads, 25),
 //! `HWR_BENCH_FLOWS` (Allow flows per latency, 5), `HWR_BENCH_STARTS` (10), `HWR_BENCH_STORM`
-//! (1000), `HWR_BENCH_SKIP_BUILD=1` (use the binary and widget already built),
-//! `HWR_BENCH_ONLY=webhooks` (only the webhook answer, printed, BENCHMARKS.md left alone).
+//! (1000), `HWR_BENCH_RATE` (open-loop hires per second, 200), `HWR_BENCH_SKIP_BUILD=1` (use
+//! the binary and widget already built), `HWR_BENCH_ONLY=webhooks` or `HWR_BENCH_ONLY=open-loop`
+//! (only that part, printed, BENCHMARKS.md left alone).
 
 /// `eprintln!` with the time since the bench started: `bench [ 12 s]: …`.
 macro_rules! say {
@@ -21,6 +22,7 @@ mod browser;
 mod footprint;
 mod http;
 mod load;
+mod open_loop;
 mod procs;
 mod profile;
 mod stack;
@@ -53,6 +55,7 @@ pub(crate) struct Settings {
     pub(crate) flows: u32,
     pub(crate) starts: u32,
     pub(crate) storm: usize,
+    pub(crate) open_loop_rate: u32,
 }
 
 impl Settings {
@@ -72,6 +75,7 @@ impl Settings {
             flows: get("HWR_BENCH_FLOWS", 5).max(1),
             starts: get("HWR_BENCH_STARTS", 10).max(2),
             storm: get("HWR_BENCH_STORM", 1000).max(1) as usize,
+            open_loop_rate: get("HWR_BENCH_RATE", 200).max(1),
         }
     }
 
@@ -81,6 +85,7 @@ impl Settings {
             && self.flows == 5
             && self.starts == 10
             && self.storm == 1000
+            && self.open_loop_rate == 200
     }
 }
 
@@ -88,7 +93,6 @@ impl Settings {
 pub(crate) fn run_bench() -> Result<()> {
     let started = *STARTED.get_or_init(Instant::now);
     let settings = Settings::from_env();
-    ensure_tools()?;
     let machine_before = Machine::read();
 
     let build_started = Instant::now();
@@ -108,7 +112,14 @@ pub(crate) fn run_bench() -> Result<()> {
         print!("{}", webhooks::budget_row(&latency));
         return Ok(());
     }
+    if std::env::var("HWR_BENCH_ONLY").as_deref() == Ok("open-loop") {
+        let runs = open_loop::measure(&binary, &dir, &settings)?;
+        print!("{}", open_loop::render(&runs));
+        print!("{}", open_loop::budget_row(&runs));
+        return Ok(());
+    }
 
+    ensure_tools()?;
     let result = measure_all(&binary, &dir, &settings, &date);
     // The profile's symbolized build is timed inside measure_all.
     let report = match result {
@@ -152,6 +163,7 @@ struct Report {
     browser: browser::Browser,
     startups: footprint::Startups,
     loads: load::LoadResults,
+    open_loop: Vec<open_loop::OpenLoopRun>,
     webhooks: webhooks::WebhookLatency,
     profile: Option<profile::Profile>,
     profile_error: Option<String>,
@@ -164,6 +176,7 @@ fn measure_all(binary: &Path, dir: &Path, settings: &Settings, date: &str) -> Re
     let stack = stack::Stack::start(binary, dir)?;
     let startups = footprint::measure_startups(&stack, settings)?;
     let loads = load::measure(&stack, settings, date)?;
+    let open_loop = open_loop::measure(binary, dir, settings)?;
     let webhooks = webhooks::measure(&stack, date)?;
     let (profile, profile_error) = match profile::measure(&stack, settings, date) {
         Ok(profile) => (Some(profile), None),
@@ -179,6 +192,7 @@ fn measure_all(binary: &Path, dir: &Path, settings: &Settings, date: &str) -> Re
         browser,
         startups,
         loads,
+        open_loop,
         webhooks,
         profile,
         profile_error,
@@ -450,9 +464,10 @@ fn render(
     md.push_str(&browser::render_allow(&report.browser, settings));
     md.push_str("\n## 4. Backend overhead\n\n");
     md.push_str(&load::render(&report.loads, settings));
-    md.push_str(&overhead_budget(&report.loads));
+    md.push_str(&open_loop::render(&report.open_loop));
+    md.push_str(&overhead_budget(&report.loads, &report.open_loop));
     md.push_str("\n## 5. Refresh storm\n\n");
-    md.push_str(&storm::render(&report.loads.backends, settings));
+    md.push_str(&storm::render(&storms(&report.loads), settings));
     md.push_str("\n## 6. Footprint\n\n");
     md.push_str(&footprint::render(
         &report.binary,
@@ -471,6 +486,15 @@ fn render(
     md
 }
 
+/// Each backend's label and refresh storm, for the storm's section.
+fn storms(loads: &load::LoadResults) -> Vec<(&str, Option<&storm::Storm>)> {
+    loads
+        .backends
+        .iter()
+        .map(|b| (b.label, b.storm.as_ref()))
+        .collect()
+}
+
 /// The backend's own work per hire at concurrency 1 (hire p50 − the two upstream calls' p50).
 fn own_work_c1(loads: &load::LoadResults, backend: &load::BackendRun) -> Option<f64> {
     let hire = backend.hires.iter().find(|l| l.connections == 1)?;
@@ -479,8 +503,9 @@ fn own_work_c1(loads: &load::LoadResults, backend: &load::BackendRun) -> Option<
     Some(hire.p50_ms - direct.p50_ms - magic.p50_ms)
 }
 
-/// Section 4's budget rows.
-fn overhead_budget(loads: &load::LoadResults) -> String {
+/// Section 4's budget rows: the added p99 (closed loop at 256, and open loop), the backend's CPU
+/// per hire against the sandbox's, and Postgres transactions per hire.
+fn overhead_budget(loads: &load::LoadResults, open: &[open_loop::OpenLoopRun]) -> String {
     let mut md = String::from("| budget | measured | verdict |\n|---|---|---|\n");
     let Some(direct) = loads.direct.iter().find(|l| l.connections == 256) else {
         return String::new();
@@ -520,7 +545,54 @@ fn overhead_budget(loads: &load::LoadResults) -> String {
             verdict(added <= 2.0, &why, "")
         );
     }
+    md.push_str(&open_loop::budget_row(open));
+    md.push_str(&cpu_ratio_rows(loads));
     md.push('\n');
+    md
+}
+
+/// The most CPU the backend may burn per hire, as a multiple of what the sandbox burns to create
+/// the same hire's employment and onboarding link (a ratio: absolute CPU times on a shared
+/// machine drift from run to run, the two processes' ratio within one row much less).
+const CPU_RATIO_BUDGET: f64 = 4.0;
+/// The most Postgres transactions a hire may take.
+const PG_TRANSACTIONS_BUDGET: f64 = 3.0;
+
+/// Sequential hires (c=1): backend CPU per hire over the sandbox's, per database, and Postgres
+/// transactions per hire.
+fn cpu_ratio_rows(loads: &load::LoadResults) -> String {
+    let mut md = String::new();
+    for backend in &loads.backends {
+        let Some(hire) = backend.hires.iter().find(|l| l.connections == 1) else {
+            continue;
+        };
+        let cpu = |i: usize| hire.cpu_per_request_ms.get(i).copied().unwrap_or(f64::NAN);
+        let (ours, sandbox) = (cpu(0), cpu(1));
+        let ratio = ours / sandbox;
+        let _ = writeln!(
+            md,
+            "| backend CPU per hire ≤ {CPU_RATIO_BUDGET:.0}× the sandbox's for the same hires, sequential ({}) | {ratio:.1}× ({} ms against {} ms) | {} |",
+            backend.label,
+            fmt_ms(ours),
+            fmt_ms(sandbox),
+            verdict(
+                ratio <= CPU_RATIO_BUDGET,
+                &format!("{ratio:.1}× is over {CPU_RATIO_BUDGET:.0}×"),
+                ""
+            )
+        );
+    }
+    if let Some((transactions, _)) = loads.backends.iter().find_map(|b| b.pg_per_hire) {
+        let _ = writeln!(
+            md,
+            "| Postgres transactions per hire ≤ {PG_TRANSACTIONS_BUDGET:.0} (pg_stat_database, sequential) | {transactions:.1} | {} |",
+            verdict(
+                transactions <= PG_TRANSACTIONS_BUDGET,
+                &format!("{transactions:.1} is over {PG_TRANSACTIONS_BUDGET:.0}"),
+                ""
+            )
+        );
+    }
     md
 }
 
@@ -634,7 +706,7 @@ fn summary(report: &Report) -> String {
         md.push_str(line);
         md.push('\n');
     }
-    for line in overhead_budget(&report.loads)
+    for line in overhead_budget(&report.loads, &report.open_loop)
         .lines()
         .skip(2)
         .filter(|l| !l.is_empty())
@@ -643,7 +715,7 @@ fn summary(report: &Report) -> String {
         md.push('\n');
     }
     md.push_str(&webhooks::budget_row(&report.webhooks));
-    for line in storm::render(&report.loads.backends, &Settings::from_env())
+    for line in storm::render(&storms(&report.loads), &Settings::from_env())
         .lines()
         .filter(|l| l.starts_with("| one refresh"))
     {

@@ -128,8 +128,9 @@ pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-/// The section's Markdown (and its budget rows).
-pub(crate) fn render(backends: &[super::load::BackendRun], settings: &super::Settings) -> String {
+/// The section's Markdown (and its budget rows), from each database's label and its storm (none
+/// when the storm failed).
+pub(crate) fn render(runs: &[(&str, Option<&Storm>)], settings: &super::Settings) -> String {
     use std::fmt::Write as _;
     let mut md = String::new();
     let _ = writeln!(
@@ -142,12 +143,11 @@ pub(crate) fn render(backends: &[super::load::BackendRun], settings: &super::Set
     );
     md.push_str("| database | hires | answers | refresh calls | p50 | p99 | max | all done in |\n|---|---:|---|---:|---:|---:|---:|---:|\n");
     let mut budget = String::new();
-    for run in backends {
-        let Some(storm) = &run.storm else {
+    for &(label, storm) in runs {
+        let Some(storm) = storm else {
             let _ = writeln!(
                 md,
-                "| {} | failed (see the bench's output) | | | | | | |",
-                run.label
+                "| {label} | failed (see the bench's output) | | | | | | |"
             );
             continue;
         };
@@ -159,21 +159,14 @@ pub(crate) fn render(backends: &[super::load::BackendRun], settings: &super::Set
             .join(", ");
         let _ = writeln!(
             md,
-            "| {} | {} | {answers} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms |",
-            run.label,
-            storm.hires,
-            storm.refreshes,
-            storm.p50_ms,
-            storm.p99_ms,
-            storm.max_ms,
-            storm.wall_ms
+            "| {label} | {} | {answers} | {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms |",
+            storm.hires, storm.refreshes, storm.p50_ms, storm.p99_ms, storm.max_ms, storm.wall_ms
         );
         let all_created = storm.created() == storm.hires;
         let _ = writeln!(
             budget,
-            "| one refresh call for {} concurrent hires on an expired token ({}) | {} refresh call(s), {}/{} hires created, p99 {:.0} ms | {} |",
+            "| one refresh call for {} concurrent hires on an expired token ({label}) | {} refresh call(s), {}/{} hires created, p99 {:.0} ms | {} |",
             storm.hires,
-            run.label,
             storm.refreshes,
             storm.created(),
             storm.hires,

@@ -1,5 +1,5 @@
-//! The backend under test as a child process: `hire-with-remote serve` configured through
-//! `HWR_*` variables, stdout and stderr appended to one log file; killed with SIGKILL mid-run and
+//! The backend under test as a child process: `hire-with-remote serve` as the harness's
+//! `BackendSettings` configure it, stdout and stderr appended to one log file; killed with SIGKILL mid-run and
 //! started again on the same port and database; stopped with SIGTERM at the end.
 
 use std::{
@@ -11,15 +11,15 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
+use hwr_integration_tests::BackendSettings;
 use reqwest::Client;
 use tokio::process::{Child, Command};
 
 /// How to start the backend.
 pub(crate) struct BackendSpec {
     pub(crate) binary: PathBuf,
-    pub(crate) port: u16,
+    pub(crate) settings: BackendSettings,
     pub(crate) log: PathBuf,
-    pub(crate) env: Vec<(&'static str, String)>,
 }
 
 /// What the kill and the restart looked like.
@@ -64,7 +64,7 @@ impl Backend {
 
     /// `http://127.0.0.1:PORT`.
     pub(crate) fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.spec.port)
+        self.spec.settings.url()
     }
 
     /// The log file (both starts append to it).
@@ -80,22 +80,12 @@ impl Backend {
             .with_context(|| format!("failed to open {}", self.spec.log.display()))?;
         writeln!(log, "===== soak: backend {why} =====")?;
         let stderr = log.try_clone()?;
-        let mut command = Command::new(&self.spec.binary);
+        let mut command = Command::from(self.spec.settings.command(&self.spec.binary));
         command
-            .arg("serve")
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(stderr))
             .kill_on_drop(true);
-        // Only our settings: nothing inherited may change the backend under test.
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("HWR_") {
-                command.env_remove(name);
-            }
-        }
-        for (name, value) in &self.spec.env {
-            command.env(name, value);
-        }
         let child = command
             .spawn()
             .with_context(|| format!("failed to run {}", self.spec.binary.display()))?;

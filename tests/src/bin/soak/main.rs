@@ -43,7 +43,11 @@ use std::{
 
 use anyhow::{bail, Context, Result};
 use hire_with_remote::webhooks::OutboundWebhooks;
-use hwr_sandbox::{Sandbox, SandboxConfig};
+use hwr_integration_tests::{
+    free_port, load_sandbox_config, random_hex_64, BackendSettings, Secrets as HarnessSecrets,
+    DEMO_CLIENT_SECRET, JOB_SITE_ORIGIN,
+};
+use hwr_sandbox::Sandbox;
 use reqwest::Client;
 
 use crate::{
@@ -54,11 +58,10 @@ use crate::{
     webhook_site::JobSite,
 };
 
-/// The OAuth client registered with the sandbox (its defaults).
-const CLIENT_ID: &str = "demo-client";
-const CLIENT_SECRET: &str = "demo-secret";
+/// The OAuth client's secret (the sandbox's default client, which the harness configures).
+const CLIENT_SECRET: &str = DEMO_CLIENT_SECRET;
 /// The job site's origin the backend allows; every API call carries it, like the widget's.
-const ORIGIN: &str = "http://127.0.0.1:9";
+const ORIGIN: &str = JOB_SITE_ORIGIN;
 /// The share of the backend's webhook requests the job site answers 500, in percent.
 const WEBHOOK_FAILURE_PERCENT: u8 = 30;
 /// Seconds between a webhook's attempts: short, so that a receiver failing 30% of the time has
@@ -406,42 +409,31 @@ async fn start_both(
 ) -> Result<(Sandbox, Backend)> {
     let mut last_error = None;
     for attempt in 1..=4 {
-        let port = free_port()?;
-        let sandbox = Sandbox::start(SandboxConfig {
-            port: 0,
-            redirect_uris: vec![format!("http://127.0.0.1:{port}/oauth/callback")],
-            rate_limit_per_minute: 0,
-            ..Default::default()
-        })
+        let port = free_port();
+        let sandbox = Sandbox::start(load_sandbox_config(&format!(
+            "http://127.0.0.1:{port}/oauth/callback"
+        )))
         .await
         .context("the sandbox did not start")?;
-        let data_dir = options.work_dir.join("data");
+        let mut settings = BackendSettings::new(
+            port,
+            &sandbox.base_url(),
+            &HarnessSecrets {
+                site_secret: secrets.site_secret.clone(),
+                encryption_keys: secrets.encryption_keys.clone(),
+            },
+            &options.work_dir.join("data"),
+        )
+        .with("HWR_UPSTREAM_TIMEOUT_SECS", "2")
+        .with("HWR_WEBHOOK_URL", webhook_url)
+        .with("HWR_WEBHOOK_SECRET", &secrets.webhook_secret)
+        .with("HWR_WEBHOOK_RETRY_SCHEDULE", WEBHOOK_RETRY_SCHEDULE);
+        settings.log_filter = "info".to_owned();
+        settings.database_url = Some(database.url());
         let spec = BackendSpec {
             binary: options.backend.clone(),
-            port,
+            settings,
             log: options.work_dir.join("backend.log"),
-            env: vec![
-                ("RUST_LOG", "info".to_owned()),
-                ("HWR_LISTEN", format!("127.0.0.1:{port}")),
-                ("HWR_PUBLIC_URL", format!("http://127.0.0.1:{port}")),
-                ("HWR_ALLOWED_ORIGINS", ORIGIN.to_owned()),
-                ("HWR_SITE_SECRET", secrets.site_secret.clone()),
-                ("HWR_ENCRYPTION_KEYS", secrets.encryption_keys.clone()),
-                ("HWR_DATA_DIR", data_dir.display().to_string()),
-                ("HWR_DATABASE_URL", database.url()),
-                ("HWR_REMOTE_BASE_URL", sandbox.base_url()),
-                ("HWR_REMOTE_CLIENT_ID", CLIENT_ID.to_owned()),
-                ("HWR_REMOTE_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
-                ("HWR_UPSTREAM_TIMEOUT_SECS", "2".to_owned()),
-                ("HWR_RATE_LIMIT_USER_PER_MIN", "0".to_owned()),
-                ("HWR_RATE_LIMIT_IP_PER_MIN", "0".to_owned()),
-                ("HWR_WEBHOOK_URL", webhook_url.to_owned()),
-                ("HWR_WEBHOOK_SECRET", secrets.webhook_secret.clone()),
-                (
-                    "HWR_WEBHOOK_RETRY_SCHEDULE",
-                    WEBHOOK_RETRY_SCHEDULE.to_owned(),
-                ),
-            ],
         };
         match Backend::start(spec, client.clone()).await {
             Ok(backend) => return Ok((sandbox, backend)),
@@ -455,20 +447,6 @@ async fn start_both(
         }
     }
     Err(last_error.unwrap_or_else(|| anyhow::anyhow!("the backend did not start")))
-}
-
-fn free_port() -> Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("no free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// 64 random hex digits (256 bits).
-fn random_hex_64() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
 }
 
 /// `hire-with-remote keygen`'s output: the binary under test makes its own key, and a keygen

@@ -11,31 +11,19 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use hwr_protocol::{ConnectionStatus, HireResponse};
+use hwr_protocol::HireResponse;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::Api;
-use crate::browser::sleep;
-use crate::page::{self, ConnectionCheck};
+use crate::backend::api::Api;
+use crate::backend::wire::HireStatus;
+use crate::flow::browser::sleep;
 
 /// How long a connected page waits for more widgets to register before it asks.
 const BATCH_WINDOW_MS: i32 = 50;
 /// The most emails one request carries, far below the URL lengths servers refuse; a page with
 /// more candidates asks in several requests.
 const MAX_EMAILS_PER_LOOKUP: usize = 50;
-
-/// A hire of one of the page's candidates: the detail of `hwr:status` and what `on_status`
-/// receives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HireStatus {
-    /// Our id for the hire.
-    pub hire_id: String,
-    /// Remote's employment id.
-    pub employment_id: String,
-    /// Remote's employment status (`created`, `invited`, `active`, …, or one Remote adds later).
-    pub status: String,
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lookup {
@@ -61,21 +49,30 @@ struct Slot {
     changed: ArcTrigger,
 }
 
-/// One backend and token's hires, kept with the page's other shared state ([`page::hires`]).
-#[derive(Default)]
+/// One backend and token's hires, kept with the page's other shared state (`page::hires`),
+/// which tells it whether the user is connected.
 pub(crate) struct Book {
+    api: Api,
     slots: Vec<Slot>,
     /// A lookup is waiting for its batch window or in flight.
     scheduled: bool,
+    /// The page's connection check answered `connected`, and nothing said otherwise since.
+    connected: bool,
 }
 
 pub(crate) type SharedBook = Rc<RefCell<Book>>;
 
-fn book(api: &Api) -> SharedBook {
-    page::hires(api)
-}
-
 impl Book {
+    /// The hires of `api`'s backend and token, none known yet.
+    pub(crate) fn new(api: Api) -> Self {
+        Book {
+            api,
+            slots: Vec::new(),
+            scheduled: false,
+            connected: false,
+        }
+    }
+
     fn slot(&mut self, email: &str) -> &mut Slot {
         let email = email.trim();
         let key = email.to_ascii_lowercase();
@@ -109,8 +106,7 @@ impl Book {
 
 /// The hire of the candidate with `email`, as the page knows it (`None`: not hired, or not
 /// known); tracked, so a widget re-renders when the lookup answers.
-pub(crate) fn hire(api: &Api, email: &str) -> Option<HireStatus> {
-    let book = book(api);
+pub(crate) fn hire(book: &SharedBook, email: &str) -> Option<HireStatus> {
     let mut book = book.borrow_mut();
     let slot = book.slot(email);
     slot.changed.track();
@@ -118,8 +114,7 @@ pub(crate) fn hire(api: &Api, email: &str) -> Option<HireStatus> {
 }
 
 /// Asks about `email` in the page's next lookup, unless it was asked already.
-pub(crate) fn want(api: &Api, email: &str) {
-    let book = book(api);
+pub(crate) fn want(book: &SharedBook, email: &str) {
     {
         let mut book = book.borrow_mut();
         let slot = book.slot(email);
@@ -128,19 +123,23 @@ pub(crate) fn want(api: &Api, email: &str) {
         }
         slot.lookup = Lookup::Pending;
     }
-    schedule(api, &book);
+    schedule(book);
 }
 
-/// The page learned that the user is connected (its check answered, or a consent connected
-/// it): the emails waiting for that are asked about now.
-pub(crate) fn connected(api: &Api) {
-    schedule(api, &book(api));
+/// The page learned whether the user is connected (its check answered, a consent connected
+/// them, or a hire found the connection gone); once connected, the emails waiting for that are
+/// asked about.
+pub(crate) fn connection_known(book: &SharedBook, connected: bool) {
+    book.borrow_mut().connected = connected;
+    if connected {
+        schedule(book);
+    }
 }
 
 /// A hire's own answer (`POST /api/v1/hires`, or the flow's status after consent): from now on
 /// every button of that candidate opens the hire and shows its status. An answer without a
 /// status (a backend from before "After the hire") changes nothing.
-pub(crate) fn record(api: &Api, email: &str, answer: &HireResponse) {
+pub(crate) fn record(book: &SharedBook, email: &str, answer: &HireResponse) {
     if answer.status.is_empty() {
         return;
     }
@@ -149,32 +148,26 @@ pub(crate) fn record(api: &Api, email: &str, answer: &HireResponse) {
         employment_id: answer.employment_id.clone(),
         status: answer.status.clone(),
     };
-    let changed = book(api).borrow_mut().set(email, hire);
+    let changed = book.borrow_mut().set(email, hire);
     if let Some(changed) = changed {
         changed.notify();
     }
 }
 
 /// Starts a lookup when emails are pending, the page is connected and none is scheduled.
-fn schedule(api: &Api, book: &SharedBook) {
+fn schedule(book: &SharedBook) {
     {
         let book = book.borrow();
         let pending = book.slots.iter().any(|slot| slot.lookup == Lookup::Pending);
-        if book.scheduled || !pending {
+        if book.scheduled || !pending || !book.connected {
             return;
         }
     }
-    if !matches!(
-        page::connection(api),
-        ConnectionCheck::Known(ConnectionStatus::Connected)
-    ) {
-        return;
-    }
     book.borrow_mut().scheduled = true;
-    spawn_local(look_up(book.clone(), api.clone()));
+    spawn_local(look_up(book.clone()));
 }
 
-async fn look_up(book: SharedBook, api: Api) {
+async fn look_up(book: SharedBook) {
     sleep(BATCH_WINDOW_MS, None).await;
     let emails: Vec<String> = book
         .borrow_mut()
@@ -186,6 +179,7 @@ async fn look_up(book: SharedBook, api: Api) {
             slot.email.clone()
         })
         .collect();
+    let api = book.borrow().api.clone();
     for emails in emails.chunks(MAX_EMAILS_PER_LOOKUP) {
         // Failure is not the user's problem: those buttons stay "Hire with Remote".
         let Ok(found) = api.hires(emails).await else {
@@ -202,5 +196,5 @@ async fn look_up(book: SharedBook, api: Api) {
     }
     book.borrow_mut().scheduled = false;
     // Widgets that registered while the request was in flight get one more.
-    schedule(&api, &book);
+    schedule(&book);
 }

@@ -9,12 +9,8 @@ use hwr_protocol::{
 };
 use web_sys::{AbortSignal, RequestCredentials, RequestMode};
 
-use crate::hire_lookup::HireStatus;
-pub(crate) use crate::wire::ServerError;
-use crate::{
-    token_renewal,
-    wire::{self, Body},
-};
+use crate::backend::token_renewal;
+use crate::backend::wire::{self, Body, HireStatus, ServerError};
 
 /// How long one request may take before it counts as a network failure. The backend's own
 /// upstream timeouts are shorter, so this only fires when the backend itself is unreachable.

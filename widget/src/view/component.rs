@@ -1,5 +1,5 @@
 //! `HireWithRemote`, the Leptos component: the button, the inline form and the live region.
-//! It only renders; [`crate::flow`] decides what happens on a click.
+//! It only renders; the flow (`flow/mod.rs`) decides what happens on a click.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -8,23 +8,13 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use crate::attributes::Redirect;
-use crate::dom::{self, Scope};
-use crate::flow::{Flow, FlowProps};
-use crate::form::inline_form;
-use crate::hire_lookup::HireStatus;
+use crate::backend::wire::HireStatus;
+pub use crate::flow::state::HireError;
+use crate::flow::state::Phase;
+use crate::flow::{Flow, FlowProps, Redirect};
 use crate::i18n::Lang;
-use crate::state::Phase;
-
-/// What `on_error` receives: the same `{code, message}` as the `hwr:error` event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HireError {
-    /// Stable code: one of the backend's error codes, or `backend_unreachable`, `network_error`,
-    /// `unexpected_response`, `consent_expired`, `consent_failed`, `misconfigured`.
-    pub code: String,
-    /// A sentence for people.
-    pub message: String,
-}
+use crate::view::dom::{self, Scope};
+use crate::view::form::inline_form;
 
 /// The "Hire with Remote" button.
 ///

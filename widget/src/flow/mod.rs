@@ -3,6 +3,19 @@
 //! to onboarding. A consent carries the attempt, so the backend hires at the callback and the
 //! flow's status brings the hire back: after Allow, one request. Every state change goes through
 //! [`Flow`], so the view only renders.
+//!
+//! Its parts: [`state`] (the phase the view renders), [`form_state`] (what the inline form
+//! holds), [`consent`] (the popup), [`redirect_return`] (consent in this window, and the way
+//! back), [`page`] and [`hire_lookup`] (what all the page's widgets share), [`browser`] (the
+//! window services the flow needs).
+
+pub(crate) mod browser;
+pub(crate) mod consent;
+pub(crate) mod form_state;
+mod hire_lookup;
+pub(crate) mod page;
+mod redirect_return;
+pub(crate) mod state;
 
 use hwr_protocol::{
     Candidate, CandidateField, ConnectionStatus, ErrorCode, FieldErrors, FieldType, FlowError,
@@ -12,23 +25,40 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Window;
 
-use crate::api::{Api, ApiError};
-use crate::attributes::Redirect;
-use crate::browser::{country_name, current_url, navigate_top, new_idempotency_key, sleep, today};
-use crate::component::HireError;
-use crate::consent::{
-    open_popup, show_consent_page, submit_start_form, wait_for_consent, ConsentOutcome,
-};
-use crate::form::{CountryList, FormState};
-use crate::hire_lookup::{self, HireStatus};
+use browser::{country_name, current_url, navigate_top, new_idempotency_key, sleep, today};
+use consent::{open_popup, show_consent_page, submit_start_form, wait_for_consent, ConsentOutcome};
+use form_state::FormState;
+use page::{ConnectionCheck, CountryList};
+use redirect_return::Outcome;
+use state::{HireError, Notice, Phase};
+
+use crate::backend::api::{Api, ApiError};
+use crate::backend::wire::HireStatus;
 use crate::i18n::{fill, Lang, Strings, UNSUPPORTED_COUNTRY_FIELD};
-use crate::page::{self, ConnectionCheck};
-use crate::redirect_return::{self, Outcome};
-use crate::state::{Notice, Phase};
 
 /// How often `409 hire_in_progress` (the same key still running on the server) is waited out.
 const MAX_IN_PROGRESS_RETRIES: u32 = 10;
 const IN_PROGRESS_RETRY_MS: i32 = 1_000;
+
+/// What happens after a successful hire.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Redirect {
+    /// Navigate the top window to Remote's onboarding page (the default).
+    #[default]
+    Auto,
+    /// Stay on the page; the host handles `hwr:success` itself.
+    None,
+}
+
+impl Redirect {
+    /// `"none"` (any case) turns navigation off; anything else, or no attribute, keeps it on.
+    pub fn from_attribute(value: Option<&str>) -> Redirect {
+        match value {
+            Some(v) if v.trim().eq_ignore_ascii_case("none") => Redirect::None,
+            _ => Redirect::Auto,
+        }
+    }
+}
 
 /// One hire attempt: the candidate as sent and its key. Retrying the same candidate reuses the
 /// key, so a retry after a lost answer can never create a second employment.
@@ -108,7 +138,7 @@ impl Flow {
     /// widget's own hire), tracked.
     pub(crate) fn hired(self) -> Option<HireStatus> {
         let api = api_for(&self.backend.get(), &self.token.get())?;
-        hire_lookup::hire(&api, &self.candidate.get().personal_email)
+        hire_lookup::hire(&page::hires(&api), &self.candidate.get().personal_email)
     }
 
     /// Makes sure the page knows whether the user is connected (so that a connected employer's
@@ -125,7 +155,7 @@ impl Flow {
         let errors = candidate.validate(today()).err();
         let email = CandidateField::PersonalEmail.as_str();
         if !errors.as_ref().is_some_and(|e| e.contains_key(email)) {
-            hire_lookup::want(&api, &candidate.personal_email);
+            hire_lookup::want(&page::hires(&api), &candidate.personal_email);
         }
         if errors.is_none() {
             page::load_countries(&api);
@@ -410,7 +440,7 @@ impl Flow {
             (Redirect::None, false) => Phase::Notice(Notice::Hired),
             (Redirect::None, true) => Phase::Notice(Notice::AlreadyHired),
         });
-        hire_lookup::record(api, &candidate.personal_email, &hire);
+        hire_lookup::record(&page::hires(api), &candidate.personal_email, &hire);
         let redirect_url = hire.redirect_url.clone();
         if let Some(on_success) = self.on_success {
             on_success.try_run(hire);

@@ -7,7 +7,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
-use crate::hire_lookup::HireStatus;
+use crate::backend::wire::HireStatus;
 
 /// Fired after the hire was created, or found already made; detail `{hire_id, employment_id,
 /// redirect_url, already_hired}`.

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use hwr_protocol::{Candidate, CandidateField, ExtraValue};
 use wasm_bindgen::JsValue;
 
+use crate::backend::wire;
+use crate::flow::form_state::set_field;
+pub use crate::flow::Redirect;
 use crate::i18n::Lang;
-use crate::wire;
 
 /// Every attribute the custom element observes; the loader's `observedAttributes` is this list.
 pub const OBSERVED_ATTRIBUTES: [&str; 10] = [
@@ -23,26 +25,6 @@ pub const OBSERVED_ATTRIBUTES: [&str; 10] = [
     "lang",
 ];
 
-/// What happens after a successful hire.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum Redirect {
-    /// Navigate the top window to Remote's onboarding page (the default).
-    #[default]
-    Auto,
-    /// Stay on the page; the host handles `hwr:success` itself.
-    None,
-}
-
-impl Redirect {
-    /// `"none"` (any case) turns navigation off; anything else, or no attribute, keeps it on.
-    pub fn from_attribute(value: Option<&str>) -> Redirect {
-        match value {
-            Some(v) if v.trim().eq_ignore_ascii_case("none") => Redirect::None,
-            _ => Redirect::Auto,
-        }
-    }
-}
-
 /// The candidate field an attribute fills, if it is one of the five candidate attributes.
 pub fn candidate_field(attribute: &str) -> Option<CandidateField> {
     match attribute {
@@ -53,18 +35,6 @@ pub fn candidate_field(attribute: &str) -> Option<CandidateField> {
         "country-code" => Some(CandidateField::CountryCode),
         _ => None,
     }
-}
-
-/// Sets one candidate field.
-pub(crate) fn set_field(candidate: &mut Candidate, field: CandidateField, value: String) {
-    let slot = match field {
-        CandidateField::FullName => &mut candidate.full_name,
-        CandidateField::JobTitle => &mut candidate.job_title,
-        CandidateField::PersonalEmail => &mut candidate.personal_email,
-        CandidateField::ProvisionalStartDate => &mut candidate.provisional_start_date,
-        CandidateField::CountryCode => &mut candidate.country_code,
-    };
-    *slot = value;
 }
 
 /// Everything the element's attributes configure.

@@ -7,7 +7,8 @@ use wasm_bindgen::JsValue;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
 /// The widget's CSS. Theming goes through `--hwr-*` custom properties (see the crate README).
-pub const STYLESHEET: &str = include_str!("style.css");
+// `src/style.css`, not beside this file: the build reads it there to inline it into the loader.
+pub const STYLESHEET: &str = include_str!("../style.css");
 
 thread_local! {
     static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };

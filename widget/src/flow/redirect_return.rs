@@ -10,7 +10,7 @@ use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
-use crate::wire::{candidate_from, candidate_object};
+use crate::backend::wire::{candidate_from, candidate_object};
 
 const STATUS_PARAM: &str = "hwr_status";
 const ERROR_PARAM: &str = "hwr_error";

@@ -14,8 +14,8 @@ use js_sys::Reflect;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{HtmlFormElement, HtmlInputElement, MessageEvent, Window};
 
-use crate::api::{Api, ApiError};
-use crate::browser::{sleep, WakeSlot};
+use crate::backend::api::{Api, ApiError};
+use crate::flow::browser::{sleep, WakeSlot};
 
 /// Time between two polls of the flow.
 const POLL_INTERVAL_MS: i32 = 1_000;

@@ -9,14 +9,16 @@ use send_wrapper::SendWrapper;
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRoot, Window};
 
-use crate::attributes::{ElementConfig, Redirect, OBSERVED_ATTRIBUTES};
-use crate::component::{HireError, HireWithRemote};
-use crate::consent::with_preopened;
-use crate::events::{dispatch_error, dispatch_exit, dispatch_status, dispatch_success};
-use crate::hire_lookup::HireStatus;
+use crate::backend::token_renewal;
+use crate::backend::wire::HireStatus;
+use crate::flow::consent::with_preopened;
+use crate::flow::state::HireError;
+use crate::flow::Redirect;
+use crate::host::attributes::{ElementConfig, OBSERVED_ATTRIBUTES};
+use crate::host::events::{dispatch_error, dispatch_exit, dispatch_status, dispatch_success};
 use crate::i18n::Lang;
-use crate::style::adopt_into_shadow;
-use crate::token_renewal;
+use crate::view::component::HireWithRemote;
+use crate::view::style::adopt_into_shadow;
 
 /// A mounted widget. The loader keeps it to forward attribute changes and to unmount.
 #[wasm_bindgen]

@@ -10,8 +10,6 @@ use hwr_protocol::{
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::JsValue;
 
-use crate::hire_lookup::HireStatus;
-
 /// The inside of `{"error": {...}}`. The code stays a string so that a code added to the server
 /// later still reaches the host's `hwr:error` listener.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,6 +17,18 @@ pub(crate) struct ServerError {
     pub(crate) code: String,
     pub(crate) message: String,
     pub(crate) fields: BTreeMap<String, Vec<String>>,
+}
+
+/// A hire of one of the page's candidates: the detail of `hwr:status` and what `on_status`
+/// receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HireStatus {
+    /// Our id for the hire.
+    pub hire_id: String,
+    /// Remote's employment id.
+    pub employment_id: String,
+    /// Remote's employment status (`created`, `invited`, `active`, …, or one Remote adds later).
+    pub status: String,
 }
 
 /// A parsed body; every reader answers `None` when a required field is missing.

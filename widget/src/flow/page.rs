@@ -1,22 +1,21 @@
 //! What every widget on the page shares, per backend and site token: one connection check, one
 //! list of hireable countries and one form per country (who is hired already is
-//! [`crate::hire_lookup`]'s). A job site listing fifty candidates asks the backend once, not fifty
-//! times (the per-user rate limit would notice), and a consent given in one widget counts for all
-//! of them.
+//! [`hire_lookup`]'s, told here whether the user is connected). A job site listing fifty
+//! candidates asks the backend once, not fifty times (the per-user rate limit would notice), and
+//! a consent given in one widget counts for all of them.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use hwr_protocol::{ConnectionStatus, CountryForm};
+use hwr_protocol::{ConnectionStatus, Country, CountryForm};
 use js_sys::{Function, Promise};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::{Api, ApiError};
-use crate::form::CountryList;
-use crate::hire_lookup::{self, SharedBook};
+use crate::backend::api::{Api, ApiError};
+use crate::flow::hire_lookup::{self, Book, SharedBook};
 
 /// What the page knows about the user's connection to Remote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +30,20 @@ pub(crate) enum ConnectionCheck {
     /// backend the browser cannot reach: down, or refusing this page's origin (the browser hides
     /// that 403, which carries no CORS headers).
     Failed(ApiError),
+}
+
+/// The hireable countries for the country `<select>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum CountryList {
+    /// Not asked for yet.
+    #[default]
+    NotLoaded,
+    /// Being fetched; a text input stands in.
+    Loading,
+    /// From `GET /api/v1/countries`.
+    Loaded(Vec<Country>),
+    /// The fetch failed; a text input for the ISO code stands in for good.
+    Unavailable,
 }
 
 /// One backend and token's shared state.
@@ -81,7 +94,7 @@ fn entry(api: &Api) -> SharedEntry {
             waiting: Vec::new(),
             generation: 0,
             countries: ArcRwSignal::new(CountryList::NotLoaded),
-            hires: SharedBook::default(),
+            hires: Rc::new(RefCell::new(Book::new(api.clone()))),
             forms: Vec::new(),
         }));
         entries.push(entry.clone());
@@ -122,16 +135,15 @@ pub(crate) async fn connection_status(api: &Api) -> Result<ConnectionStatus, Api
 /// What a widget learned for everyone: consent given, or a hire answered 409 `not_connected` or
 /// `reconsent_required`.
 pub(crate) fn set_connection(api: &Api, status: ConnectionStatus) {
-    {
+    let hires = {
         let entry = entry(api);
         let mut entry = entry.borrow_mut();
         entry.generation = entry.generation.wrapping_add(1);
         entry.connection = ConnectionCheck::Known(status);
         entry.wake();
-    }
-    if status == ConnectionStatus::Connected {
-        hire_lookup::connected(api);
-    }
+        entry.hires.clone()
+    };
+    hire_lookup::connection_known(&hires, status == ConnectionStatus::Connected);
 }
 
 /// Starts a check unless the page knows the answer or one is in flight.
@@ -151,7 +163,7 @@ fn start_check(entry: &SharedEntry) {
     let entry = entry.clone();
     spawn_local(async move {
         let answer = api.connection().await;
-        let connected = {
+        let (connected, hires) = {
             let mut entry = entry.borrow_mut();
             if entry.generation == generation {
                 entry.connection = match answer {
@@ -160,14 +172,13 @@ fn start_check(entry: &SharedEntry) {
                 };
             }
             entry.wake();
-            matches!(
+            let connected = matches!(
                 entry.connection,
                 ConnectionCheck::Known(ConnectionStatus::Connected)
-            )
+            );
+            (connected, entry.hires.clone())
         };
-        if connected {
-            hire_lookup::connected(&api);
-        }
+        hire_lookup::connection_known(&hires, connected);
     });
 }
 
@@ -176,7 +187,8 @@ pub(crate) fn countries(api: &Api) -> ArcRwSignal<CountryList> {
     entry(api).borrow().countries.clone()
 }
 
-/// Which of the page's candidates are hired, as [`hire_lookup`] keeps it.
+/// Which of the page's candidates are hired, as [`hire_lookup`] keeps it; the page tells it
+/// whenever it learns whether the user is connected.
 pub(crate) fn hires(api: &Api) -> SharedBook {
     entry(api).borrow().hires.clone()
 }

@@ -9,9 +9,10 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, EventTarget, HtmlInputElement, HtmlSelectElement};
 
-use crate::dom::{self, Scope};
+use crate::flow::form_state::FormState;
+use crate::flow::page::CountryList;
 use crate::flow::Flow;
-use crate::form::{CountryList, FormState};
+use crate::view::dom::{self, Scope};
 
 /// One extra field: label (a legend for a group of choices), control, help text and message.
 pub(crate) fn extra_field_view(

@@ -1,7 +1,8 @@
-//! What the button is doing right now. The view renders a `Phase`; the flow moves between them.
-//! Kept as plain data so a storybook or a test can set any phase without a backend.
+//! What the button is doing right now, and what a failure tells the host. The view renders a
+//! `Phase`; the flow moves between them. Kept as plain data so a storybook or a test can set
+//! any phase without a backend.
 
-use crate::hire_lookup::HireStatus;
+use crate::backend::wire::HireStatus;
 use crate::i18n::{fill, Strings};
 
 /// The button's state, announced through the widget's `aria-live` region.
@@ -27,6 +28,16 @@ pub enum Phase {
         /// A sentence for people.
         message: String,
     },
+}
+
+/// What `on_error` receives: the same `{code, message}` as the `hwr:error` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HireError {
+    /// Stable code: one of the backend's error codes, or `backend_unreachable`, `network_error`,
+    /// `unexpected_response`, `consent_expired`, `consent_failed`, `misconfigured`.
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
 }
 
 /// Why the button is idle again.

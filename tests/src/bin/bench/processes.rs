@@ -1,0 +1,117 @@
+//! The processes a bench run starts, as the harness configures them: `hire-with-remote sandbox`
+//! (its own process, so its CPU is not ours) and `hire-with-remote serve` on SQLite, each with
+//! its output in a log file, ready once its probe answers 200, killed when dropped.
+
+use std::{
+    fs::File,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use anyhow::{bail, Context, Result};
+use hwr_integration_tests::{free_port, sandbox_command, BackendSettings, Secrets};
+
+/// How long a process may take to answer its probe.
+const STARTUP: Duration = Duration::from_secs(30);
+
+/// A child process with its log, stopped when dropped.
+pub(crate) struct Running {
+    name: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Running {
+    /// Spawns `command` with stdout and stderr in `<dir>/<name>.log`.
+    fn spawn(name: &str, mut command: Command, dir: &Path) -> Result<Running> {
+        let log = dir.join(format!("{name}.log"));
+        let file =
+            File::create(&log).with_context(|| format!("failed to create {}", log.display()))?;
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .spawn()
+            .with_context(|| format!("failed to start {name}"))?;
+        Ok(Running {
+            name: name.to_owned(),
+            child,
+            log,
+        })
+    }
+
+    /// Waits until `url` answers 200 while the process stays up.
+    async fn wait_ready(&mut self, http: &reqwest::Client, url: &str) -> Result<()> {
+        let deadline = Instant::now() + STARTUP;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("{} exited ({status}):\n{}", self.name, self.log_tail());
+            }
+            let answer = http.get(url).timeout(Duration::from_secs(1)).send().await;
+            if answer.is_ok_and(|a| a.status() == reqwest::StatusCode::OK) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("{} did not answer {url}:\n{}", self.name, self.log_tail());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The sandbox and one backend on SQLite, started for a bench run.
+pub(crate) struct Stack {
+    /// The backend's configuration (its URL, its secrets).
+    pub(crate) settings: BackendSettings,
+    /// `http://127.0.0.1:PORT` of the sandbox.
+    pub(crate) sandbox_url: String,
+    // Dropped backend first: it must not see its sandbox go away mid-request.
+    _backend: Running,
+    _sandbox: Running,
+}
+
+impl Stack {
+    /// Starts the sandbox, then the backend (SQLite in `dir`), both ready.
+    pub(crate) async fn start(binary: &Path, dir: &Path, http: &reqwest::Client) -> Result<Stack> {
+        let secrets = Secrets::generate();
+        let backend_port = free_port();
+        let sandbox_port = free_port();
+        let sandbox_url = format!("http://127.0.0.1:{sandbox_port}");
+        let data_dir = dir.join("sqlite");
+        std::fs::create_dir_all(&data_dir)?;
+        let mut settings = BackendSettings::new(backend_port, &sandbox_url, &secrets, &data_dir);
+        settings.log_filter = "info,sqlx=warn".to_owned();
+        let mut sandbox = Running::spawn(
+            "sandbox",
+            sandbox_command(binary, sandbox_port, &settings.redirect_uri()),
+            dir,
+        )?;
+        sandbox
+            .wait_ready(http, &format!("{sandbox_url}/__sandbox/faults"))
+            .await?;
+        let mut backend = Running::spawn("backend", settings.command(binary), dir)?;
+        backend
+            .wait_ready(http, &format!("{}/healthz", settings.url()))
+            .await?;
+        Ok(Stack {
+            settings,
+            sandbox_url,
+            _backend: backend,
+            _sandbox: sandbox,
+        })
+    }
+}
