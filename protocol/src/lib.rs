@@ -2,7 +2,7 @@
 //!
 //! Everything here is plain serde data with no I/O. The server speaks these types through serde;
 //! the widget (wasm) shares the types and the candidate validation but reads and writes the JSON
-//! by hand (`widget/src/wire.rs`, for a smaller bundle). The golden fixtures in `fixtures/` bind
+//! by hand (`widget/src/backend/wire.rs`, for a smaller bundle). The golden fixtures in `fixtures/` bind
 //! the two: `tests/golden.rs` round-trips each through these types, and the widget's browser tests
 //! (`widget/tests/browser/golden.rs`) read and write the same files, so a field changed on one side
 //! only fails CI.

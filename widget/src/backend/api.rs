@@ -5,7 +5,8 @@
 use gloo_net::http::{Method, Request};
 use hwr_protocol::{
     Candidate, ConnectResponse, ConnectionStatus, Country, CountryForm, ErrorCode, FlowResponse,
-    HireResponse, IDEMPOTENCY_KEY_HEADER,
+    HireResponse, CONNECTION_PATH, CONNECT_PATH, COUNTRIES_PATH, COUNTRY_FORM_PATH, FLOW_PATH,
+    HIRES_PATH, IDEMPOTENCY_KEY_HEADER,
 };
 use web_sys::{AbortSignal, RequestCredentials, RequestMode};
 
@@ -56,7 +57,7 @@ impl Api {
     pub(crate) async fn connection(&self) -> Result<ConnectionStatus, ApiError> {
         self.call(
             Method::GET,
-            "/api/v1/connection",
+            CONNECTION_PATH,
             None,
             None,
             Body::connection_status,
@@ -66,21 +67,15 @@ impl Api {
 
     /// `GET /api/v1/countries`: the hireable countries.
     pub(crate) async fn countries(&self) -> Result<Vec<Country>, ApiError> {
-        self.call(
-            Method::GET,
-            "/api/v1/countries",
-            None,
-            None,
-            Body::countries,
-        )
-        .await
+        self.call(Method::GET, COUNTRIES_PATH, None, None, Body::countries)
+            .await
     }
 
     /// `GET /api/v1/countries/{code}/form`: the country's extra candidate fields.
     pub(crate) async fn country_form(&self, country: &str) -> Result<CountryForm, ApiError> {
-        let path = format!(
-            "/api/v1/countries/{}/form",
-            js_sys::encode_uri_component(country)
+        let path = COUNTRY_FORM_PATH.replace(
+            "{code}",
+            &String::from(js_sys::encode_uri_component(country)),
         );
         self.call(Method::GET, &path, None, None, Body::country_form)
             .await
@@ -97,7 +92,7 @@ impl Api {
             wire::connect_popup_body(candidate, idempotency_key).ok_or(ApiError::Unexpected)?;
         self.call(
             Method::POST,
-            "/api/v1/connect",
+            CONNECT_PATH,
             Some(body),
             None,
             Body::connect_response,
@@ -117,7 +112,7 @@ impl Api {
             .ok_or(ApiError::Unexpected)?;
         self.call(
             Method::POST,
-            "/api/v1/connect",
+            CONNECT_PATH,
             Some(body),
             None,
             Body::connect_response,
@@ -127,7 +122,10 @@ impl Api {
 
     /// `GET /api/v1/flows/{flow_id}`.
     pub(crate) async fn flow(&self, flow_id: &str) -> Result<FlowResponse, ApiError> {
-        let path = format!("/api/v1/flows/{}", js_sys::encode_uri_component(flow_id));
+        let path = FLOW_PATH.replace(
+            "{flow_id}",
+            &String::from(js_sys::encode_uri_component(flow_id)),
+        );
         self.call(Method::GET, &path, None, None, Body::flow).await
     }
 
@@ -139,7 +137,7 @@ impl Api {
     ) -> Result<Vec<(String, HireStatus)>, ApiError> {
         let query: Vec<(&str, &str)> = emails.iter().map(|e| ("email", e.as_str())).collect();
         let body = self
-            .answer(Method::GET, "/api/v1/hires", &query, None, None)
+            .answer(Method::GET, HIRES_PATH, &query, None, None)
             .await?;
         Body::hires(&body).ok_or(ApiError::Unexpected)
     }
@@ -153,7 +151,7 @@ impl Api {
     ) -> Result<HireResponse, ApiError> {
         let body = wire::candidate_body(candidate).ok_or(ApiError::Unexpected)?;
         let key = Some((IDEMPOTENCY_KEY_HEADER, idempotency_key));
-        self.call(Method::POST, "/api/v1/hires", Some(body), key, Body::hire)
+        self.call(Method::POST, HIRES_PATH, Some(body), key, Body::hire)
             .await
     }
 

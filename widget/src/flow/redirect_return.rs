@@ -5,15 +5,16 @@
 
 use std::cell::RefCell;
 
-use hwr_protocol::Candidate;
+use hwr_protocol::{
+    Candidate, RETURN_ERROR_PARAM as ERROR_PARAM, RETURN_HIRE_FAILED,
+    RETURN_STATUS_PARAM as STATUS_PARAM,
+};
 use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::JsValue;
 use web_sys::Window;
 
 use crate::backend::wire::{candidate_from, candidate_object};
 
-const STATUS_PARAM: &str = "hwr_status";
-const ERROR_PARAM: &str = "hwr_error";
 /// The `sessionStorage` item naming the widget that left, so the right one shows the outcome.
 const STORAGE_KEY: &str = "hwr:redirect";
 
@@ -99,7 +100,9 @@ fn read_url() -> Option<Returned> {
         "denied" => Outcome::Denied,
         "expired" => Outcome::Expired,
         "failed" => Outcome::Failed,
-        "error" => Outcome::Error(code.unwrap_or_else(|| "unexpected_response".to_owned())),
+        RETURN_HIRE_FAILED => {
+            Outcome::Error(code.unwrap_or_else(|| "unexpected_response".to_owned()))
+        }
         // "connected" without a hire to make: nothing to show.
         _ => return None,
     };
