@@ -27,16 +27,7 @@ pub use callback::{CallbackOutcome, CallbackQuery};
 /// How long a consent flow may take.
 pub const FLOW_TTL_SECS: i64 = 600;
 
-/// The request's identity, for the audit trail.
-#[derive(Debug, Clone, Default)]
-pub struct Caller {
-    /// Site user.
-    pub site_user: String,
-    /// `Origin` header, already checked against the allow-list.
-    pub origin: Option<String>,
-    /// Request id.
-    pub request_id: Option<String>,
-}
+pub use crate::caller::Caller;
 
 /// Hex SHA-256 of a one-time secret (`state`, start ticket, binding secret): only hashes are
 /// stored, so a database dump completes no flow.
