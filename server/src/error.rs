@@ -9,6 +9,8 @@ use axum::{
 };
 use hwr_protocol::{ErrorBody, ErrorCode, FieldErrors};
 
+use crate::remote::{employments::our_field_names, UpstreamError};
+
 /// An error on its way to the client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -107,6 +109,73 @@ impl ApiError {
                 ErrorCode::Internal,
                 "Something went wrong on our side. Try again in a moment.",
             ),
+        }
+    }
+
+    /// Maps a failed call to Remote onto our codes (Remote's field names onto ours).
+    pub fn from_upstream(error: UpstreamError) -> Self {
+        match error {
+            UpstreamError::Unauthorized => Self::new(
+                ErrorCode::ReconsentRequired,
+                "Remote needs you to approve the connection again.",
+            ),
+            UpstreamError::RateLimited { retry_after } => Self::new(
+                ErrorCode::RateLimited,
+                "Remote is receiving too many requests. Try again shortly.",
+            )
+            .with_retry_after(retry_after.unwrap_or(10)),
+            UpstreamError::Rejected {
+                unsupported_country: true,
+                ..
+            } => Self::new(
+                ErrorCode::UnsupportedCountry,
+                "Remote cannot hire in this country.",
+            )
+            .with_fields(FieldErrors::from([(
+                "country_code".to_owned(),
+                vec!["is not a country Remote can hire in".to_owned()],
+            )])),
+            UpstreamError::Rejected {
+                errors, message, ..
+            } => {
+                let fields = our_field_names(errors);
+                let text = if fields.is_empty() {
+                    format!("Remote rejected the hire: {message}")
+                } else {
+                    "Remote rejected some candidate details.".to_owned()
+                };
+                Self::new(ErrorCode::UpstreamRejected, text).with_fields(fields)
+            }
+            UpstreamError::Unavailable {
+                timed_out, status, ..
+            } => {
+                let http = if timed_out {
+                    504
+                } else if status == Some(503) {
+                    503
+                } else {
+                    502
+                };
+                Self::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "Remote is not answering right now. Nothing was lost: try again in a moment.",
+                )
+                .with_status(StatusCode::from_u16(http).unwrap_or(StatusCode::BAD_GATEWAY))
+                .with_retry_after(5)
+            }
+            UpstreamError::CircuitOpen { retry_after } => Self::new(
+                ErrorCode::UpstreamUnavailable,
+                "Remote has been failing for a moment. Nothing was sent: try again shortly.",
+            )
+            .with_retry_after(retry_after),
+            UpstreamError::Unexpected(detail) => {
+                tracing::warn!(detail, "Remote answered unexpectedly");
+                Self::new(
+                    ErrorCode::UpstreamUnavailable,
+                    "Remote answered in a way we did not expect. Try again in a moment.",
+                )
+                .with_status(StatusCode::BAD_GATEWAY)
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 //! encrypted, proxies `POST /v1/employments` exactly once per hire, and returns the onboarding URL.
 
 pub mod assets;
+pub mod caller;
 pub mod config;
 pub mod connections;
 pub mod consent;

@@ -1,7 +1,7 @@
 //! Usable access tokens for a site user's connection: decrypted on read (and re-encrypted when
 //! sealed under an old key), refreshed a margin before expiry with one refresh per connection at
-//! a time — a process-local lock, plus a Postgres advisory lock across replicas — re-reading the
-//! row once the lock is held and storing the new tokens before it is released.
+//! a time — a process-local lock, plus the store's refresh lock across processes — re-reading
+//! the row once the lock is held and storing the new tokens before it is released.
 
 use std::{
     collections::HashMap,
@@ -17,7 +17,7 @@ use crate::{
     error::{ApiError, ApiResult},
     remote::TokenError,
     state::AppState,
-    store::{now, AuditEvent, AuditKind, Backend, ConnectionRow, ConnectionState},
+    store::{now, AuditEvent, AuditKind, ConnectionRow},
 };
 
 /// Per-connection refresh locks for this process.
@@ -58,52 +58,51 @@ pub async fn access_token(
     site_user: &str,
     stale: Option<&str>,
 ) -> ApiResult<UsableToken> {
-    let row = usable_connection(state, site_user).await?;
+    let row = state.store.connection(site_user).await?;
+    token_for(state, site_user, row, stale).await
+}
+
+/// [`access_token`] from `row`, the connection as the caller just read it (`None`: there is
+/// none): used as it is while its token is fresh, else refreshed.
+pub async fn token_for(
+    state: &AppState,
+    site_user: &str,
+    row: Option<ConnectionRow>,
+    stale: Option<&str>,
+) -> ApiResult<UsableToken> {
+    let row = usable(state, row)?;
     if stale.is_none() && is_fresh(state, &row) {
         return open_access(state, row).await;
     }
     let lock = state.refresh_locks.for_user(site_user);
     let _held = lock.lock().await;
-    match state.store.backend() {
-        Backend::Postgres => {
-            let mut tx = state.store.pool().begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-                .bind(format!("hwr-refresh:{site_user}"))
-                .execute(&mut *tx)
-                .await?;
-            let refreshed = refresh_unless_replaced(state, site_user, stale).await;
-            tx.commit().await?;
-            refreshed
+    // The lease outlives the slowest refresh (the upstream timeout) with room to store the
+    // result; Postgres holds its lock as long as it takes.
+    let lease = lease_length(state);
+    let deadline = tokio::time::Instant::now() + lease;
+    let lease_secs = i64::try_from(lease.as_secs()).unwrap_or(i64::MAX);
+    let held = loop {
+        if let Some(held) = state
+            .store
+            .try_refresh_lock(site_user, now().saturating_add(lease_secs))
+            .await?
+        {
+            break held;
         }
-        Backend::Sqlite => {
-            // No advisory locks: a lease on the row keeps other processes on the same file out.
-            // It outlives the slowest refresh (the upstream timeout) with room to store the
-            // result, and names its owner so that only the holder gives it back.
-            let lease = lease_length(state);
-            let owner = uuid::Uuid::new_v4().to_string();
-            let deadline = tokio::time::Instant::now() + lease;
-            let lease_secs = i64::try_from(lease.as_secs()).unwrap_or(i64::MAX);
-            while !state
-                .store
-                .claim_refresh_lease(site_user, &owner, now().saturating_add(lease_secs))
-                .await?
-            {
-                if tokio::time::Instant::now() >= deadline {
-                    return Err(unavailable());
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                let row = usable_connection(state, site_user).await?;
-                if is_replacement(state, &row, stale) {
-                    return open_access(state, row).await;
-                }
-            }
-            let refreshed = refresh_unless_replaced(state, site_user, stale).await;
-            if !state.store.release_refresh_lease(site_user, &owner).await? {
-                tracing::warn!("a refresh outlived its lease; another process holds it now");
-            }
-            refreshed
+        if tokio::time::Instant::now() >= deadline {
+            return Err(unavailable());
         }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let row = usable_connection(state, site_user).await?;
+        if is_replacement(state, &row, stale) {
+            return open_access(state, row).await;
+        }
+    };
+    let refreshed = refresh_unless_replaced(state, site_user, stale).await;
+    if !state.store.release_refresh_lock(held).await? {
+        tracing::warn!("a refresh outlived its lease; another process holds it now");
     }
+    refreshed
 }
 
 /// The refresh lease (and the wait for another holder's): the upstream timeout twice (the
@@ -140,15 +139,18 @@ fn unavailable() -> ApiError {
 }
 
 async fn usable_connection(state: &AppState, site_user: &str) -> ApiResult<ConnectionRow> {
-    let row = state.store.connection(site_user).await?.ok_or_else(|| {
+    usable(state, state.store.connection(site_user).await?)
+}
+
+/// `row` if there is one and it is usable; else what the caller must do first.
+fn usable(state: &AppState, row: Option<ConnectionRow>) -> ApiResult<ConnectionRow> {
+    let row = row.ok_or_else(|| {
         ApiError::new(
             ErrorCode::NotConnected,
             "Connect your Remote account first.",
         )
     })?;
-    if row.state == ConnectionState::ReconsentRequired
-        || row.environment != state.config.remote_base_url.as_str()
-    {
+    if !row.is_usable(state.config.remote_base_url.as_str()) {
         return Err(reconsent());
     }
     Ok(row)

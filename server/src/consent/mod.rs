@@ -20,16 +20,7 @@ pub use start::{start, status};
 /// How long a consent flow may take.
 pub const FLOW_TTL_SECS: i64 = 600;
 
-/// The request's identity, for the audit trail.
-#[derive(Debug, Clone, Default)]
-pub struct Caller {
-    /// Site user.
-    pub site_user: String,
-    /// `Origin` header, already checked against the allow-list.
-    pub origin: Option<String>,
-    /// Request id.
-    pub request_id: Option<String>,
-}
+pub use crate::caller::Caller;
 
 /// The audit event of a consent step, for `caller`.
 fn audit(caller: &Caller, detail: Option<String>) -> AuditEvent {

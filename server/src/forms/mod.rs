@@ -13,7 +13,10 @@ pub use cache::FormCache;
 use hwr_protocol::CountryForm;
 use secrecy::SecretString;
 
-use crate::{error::ApiResult, hires::upstream_error, state::AppState};
+use crate::{
+    error::{ApiError, ApiResult},
+    state::AppState,
+};
 
 /// The form for `alpha3` at the configured version, optional fields included (the route shows
 /// the required ones; `extra` may carry any): cached, else read from Remote with `token`.
@@ -41,7 +44,7 @@ pub async fn for_country(
                 tracing::warn!(%error, country = alpha3, "Remote's form failed; serving the cached one");
                 Ok(form)
             }
-            None => Err(upstream_error(error)),
+            None => Err(ApiError::from_upstream(error)),
         },
     }
 }

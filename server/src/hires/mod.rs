@@ -13,15 +13,14 @@ mod record;
 mod upstream;
 pub mod view;
 
-pub(crate) use upstream::upstream_error;
-
 use crate::{
+    caller::Caller,
     countries,
     error::{ApiError, ApiResult},
     forms,
     state::AppState,
-    store::{now, AuditEvent, AuditKind, HireRow, HireState},
-    tokens::{access_token, UsableToken},
+    store::{now, AuditEvent, AuditKind, HireRow, HireStart, HireState},
+    tokens::{access_token, token_for, UsableToken},
     webhooks::events::{self, HireFacts},
 };
 
@@ -31,7 +30,27 @@ use self::{
     upstream::{create, Failure},
 };
 
-/// Who is hiring, under which key, from where.
+/// One hire attempt: who asks, and under which `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct HireRequest {
+    /// Who asks.
+    pub caller: Caller,
+    /// The attempt's idempotency key.
+    pub idempotency_key: String,
+}
+
+impl HireRequest {
+    fn site_user(&self) -> &str {
+        &self.caller.site_user
+    }
+
+    fn audit(&self, detail: Option<String>) -> AuditEvent {
+        self.caller.audit(Some(&self.idempotency_key), detail)
+    }
+}
+
+/// A hire attempt spelled field by field, as the consent callback builds it; the same as a
+/// [`HireRequest`].
 #[derive(Debug, Clone)]
 pub struct HireContext {
     /// The site user.
@@ -44,15 +63,15 @@ pub struct HireContext {
     pub request_id: Option<String>,
 }
 
-impl HireContext {
-    fn audit(&self, detail: Option<String>) -> AuditEvent {
-        AuditEvent {
-            kind: String::new(),
-            site_user: Some(self.site_user.clone()),
-            origin: self.origin.clone(),
-            request_id: self.request_id.clone(),
-            idempotency_key: Some(self.idempotency_key.clone()),
-            detail,
+impl From<&HireContext> for HireRequest {
+    fn from(ctx: &HireContext) -> Self {
+        HireRequest {
+            caller: Caller {
+                site_user: ctx.site_user.clone(),
+                origin: ctx.origin.clone(),
+                request_id: ctx.request_id.clone(),
+            },
+            idempotency_key: ctx.idempotency_key.clone(),
         }
     }
 }
@@ -89,23 +108,37 @@ pub fn today() -> CalendarDate {
     })
 }
 
-/// Hires `candidate` for the context's site user; safe to call again with the same key. A
-/// candidate the company already employs is answered with that hire (`already_hired`).
+/// Hires `candidate` for the caller; safe to call again with the same key. A candidate the
+/// company already employs is answered with that hire (`already_hired`).
 pub async fn hire(
     state: &AppState,
-    ctx: &HireContext,
+    request: impl Into<HireRequest>,
     candidate: &Candidate,
 ) -> ApiResult<HireResponse> {
+    let ctx = &request.into();
     let candidate = candidate.normalized();
     candidate.validate(today()).map_err(ApiError::validation)?;
     let request_hash = request_hash(&candidate);
     let store = &state.store;
 
-    if let Some(existing) = store.hire(&ctx.site_user, &ctx.idempotency_key).await? {
+    // What our side knows, read at once: this key's record, the connection, and our own
+    // earlier hire of the candidate at the connection's company.
+    let HireStart {
+        record: existing,
+        connection,
+        earlier,
+    } = store
+        .hire_start(
+            ctx.site_user(),
+            &ctx.idempotency_key,
+            &view::email_hash(&candidate.personal_email),
+        )
+        .await?;
+    if let Some(existing) = existing {
         check_same_request(&existing, &request_hash)?;
         match existing.state {
             HireState::Created => {
-                let token = access_token(state, &ctx.site_user, None).await?;
+                let token = token_for(state, ctx.site_user(), connection, None).await?;
                 state.metrics.hire("replayed");
                 return answer(state, &token, &existing).await;
             }
@@ -116,8 +149,16 @@ pub async fn hire(
             HireState::Pending => {}
         }
     }
-    let token = access_token(state, &ctx.site_user, None).await?;
-    if let Some(earlier) = already::in_our_records(state, &token, &candidate).await? {
+    let read_company = connection.as_ref().map(|row| row.company_id.clone());
+    let token = token_for(state, ctx.site_user(), connection, None).await?;
+    // A refresh re-reads the connection: should its company have changed meanwhile (a new
+    // consent), that company's records are the ones to look in.
+    let earlier = if read_company.as_deref() == Some(token.connection.company_id.as_str()) {
+        earlier
+    } else {
+        already::in_our_records(state, &token, &candidate).await?
+    };
+    if let Some(earlier) = earlier {
         // Unless it is this very attempt, made by a twin request (a double click) meanwhile:
         // then the record below answers, as a replay.
         if !key_is_taken(state, ctx).await? {
@@ -159,12 +200,6 @@ pub async fn hire(
             return answer(state, &token, &record).await;
         }
     };
-    store
-        .audit(
-            AuditKind::HireRequested,
-            ctx.audit(Some(format!("hire {}", record.hire_id))),
-        )
-        .await;
     // The onboarding link does not depend on the employment: ask Remote for both at once.
     let (early_token, remote_user_id) = (
         token.access_token.clone(),
@@ -184,7 +219,7 @@ pub async fn hire(
             let facts = HireFacts {
                 hire_id: &record.hire_id,
                 employment_id: &employment_id,
-                user: &ctx.site_user,
+                user: ctx.site_user(),
                 company_id: &token.connection.company_id,
                 status: CREATED_STATUS,
                 previous_status: None,
@@ -233,7 +268,7 @@ pub async fn hire(
         Err(Failure { error, attempted }) => {
             if refuses_the_email(&error) {
                 // Another request (another key, another replica) hired this candidate first.
-                let token = access_token(state, &ctx.site_user, None).await?;
+                let token = access_token(state, ctx.site_user(), None).await?;
                 if let Some(employment) =
                     already::in_remote(state, &token, &candidate.personal_email).await
                 {
@@ -286,10 +321,10 @@ pub async fn hire(
 }
 
 /// Whether a record for this attempt's key exists now (a twin request made it).
-async fn key_is_taken(state: &AppState, ctx: &HireContext) -> ApiResult<bool> {
+async fn key_is_taken(state: &AppState, ctx: &HireRequest) -> ApiResult<bool> {
     Ok(state
         .store
-        .hire(&ctx.site_user, &ctx.idempotency_key)
+        .hire(ctx.site_user(), &ctx.idempotency_key)
         .await?
         .is_some())
 }

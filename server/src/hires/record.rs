@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use hwr_protocol::ErrorCode;
 
-use super::HireContext;
+use super::HireRequest;
 use crate::{
     error::{ApiError, ApiResult},
     state::AppState,
-    store::{now, HireRow, HireState},
+    store::{now, AuditKind, HireRow, HireState},
 };
 
 /// How long a second request with the same key waits for the first to finish.
@@ -65,10 +65,11 @@ pub(super) enum Acquired {
     Finished(HireRow),
 }
 
-/// Creates the record, or takes over a lapsed one, or waits for the request that holds it.
+/// Creates the record, or takes over a lapsed one, or waits for the request that holds it. A
+/// record we own has its `hire.requested` audit row (a created one in the same transaction).
 pub(super) async fn acquire(
     state: &AppState,
-    ctx: &HireContext,
+    ctx: &HireRequest,
     request_hash: &str,
 ) -> ApiResult<Acquired> {
     let store = &state.store;
@@ -77,12 +78,13 @@ pub(super) async fn acquire(
     let started = now();
     if store
         .insert_hire(
-            &ctx.site_user,
+            ctx.site_user(),
             &ctx.idempotency_key,
             &hire_id,
             request_hash,
             started + lease,
             started,
+            ctx.audit(Some(format!("hire {hire_id}"))),
         )
         .await?
     {
@@ -104,17 +106,23 @@ pub(super) async fn acquire(
     loop {
         let t = now();
         if let Some(record) = store
-            .lease_hire(&ctx.site_user, &ctx.idempotency_key, t + lease, t)
+            .lease_hire(ctx.site_user(), &ctx.idempotency_key, t + lease, t)
             .await?
         {
             check_same_request(&record, request_hash)?;
+            store
+                .audit(
+                    AuditKind::HireRequested,
+                    ctx.audit(Some(format!("hire {}", record.hire_id))),
+                )
+                .await;
             return Ok(Acquired::Owned {
                 record,
                 fresh: false,
             });
         }
         let current = store
-            .hire(&ctx.site_user, &ctx.idempotency_key)
+            .hire(ctx.site_user(), &ctx.idempotency_key)
             .await?
             .ok_or_else(|| anyhow::anyhow!("the hire record vanished"))?;
         check_same_request(&current, request_hash)?;

@@ -5,6 +5,7 @@
 mod api;
 mod breaker;
 mod employment_reads;
+pub mod employments;
 mod forms;
 mod webhook_callbacks;
 

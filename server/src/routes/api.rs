@@ -2,8 +2,8 @@
 //! the service modules.
 
 use axum::{
-    extract::{Path, State},
-    http::{header, HeaderMap, StatusCode},
+    extract::{FromRequestParts, Path, State},
+    http::{header, request::Parts, HeaderMap, StatusCode},
     response::IntoResponse,
     routing::{get, post},
     Router,
@@ -12,14 +12,14 @@ use hwr_protocol::{ConnectRequest, ConnectionResponse, ConnectionStatus, Countri
 
 use super::headers::REQUEST_ID;
 use crate::{
-    consent::{self, Caller},
-    countries,
+    caller::Caller,
+    consent, countries,
     detached::run_to_completion,
-    error::ApiResult,
+    error::{ApiError, ApiResult},
     extract::Json,
     site_token::SiteUser,
     state::AppState,
-    store::{AuditEvent, AuditKind, ConnectionState},
+    store::AuditKind,
 };
 
 /// Routes under `/api/v1`.
@@ -41,12 +41,20 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Who is calling, from where, under which request id.
-pub(super) fn caller(user: SiteUser, headers: &HeaderMap) -> Caller {
-    Caller {
-        site_user: user.0,
-        origin: header_text(headers, header::ORIGIN.as_str()),
-        request_id: header_text(headers, REQUEST_ID),
+/// A site token's user, with the request's origin and id.
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SiteUser(site_user) = SiteUser::from_request_parts(parts, state).await?;
+        Ok(Caller {
+            site_user,
+            origin: header_text(&parts.headers, header::ORIGIN.as_str()),
+            request_id: header_text(&parts.headers, REQUEST_ID),
+        })
     }
 }
 
@@ -67,8 +75,7 @@ pub(super) async fn get_connection(
             company_id: None,
         },
         Some(row) => {
-            let usable = row.state == ConnectionState::Connected
-                && row.environment == state.config.remote_base_url.as_str();
+            let usable = row.is_usable(state.config.remote_base_url.as_str());
             ConnectionResponse {
                 status: if usable {
                     ConnectionStatus::Connected
@@ -89,20 +96,13 @@ pub(super) async fn get_connection(
     ))]
 pub(super) async fn delete_connection(
     State(state): State<AppState>,
-    user: SiteUser,
-    headers: HeaderMap,
+    caller: Caller,
 ) -> ApiResult<StatusCode> {
-    let caller = caller(user, &headers);
     // Remote publishes no token-revocation endpoint; deleting our copy ends our access. The
     // deletion and its audit row are written even if the page goes away in between.
     run_to_completion(state.tasks.clone(), async move {
         if state.store.delete_connection(&caller.site_user).await? {
-            let event = AuditEvent {
-                site_user: Some(caller.site_user),
-                origin: caller.origin,
-                request_id: caller.request_id,
-                ..AuditEvent::default()
-            };
+            let event = caller.audit(None, None);
             state.store.audit(AuditKind::Disconnected, event).await;
         }
         Ok(())
@@ -120,11 +120,9 @@ pub(super) async fn delete_connection(
     ))]
 pub(super) async fn connect(
     State(state): State<AppState>,
-    user: SiteUser,
-    headers: HeaderMap,
+    caller: Caller,
     Json(request): Json<ConnectRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let caller = caller(user, &headers);
     // The flow and its audit row are written together even if the page goes away in between.
     let started = run_to_completion(state.tasks.clone(), async move {
         consent::start(&state, &caller, request).await

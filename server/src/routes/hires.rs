@@ -12,14 +12,13 @@ use axum::{
 use hwr_protocol::{Candidate, FieldErrors, Hires, IDEMPOTENCY_KEY_HEADER};
 
 use crate::{
+    caller::Caller,
     detached::run_to_completion,
     error::{ApiError, ApiResult},
     extract::Json,
-    hires::{self, view, HireContext},
+    hires::{self, view, HireRequest},
     server_key::Reader,
-    site_token::SiteUser,
     state::AppState,
-    store::ConnectionState,
 };
 
 /// The most emails one lookup may name.
@@ -45,7 +44,7 @@ pub(super) fn router() -> Router<AppState> {
     ))]
 pub(super) async fn create(
     State(state): State<AppState>,
-    user: SiteUser,
+    caller: Caller,
     headers: HeaderMap,
     Json(candidate): Json<Candidate>,
 ) -> ApiResult<impl IntoResponse> {
@@ -54,16 +53,13 @@ pub(super) async fn create(
             .get(IDEMPOTENCY_KEY_HEADER)
             .and_then(|v| v.to_str().ok()),
     )?;
-    let caller = super::api::caller(user, &headers);
-    let ctx = HireContext {
-        site_user: caller.site_user,
+    let request = HireRequest {
+        caller,
         idempotency_key,
-        origin: caller.origin,
-        request_id: caller.request_id,
     };
     // The client may go away; the hire (and its record) still completes.
     let hired = run_to_completion(state.tasks.clone(), async move {
-        hires::hire(&state, &ctx, &candidate).await
+        hires::hire(&state, request, &candidate).await
     })
     .await?;
     let status = if hired.already_hired {
@@ -172,10 +168,7 @@ pub(super) async fn list(
             ))
         }
         (Reader::Site(user), None) => match state.store.connection(user).await? {
-            Some(connection)
-                if connection.state == ConnectionState::Connected
-                    && connection.environment == state.config.remote_base_url.as_str() =>
-            {
+            Some(connection) if connection.is_usable(state.config.remote_base_url.as_str()) => {
                 let hashes: Vec<String> =
                     query.emails.iter().map(|e| view::email_hash(e)).collect();
                 state

@@ -55,20 +55,37 @@ pub struct ConnectionRow {
     pub version: i64,
 }
 
-const COLUMNS: &str = "site_user, environment, status, company_id, remote_user_id, key_id, access_token, refresh_token, access_expires_at, version";
+impl ConnectionRow {
+    /// Whether hires and token reads may use it: consent stands, and its tokens belong to the
+    /// Remote environment (`remote_base_url`) this server talks to.
+    pub fn is_usable(&self, remote_base_url: &str) -> bool {
+        self.state == ConnectionState::Connected && self.environment == remote_base_url
+    }
+}
+
+pub(super) const COLUMNS: &str = "site_user, environment, status, company_id, remote_user_id, key_id, access_token, refresh_token, access_expires_at, version";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<ConnectionRow, sqlx::Error> {
+    from_prefixed(row, "")
+}
+
+/// The connection in `row`, its columns named with `prefix` (see [`super::aliased`]).
+pub(super) fn from_prefixed(
+    row: &sqlx::any::AnyRow,
+    prefix: &str,
+) -> Result<ConnectionRow, sqlx::Error> {
+    let column = |name: &'static str| super::column(prefix, name);
     Ok(ConnectionRow {
-        site_user: row.try_get("site_user")?,
-        environment: row.try_get("environment")?,
-        state: ConnectionState::parse(&row.try_get::<String, _>("status")?),
-        company_id: row.try_get("company_id")?,
-        remote_user_id: row.try_get("remote_user_id")?,
-        key_id: row.try_get("key_id")?,
-        access_token: row.try_get("access_token")?,
-        refresh_token: row.try_get("refresh_token")?,
-        access_expires_at: row.try_get("access_expires_at")?,
-        version: row.try_get("version")?,
+        site_user: row.try_get(&*column("site_user"))?,
+        environment: row.try_get(&*column("environment"))?,
+        state: ConnectionState::parse(&row.try_get::<String, _>(&*column("status"))?),
+        company_id: row.try_get(&*column("company_id"))?,
+        remote_user_id: row.try_get(&*column("remote_user_id"))?,
+        key_id: row.try_get(&*column("key_id"))?,
+        access_token: row.try_get(&*column("access_token"))?,
+        refresh_token: row.try_get(&*column("refresh_token"))?,
+        access_expires_at: row.try_get(&*column("access_expires_at"))?,
+        version: row.try_get(&*column("version"))?,
     })
 }
 

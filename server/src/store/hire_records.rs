@@ -49,25 +49,34 @@ pub struct HireDetails {
     pub candidate: String,
 }
 
-const COLUMNS: &str = "hire_id, site_user, employment_id, company_id, remote_status, remote_updated_at, candidate_key_id, candidate, created_at, updated_at";
+pub(super) const COLUMNS: &str = "hire_id, site_user, employment_id, company_id, remote_status, remote_updated_at, candidate_key_id, candidate, created_at, updated_at";
 
 /// The most records one read returns.
 pub const MAX_RECORDS: i64 = 500;
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<HireRecord, sqlx::Error> {
+    from_prefixed(row, "")
+}
+
+/// The created hire in `row`, its columns named with `prefix` (see [`super::aliased`]).
+pub(super) fn from_prefixed(
+    row: &sqlx::any::AnyRow,
+    prefix: &str,
+) -> Result<HireRecord, sqlx::Error> {
+    let column = |name: &'static str| super::column(prefix, name);
     Ok(HireRecord {
-        hire_id: row.try_get("hire_id")?,
-        site_user: row.try_get("site_user")?,
-        employment_id: row.try_get("employment_id")?,
-        company_id: row.try_get("company_id")?,
+        hire_id: row.try_get(&*column("hire_id"))?,
+        site_user: row.try_get(&*column("site_user"))?,
+        employment_id: row.try_get(&*column("employment_id"))?,
+        company_id: row.try_get(&*column("company_id"))?,
         remote_status: row
-            .try_get::<Option<String>, _>("remote_status")?
+            .try_get::<Option<String>, _>(&*column("remote_status"))?
             .unwrap_or_else(|| "created".to_owned()),
-        remote_updated_at: row.try_get("remote_updated_at")?,
-        candidate_key_id: row.try_get("candidate_key_id")?,
-        candidate: row.try_get("candidate")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
+        remote_updated_at: row.try_get(&*column("remote_updated_at"))?,
+        candidate_key_id: row.try_get(&*column("candidate_key_id"))?,
+        candidate: row.try_get(&*column("candidate"))?,
+        created_at: row.try_get(&*column("created_at"))?,
+        updated_at: row.try_get(&*column("updated_at"))?,
     })
 }
 

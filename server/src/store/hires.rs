@@ -53,7 +53,7 @@ pub struct HireRow {
     pub rejection: Option<String>,
 }
 
-const COLUMNS: &str = "hire_id, request_hash, status, upstream_attempted, employment_id, company_id, lease_until, rejection";
+pub(super) const COLUMNS: &str = "hire_id, request_hash, status, upstream_attempted, employment_id, company_id, lease_until, rejection";
 
 /// The update that marks a record created with its employment and details, under `$where`.
 macro_rules! created_update {
@@ -95,21 +95,29 @@ fn mark_created<'q>(
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<HireRow, sqlx::Error> {
+    from_prefixed(row, "")
+}
+
+/// The record in `row`, its columns named with `prefix` (see [`super::aliased`]).
+pub(super) fn from_prefixed(row: &sqlx::any::AnyRow, prefix: &str) -> Result<HireRow, sqlx::Error> {
+    let column = |name: &'static str| super::column(prefix, name);
     Ok(HireRow {
-        hire_id: row.try_get("hire_id")?,
-        request_hash: row.try_get("request_hash")?,
-        state: HireState::parse(&row.try_get::<String, _>("status")?),
-        upstream_attempted: row.try_get::<i64, _>("upstream_attempted")? != 0,
-        employment_id: row.try_get("employment_id")?,
-        company_id: row.try_get("company_id")?,
-        lease_until: row.try_get("lease_until")?,
-        rejection: row.try_get("rejection")?,
+        hire_id: row.try_get(&*column("hire_id"))?,
+        request_hash: row.try_get(&*column("request_hash"))?,
+        state: HireState::parse(&row.try_get::<String, _>(&*column("status"))?),
+        upstream_attempted: row.try_get::<i64, _>(&*column("upstream_attempted"))? != 0,
+        employment_id: row.try_get(&*column("employment_id"))?,
+        company_id: row.try_get(&*column("company_id"))?,
+        lease_until: row.try_get(&*column("lease_until"))?,
+        rejection: row.try_get(&*column("rejection"))?,
     })
 }
 
 impl Store {
     /// Creates the record, leased to the caller and already marked as attempted (the caller
-    /// posts at once); false when the key was already used.
+    /// posts at once), with `event` as its `hire.requested` audit row, in one transaction;
+    /// false (and nothing written) when the key was already used.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_hire(
         &self,
         site_user: &str,
@@ -118,7 +126,9 @@ impl Store {
         request_hash: &str,
         lease_until: i64,
         now: i64,
+        event: AuditEvent,
     ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
             "INSERT INTO hires (site_user, idempotency_key, hire_id, request_hash, status, upstream_attempted, lease_until, created_at, updated_at)
              VALUES ($1, $2, $3, $4, 'pending', 1, $5, $6, $7) ON CONFLICT DO NOTHING",
@@ -130,9 +140,17 @@ impl Store {
         .bind(lease_until)
         .bind(now)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        audit_insert(AuditKind::HireRequested, event)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The record for this key.

@@ -6,13 +6,15 @@ mod audit;
 mod connections;
 mod flows;
 mod hire_records;
+mod hire_start;
 mod hires;
 mod outbox;
+mod refresh_lock;
 mod remote_webhooks;
 mod retention;
 mod sqlite_guard;
 
-use std::{str::FromStr, time::Duration};
+use std::{borrow::Cow, str::FromStr, time::Duration};
 
 use anyhow::Context;
 use sqlx::{
@@ -24,8 +26,10 @@ pub use audit::{AuditEvent, AuditKind};
 pub use connections::{ConnectionRow, ConnectionState};
 pub use flows::FlowRow;
 pub use hire_records::{HireDetails, HireRecord, MAX_RECORDS};
+pub use hire_start::HireStart;
 pub use hires::{HireRow, HireState};
 pub use outbox::{OutboxFilter, OutboxRow};
+pub use refresh_lock::RefreshLock;
 pub use remote_webhooks::RemoteWebhookRow;
 pub use retention::{Erased, Purged};
 
@@ -175,4 +179,24 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or_default()
+}
+
+/// `columns` (`"a, b"`) of the table aliased `alias`, each renamed with the alias as prefix
+/// (`"x.a AS x_a, x.b AS x_b"`): for a join that reads several tables' rows at once.
+fn aliased(alias: &str, columns: &str) -> String {
+    columns
+        .split(", ")
+        .map(|name| format!("{alias}.{name} AS {alias}_{name}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The name of column `name` in a row read with [`aliased`] columns (`prefix` = `"x_"`), or
+/// with plain ones (`prefix` = `""`).
+fn column(prefix: &str, name: &'static str) -> Cow<'static, str> {
+    if prefix.is_empty() {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(format!("{prefix}{name}"))
+    }
 }

@@ -16,6 +16,7 @@ mod country_forms;
 mod dropped_refresh;
 mod environments;
 mod hire_reads;
+mod hire_start;
 mod hires;
 mod metrics;
 mod outbound_webhooks;
