@@ -17,7 +17,7 @@ use super::{
 use crate::{
     crypto::Sealed,
     error::ApiResult,
-    hires::{self, HireContext},
+    hires::{self, HireRequest},
     remote::TokenError,
     state::AppState,
     store::{now, AuditKind, ConnectionRow, ConnectionState, FlowRow},
@@ -193,14 +193,16 @@ async fn exchange(
     Ok(Ok(()))
 }
 
-/// The flow's candidate and the hire context it is hired under, if the flow carries both.
-fn hire_attempt(flow: &FlowRow) -> Option<(&Candidate, HireContext)> {
+/// The flow's candidate and the attempt it is hired under, if the flow carries both.
+fn hire_attempt(flow: &FlowRow) -> Option<(&Candidate, HireRequest)> {
     let candidate = flow.candidate.as_ref()?;
-    let ctx = HireContext {
-        site_user: flow.site_user.clone(),
+    let ctx = HireRequest {
+        caller: Caller {
+            site_user: flow.site_user.clone(),
+            origin: Some(flow.origin.clone()),
+            request_id: None,
+        },
         idempotency_key: flow.idempotency_key.clone()?,
-        origin: Some(flow.origin.clone()),
-        request_id: None,
     };
     Some((candidate, ctx))
 }

@@ -11,7 +11,7 @@ use url::Url;
 use super::messages;
 use crate::{
     error::ApiError,
-    hires::{self, HireContext},
+    hires::{self, HireRequest},
     state::AppState,
 };
 
@@ -71,7 +71,7 @@ impl CallbackOutcome {
 pub(super) async fn redirect_target(
     state: &AppState,
     return_to: Option<&str>,
-    attempt: Option<(&Candidate, HireContext)>,
+    attempt: Option<(&Candidate, HireRequest)>,
     status: FlowStatus,
     error: Option<FlowError>,
 ) -> String {

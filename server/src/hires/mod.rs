@@ -49,33 +49,6 @@ impl HireRequest {
     }
 }
 
-/// A hire attempt spelled field by field, as the consent callback builds it; the same as a
-/// [`HireRequest`].
-#[derive(Debug, Clone)]
-pub struct HireContext {
-    /// The site user.
-    pub site_user: String,
-    /// The attempt's idempotency key.
-    pub idempotency_key: String,
-    /// The request's origin.
-    pub origin: Option<String>,
-    /// The request id.
-    pub request_id: Option<String>,
-}
-
-impl From<&HireContext> for HireRequest {
-    fn from(ctx: &HireContext) -> Self {
-        HireRequest {
-            caller: Caller {
-                site_user: ctx.site_user.clone(),
-                origin: ctx.origin.clone(),
-                request_id: ctx.request_id.clone(),
-            },
-            idempotency_key: ctx.idempotency_key.clone(),
-        }
-    }
-}
-
 /// Checks an `Idempotency-Key`: 1 to 255 visible ASCII characters.
 pub fn check_idempotency_key(key: Option<&str>) -> ApiResult<String> {
     let key = key.map(str::trim).unwrap_or_default();
@@ -112,10 +85,9 @@ pub fn today() -> CalendarDate {
 /// company already employs is answered with that hire (`already_hired`).
 pub async fn hire(
     state: &AppState,
-    request: impl Into<HireRequest>,
+    ctx: &HireRequest,
     candidate: &Candidate,
 ) -> ApiResult<HireResponse> {
-    let ctx = &request.into();
     let candidate = candidate.normalized();
     candidate.validate(today()).map_err(ApiError::validation)?;
     let request_hash = request_hash(&candidate);

@@ -22,7 +22,8 @@ use crate::{
     store::AuditKind,
 };
 
-/// Routes under `/api/v1`.
+/// The connection, consent and country routes under `/api/v1` (`routes::hires` and
+/// `routes::openapi` add theirs beside them).
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/connection", get(get_connection).delete(delete_connection))
@@ -30,8 +31,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/flows/{flow_id}", get(flow))
         .route("/countries", get(list_countries))
         .route("/countries/{code}/form", get(country_form))
-        .route("/openapi.json", get(super::openapi::document))
-        .merge(super::hires::router())
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -59,7 +59,7 @@ pub(super) async fn create(
     };
     // The client may go away; the hire (and its record) still completes.
     let hired = run_to_completion(state.tasks.clone(), async move {
-        hires::hire(&state, request, &candidate).await
+        hires::hire(&state, &request, &candidate).await
     })
     .await?;
     let status = if hired.already_hired {

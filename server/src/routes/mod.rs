@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
     let request_timeout = state.config.server.request_timeout;
     let metrics = state.metrics.clone();
     let api = api::router()
+        .merge(hires::router())
+        .merge(openapi::router())
         .layer(cors)
         // Inside the origin check: foreign origins are refused before they spend a token.
         .layer(axum::middleware::from_fn_with_state(
