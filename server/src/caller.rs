@@ -19,7 +19,6 @@ impl Caller {
     /// The audit row of something this caller did (under `idempotency_key`, for a hire).
     pub fn audit(&self, idempotency_key: Option<&str>, detail: Option<String>) -> AuditEvent {
         AuditEvent {
-            kind: String::new(),
             site_user: Some(self.site_user.clone()).filter(|s| !s.is_empty()),
             origin: self.origin.clone(),
             request_id: self.request_id.clone(),

@@ -24,12 +24,5 @@ pub use crate::caller::Caller;
 
 /// The audit event of a consent step, for `caller`.
 fn audit(caller: &Caller, detail: Option<String>) -> AuditEvent {
-    AuditEvent {
-        kind: String::new(),
-        site_user: Some(caller.site_user.clone()).filter(|s| !s.is_empty()),
-        origin: caller.origin.clone(),
-        request_id: caller.request_id.clone(),
-        idempotency_key: None,
-        detail,
-    }
+    caller.audit(None, detail)
 }

@@ -52,11 +52,9 @@ impl AuditKind {
     }
 }
 
-/// One audit row.
+/// What an audit row records besides its kind (written with an [`AuditKind`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditEvent {
-    /// Stored kind name.
-    pub kind: String,
     /// Site user.
     pub site_user: Option<String>,
     /// Request origin.
@@ -69,6 +67,23 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
+/// One audit row as read back: its stored kind name and the event (readable through `Deref`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Stored kind name (`AuditKind::as_str`).
+    pub kind: String,
+    /// The rest of the row.
+    pub event: AuditEvent,
+}
+
+impl std::ops::Deref for AuditRecord {
+    type Target = AuditEvent;
+
+    fn deref(&self) -> &AuditEvent {
+        &self.event
+    }
+}
+
 impl Store {
     /// Appends an event; failures are logged, never surfaced, so auditing cannot break a hire.
     pub async fn audit(&self, kind: AuditKind, event: AuditEvent) {
@@ -78,7 +93,7 @@ impl Store {
     }
 
     /// The most recent events, newest last (for tests and operators).
-    pub async fn audit_events(&self, limit: i64) -> Result<Vec<AuditEvent>, sqlx::Error> {
+    pub async fn audit_events(&self, limit: i64) -> Result<Vec<AuditRecord>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT kind, site_user, origin, request_id, idempotency_key, detail FROM audit_events ORDER BY at DESC, id LIMIT $1",
         )
@@ -88,13 +103,15 @@ impl Store {
         let mut events = rows
             .iter()
             .map(|row| {
-                Ok(AuditEvent {
+                Ok(AuditRecord {
                     kind: row.try_get("kind")?,
-                    site_user: row.try_get("site_user")?,
-                    origin: row.try_get("origin")?,
-                    request_id: row.try_get("request_id")?,
-                    idempotency_key: row.try_get("idempotency_key")?,
-                    detail: row.try_get("detail")?,
+                    event: AuditEvent {
+                        site_user: row.try_get("site_user")?,
+                        origin: row.try_get("origin")?,
+                        request_id: row.try_get("request_id")?,
+                        idempotency_key: row.try_get("idempotency_key")?,
+                        detail: row.try_get("detail")?,
+                    },
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;

@@ -22,7 +22,7 @@ use sqlx::{
     AnyPool, Executor,
 };
 
-pub use audit::{AuditEvent, AuditKind};
+pub use audit::{AuditEvent, AuditKind, AuditRecord};
 pub use connections::{ConnectionRow, ConnectionState};
 pub use flows::FlowRow;
 pub use hire_records::{HireDetails, HireRecord, MAX_RECORDS};
