@@ -207,68 +207,104 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
 }
 
+/// The job site: this backend's public URL, who may call it, and the site tokens' rules.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    /// `HWR_PUBLIC_URL`: public base URL, without a trailing slash.
+    pub public_url: Url,
+    /// `HWR_ALLOWED_ORIGINS`: origins allowed to call the API.
+    pub allowed_origins: AllowedOrigins,
+    /// `HWR_SITE_SECRET`: HS256 secret for site tokens.
+    pub secret: SecretString,
+    /// `HWR_SITE_TOKEN_MAX_TTL`: longest accepted site-token lifetime.
+    pub token_max_ttl: Duration,
+    /// `HWR_SITE_TOKEN_LEEWAY_SECS`.
+    pub token_leeway: Duration,
+    /// `HWR_SERVER_API_KEY`.
+    pub server_api_key: Option<SecretString>,
+}
+
+/// Remote: where it is, our OAuth client, and how we call it.
+#[derive(Debug, Clone)]
+pub struct RemoteConfig {
+    /// `HWR_REMOTE_BASE_URL`: the API (also the environment stored with each connection).
+    pub base_url: Url,
+    /// `HWR_REMOTE_APP_URL`: Remote's app, for plain onboarding links.
+    pub app_url: Url,
+    /// `HWR_REMOTE_CLIENT_ID`.
+    pub client_id: String,
+    /// `HWR_REMOTE_CLIENT_SECRET`.
+    pub client_secret: SecretString,
+    /// `HWR_REMOTE_SCOPES`, one entry per scope.
+    pub scopes: Vec<String>,
+    /// `HWR_REMOTE_JSON_SCHEMA_VERSION`.
+    pub json_schema_version: u32,
+    /// `HWR_EMPLOYMENT_BODY`: the employment body's form.
+    pub employment_body: EmploymentBody,
+    /// `HWR_ONBOARDING_LINK`: the onboarding link's kind.
+    pub onboarding_link: OnboardingLink,
+    /// `HWR_ONBOARDING_PATH`: the magic link's path.
+    pub onboarding_path: String,
+    /// `HWR_UPSTREAM_CONNECT_TIMEOUT_SECS`.
+    pub connect_timeout: Duration,
+    /// `HWR_UPSTREAM_TIMEOUT_SECS`: a whole call.
+    pub timeout: Duration,
+    /// `HWR_REFRESH_MARGIN_SECS`: refresh this long before expiry.
+    pub refresh_margin: Duration,
+    /// `HWR_COUNTRIES_TTL_SECS`.
+    pub countries_ttl: Duration,
+}
+
+/// The job site's webhooks.
+#[derive(Debug, Clone)]
+pub struct WebhooksConfig {
+    /// `HWR_WEBHOOK_URL` and `HWR_WEBHOOK_SECRET`, when both are set.
+    pub outbound: Option<OutboundWebhooks>,
+    /// `HWR_WEBHOOK_RETRY_SCHEDULE`: seconds before each retry.
+    pub retry_schedule: Vec<i64>,
+}
+
+/// Request limits.
+#[derive(Debug, Clone)]
+pub struct LimitsConfig {
+    /// `HWR_RATE_LIMIT_USER_PER_MIN`: per-user requests per minute (0: off).
+    pub user_per_min: u32,
+    /// `HWR_RATE_LIMIT_IP_PER_MIN`: per-client-IP requests per minute without a valid site token
+    /// (0: off).
+    pub ip_per_min: u32,
+    /// `HWR_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// How long what we keep is kept.
+#[derive(Debug, Clone)]
+pub struct RetentionConfig {
+    /// `HWR_RETENTION_DAYS`.
+    pub days: u32,
+    /// `HWR_AUDIT_RETENTION_DAYS`.
+    pub audit_days: u32,
+}
+
 /// Validated configuration: one group per concern, each built and checked by its own function
-/// below (the settings read elsewhere by name are still at the top level).
+/// below.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Listeners and HTTP limits.
     pub server: ServerConfig,
     /// The database.
     pub database: DatabaseConfig,
-    /// Public base URL, without a trailing slash.
-    pub public_url: Url,
-    /// Origins allowed to call the API.
-    pub allowed_origins: AllowedOrigins,
-    /// HS256 secret for site tokens.
-    pub site_secret: SecretString,
-    /// Longest accepted site-token lifetime.
-    pub site_token_max_ttl: Duration,
-    /// `HWR_SITE_TOKEN_LEEWAY_SECS`.
-    pub site_token_leeway: Duration,
-    /// `HWR_SERVER_API_KEY`.
-    pub server_api_key: Option<SecretString>,
+    /// The job site and its site tokens.
+    pub site: SiteConfig,
     /// Token encryption keys.
     pub keys: KeyRing,
-    /// Remote's API base URL (also the environment stored with each connection).
-    pub remote_base_url: Url,
-    /// Remote's app, for plain onboarding links.
-    pub remote_app_url: Url,
-    /// OAuth client id.
-    pub client_id: String,
-    /// OAuth client secret.
-    pub client_secret: SecretString,
-    /// `HWR_REMOTE_SCOPES`, one entry per scope.
-    pub remote_scopes: Vec<String>,
-    /// `HWR_REMOTE_JSON_SCHEMA_VERSION`.
-    pub remote_json_schema_version: u32,
-    /// Employment body form.
-    pub employment_body: EmploymentBody,
-    /// Onboarding link kind.
-    pub onboarding_link: OnboardingLink,
-    /// Magic-link path.
-    pub onboarding_path: String,
-    /// Connect timeout to Remote.
-    pub upstream_connect_timeout: Duration,
-    /// Whole-call timeout to Remote.
-    pub upstream_timeout: Duration,
-    /// Refresh margin before expiry.
-    pub refresh_margin: Duration,
-    /// `HWR_COUNTRIES_TTL_SECS`.
-    pub countries_ttl: Duration,
-    /// `HWR_WEBHOOK_URL` and `HWR_WEBHOOK_SECRET`, when both are set.
-    pub webhooks: Option<OutboundWebhooks>,
-    /// `HWR_WEBHOOK_RETRY_SCHEDULE`: seconds before each retry.
-    pub webhook_retry_schedule: Vec<i64>,
-    /// Per-user requests per minute (0: off).
-    pub rate_limit_user_per_min: u32,
-    /// Per-client-IP requests per minute without a valid site token (0: off).
-    pub rate_limit_ip_per_min: u32,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpAddr>,
-    /// `HWR_RETENTION_DAYS`.
-    pub retention_days: u32,
-    /// `HWR_AUDIT_RETENTION_DAYS`.
-    pub audit_retention_days: u32,
+    /// Remote.
+    pub remote: RemoteConfig,
+    /// The job site's webhooks.
+    pub webhooks: WebhooksConfig,
+    /// Request limits.
+    pub limits: LimitsConfig,
+    /// Retention.
+    pub retention: RetentionConfig,
 }
 
 impl Config {
@@ -276,7 +312,7 @@ impl Config {
     pub fn redirect_uri(&self) -> String {
         format!(
             "{}{}",
-            self.public_url.as_str().trim_end_matches('/'),
+            self.site.public_url.as_str().trim_end_matches('/'),
             hwr_protocol::CALLBACK_PATH
         )
     }
@@ -330,60 +366,33 @@ impl Settings {
         let database = self.database(&mut problems);
         let webhooks = self.webhooks(&mut problems);
         problems.into_result()?;
-        let (
-            Some((public_url, allowed_origins, site_secret, server_api_key)),
-            Some(keys),
-            Some((remote_base_url, remote_app_url, client_id, client_secret)),
-            Some(server),
-            Some(database),
-            Some((webhooks, webhook_retry_schedule)),
-        ) = (site, keys, remote, server, database, webhooks)
+        let (Some(site), Some(keys), Some(remote), Some(server), Some(database), Some(webhooks)) =
+            (site, keys, remote, server, database, webhooks)
         else {
             bail!("the configuration is invalid");
         };
         Ok(Config {
             server,
             database,
-            public_url,
-            allowed_origins,
-            site_secret,
-            site_token_max_ttl: Duration::from_secs(self.site_token_max_ttl),
-            site_token_leeway: Duration::from_secs(self.site_token_leeway_secs),
-            server_api_key,
+            site,
             keys,
-            remote_base_url,
-            remote_app_url,
-            client_id,
-            client_secret,
-            remote_scopes: self
-                .remote_scopes
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect(),
-            remote_json_schema_version: self.remote_json_schema_version,
-            employment_body: self.employment_body,
-            onboarding_link: self.onboarding_link,
-            onboarding_path: self.onboarding_path,
-            upstream_connect_timeout: Duration::from_secs(self.upstream_connect_timeout_secs),
-            upstream_timeout: Duration::from_secs(self.upstream_timeout_secs),
-            refresh_margin: Duration::from_secs(self.refresh_margin_secs),
-            countries_ttl: Duration::from_secs(self.countries_ttl_secs),
+            remote,
             webhooks,
-            webhook_retry_schedule,
-            rate_limit_user_per_min: self.rate_limit_user_per_min,
-            rate_limit_ip_per_min: self.rate_limit_ip_per_min,
-            trusted_proxies: self.trusted_proxies,
-            retention_days: self.retention_days,
-            audit_retention_days: self.audit_retention_days,
+            limits: LimitsConfig {
+                user_per_min: self.rate_limit_user_per_min,
+                ip_per_min: self.rate_limit_ip_per_min,
+                trusted_proxies: self.trusted_proxies,
+            },
+            retention: RetentionConfig {
+                days: self.retention_days,
+                audit_days: self.audit_retention_days,
+            },
         })
     }
 
     /// The job site: this backend's public URL, the origins allowed to call it, the site-token
     /// secret and its lifetimes, and the server key.
-    fn site(
-        &self,
-        problems: &mut Problems,
-    ) -> Option<(Url, AllowedOrigins, SecretString, Option<SecretString>)> {
+    fn site(&self, problems: &mut Problems) -> Option<SiteConfig> {
         let public_url = problems
             .require(
                 self.public_url.as_deref(),
@@ -425,12 +434,14 @@ impl Settings {
             problems
                 .push("HWR_SERVER_API_KEY is shorter than 32 characters: use a long random secret");
         }
-        Some((
-            public_url?,
-            allowed_origins?,
-            SecretString::from(site_secret?),
-            server_api_key.map(|key| SecretString::from(key.to_owned())),
-        ))
+        Some(SiteConfig {
+            public_url: public_url?,
+            allowed_origins: allowed_origins?,
+            secret: SecretString::from(site_secret?),
+            token_max_ttl: Duration::from_secs(self.site_token_max_ttl),
+            token_leeway: Duration::from_secs(self.site_token_leeway_secs),
+            server_api_key: server_api_key.map(|key| SecretString::from(key.to_owned())),
+        })
     }
 
     /// The keys that seal tokens and flow secrets at rest.
@@ -449,7 +460,7 @@ impl Settings {
 
     /// Remote: its API and app URLs, the OAuth client, and how we call it (scopes, schema
     /// version, onboarding path, timeouts).
-    fn remote(&self, problems: &mut Problems) -> Option<(Url, Url, String, SecretString)> {
+    fn remote(&self, problems: &mut Problems) -> Option<RemoteConfig> {
         let base_url = problems
             .require(
                 self.remote_base_url.as_deref(),
@@ -488,12 +499,25 @@ impl Settings {
         if !(1..=99).contains(&self.remote_json_schema_version) {
             problems.push("HWR_REMOTE_JSON_SCHEMA_VERSION must be a version number from 1 to 99 (Remote publishes 1 to 4)");
         }
-        Some((
-            base_url?,
-            app_url?,
-            client_id?,
-            SecretString::from(client_secret?),
-        ))
+        Some(RemoteConfig {
+            base_url: base_url?,
+            app_url: app_url?,
+            client_id: client_id?,
+            client_secret: SecretString::from(client_secret?),
+            scopes: self
+                .remote_scopes
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            json_schema_version: self.remote_json_schema_version,
+            employment_body: self.employment_body,
+            onboarding_link: self.onboarding_link,
+            onboarding_path: self.onboarding_path.clone(),
+            connect_timeout: Duration::from_secs(self.upstream_connect_timeout_secs),
+            timeout: Duration::from_secs(self.upstream_timeout_secs),
+            refresh_margin: Duration::from_secs(self.refresh_margin_secs),
+            countries_ttl: Duration::from_secs(self.countries_ttl_secs),
+        })
     }
 
     /// The HTTP server: its listeners, timeouts and limits.
@@ -558,13 +582,16 @@ impl Settings {
     }
 
     /// The job site's webhooks: where, signed with what, retried when.
-    fn webhooks(&self, problems: &mut Problems) -> Option<(Option<OutboundWebhooks>, Vec<i64>)> {
+    fn webhooks(&self, problems: &mut Problems) -> Option<WebhooksConfig> {
         let webhooks = problems.take(OutboundWebhooks::parse(
             self.webhook_url.as_deref(),
             self.webhook_secret.as_deref(),
         ));
         let schedule = problems.take(parse_retry_schedule(&self.webhook_retry_schedule));
-        Some((webhooks?, schedule?))
+        Some(WebhooksConfig {
+            outbound: webhooks?,
+            retry_schedule: schedule?,
+        })
     }
 }
 
@@ -725,7 +752,7 @@ mod tests {
             "https://hire.example.com/oauth/callback"
         );
         assert_eq!(
-            config.remote_app_url.as_str(),
+            config.remote.app_url.as_str(),
             "https://employ.remote-sandbox.com/"
         );
         assert!(config.database.url.expose_secret().starts_with("sqlite://"));

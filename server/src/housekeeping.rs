@@ -23,8 +23,8 @@ pub async fn sweep(state: &AppState) -> Result<Purged, sqlx::Error> {
         .store
         .purge(
             at,
-            days(state.config.retention_days),
-            days(state.config.audit_retention_days),
+            days(state.config.retention.days),
+            days(state.config.retention.audit_days),
         )
         .await?;
     if purged != Purged::default() {

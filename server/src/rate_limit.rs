@@ -151,7 +151,7 @@ fn client_ip(state: &AppState, request: &Request) -> String {
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let trusted = |ip: &IpAddr| state.config.trusted_proxies.contains(ip);
+    let trusted = |ip: &IpAddr| state.config.limits.trusted_proxies.contains(ip);
     let Some(mut client) = peer else {
         return "unknown".into();
     };

@@ -29,9 +29,10 @@ impl FromRequestParts<AppState> for Reader {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let (Some(key), Some(given)) =
-            (&state.config.server_api_key, bearer_token(&parts.headers))
-        {
+        if let (Some(key), Some(given)) = (
+            &state.config.site.server_api_key,
+            bearer_token(&parts.headers),
+        ) {
             let key = key.expose_secret().as_bytes();
             if key.len() == given.len() && bool::from(key.ct_eq(given.as_bytes())) {
                 if parts.headers.contains_key(axum::http::header::ORIGIN) {

@@ -65,21 +65,21 @@ impl Deref for AppState {
 impl AppState {
     /// Builds the clients and wraps everything.
     pub fn new(config: Config, store: Store) -> anyhow::Result<AppState> {
-        let http = http_client(config.upstream_connect_timeout, config.upstream_timeout)?;
+        let http = http_client(config.remote.connect_timeout, config.remote.timeout)?;
         let metrics = Metrics::new();
         // One breaker per environment: a Remote that fails its token endpoint fails its API too.
         let breaker = Arc::new(CircuitBreaker::new(metrics.breaker_open.clone()));
         let oauth = RemoteOAuth::new(&config, http.clone(), breaker.clone(), metrics.clone())?;
         let api = RemoteApi::new(
-            config.remote_base_url.clone(),
+            config.remote.base_url.clone(),
             http,
             breaker,
             metrics.clone(),
         );
         let site_tokens = SiteTokens::with_leeway(
-            &config.site_secret,
-            config.site_token_max_ttl,
-            config.site_token_leeway,
+            &config.site.secret,
+            config.site.token_max_ttl,
+            config.site.token_leeway,
         );
         Ok(AppState {
             inner: Arc::new(Shared {
@@ -88,11 +88,11 @@ impl AppState {
                 oauth,
                 api,
                 refresh_locks: RefreshLocks::default(),
-                countries: CountryCache::new(config.countries_ttl),
-                forms: crate::forms::FormCache::new(config.countries_ttl),
+                countries: CountryCache::new(config.remote.countries_ttl),
+                forms: crate::forms::FormCache::new(config.remote.countries_ttl),
                 rate_limits: RateLimits {
-                    user: RateLimiter::new(config.rate_limit_user_per_min),
-                    ip: RateLimiter::new(config.rate_limit_ip_per_min),
+                    user: RateLimiter::new(config.limits.user_per_min),
+                    ip: RateLimiter::new(config.limits.ip_per_min),
                 },
                 metrics,
                 webhook_client: crate::webhooks::delivery::client()?,

@@ -108,7 +108,7 @@ pub async fn token_for(
 /// The refresh lease (and the wait for another holder's): the upstream timeout twice (the
 /// refresh call, plus the connect) and ten seconds to store the result.
 fn lease_length(state: &AppState) -> Duration {
-    state.config.upstream_timeout * 2 + Duration::from_secs(10)
+    state.config.remote.timeout * 2 + Duration::from_secs(10)
 }
 
 /// With the lock held: re-read the row and refresh only if nobody did meanwhile.
@@ -150,7 +150,7 @@ fn usable(state: &AppState, row: Option<ConnectionRow>) -> ApiResult<ConnectionR
             "Connect your Remote account first.",
         )
     })?;
-    if !row.is_usable(state.config.remote_base_url.as_str()) {
+    if !row.is_usable(state.config.remote.base_url.as_str()) {
         return Err(reconsent());
     }
     Ok(row)
@@ -164,7 +164,7 @@ fn reconsent() -> ApiError {
 }
 
 fn is_fresh(state: &AppState, row: &ConnectionRow) -> bool {
-    let margin = i64::try_from(state.config.refresh_margin.as_secs()).unwrap_or(i64::MAX);
+    let margin = i64::try_from(state.config.remote.refresh_margin.as_secs()).unwrap_or(i64::MAX);
     row.access_expires_at.saturating_sub(margin) > now()
 }
 

@@ -176,7 +176,7 @@ pub async fn start_in_browser(
             &flow.id,
             secret,
             Duration::from_secs(u64::try_from(flow.expires_at - at).unwrap_or(0)),
-            &state.config.public_url,
+            &state.config.site.public_url,
         ),
     }))
 }

@@ -86,7 +86,7 @@ pub async fn complete(
         // Before anything else: a browser that did not start the flow learns nothing and
         // costs Remote's token endpoint nothing.
         (FlowStatus::Failed, Some(FlowError::ConsentElsewhere))
-    } else if flow.environment != state.config.remote_base_url.as_str() {
+    } else if flow.environment != state.config.remote.base_url.as_str() {
         (FlowStatus::Failed, Some(FlowError::EnvironmentMismatch))
     } else if let Some(error) = query.error.as_deref() {
         if error == "access_denied" {

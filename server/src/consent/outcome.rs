@@ -77,7 +77,7 @@ pub(super) async fn redirect_target(
 ) -> String {
     let back = |outcome: &str, code: Option<&str>| -> String {
         let Some(mut url) = return_to.and_then(|t| Url::parse(t).ok()) else {
-            return state.config.allowed_origins.primary().to_owned();
+            return state.config.site.allowed_origins.primary().to_owned();
         };
         url.query_pairs_mut()
             .append_pair(RETURN_STATUS_PARAM, outcome);

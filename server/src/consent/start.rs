@@ -28,7 +28,7 @@ pub async fn start(
     let origin = caller
         .origin
         .clone()
-        .unwrap_or_else(|| state.config.allowed_origins.primary().to_owned());
+        .unwrap_or_else(|| state.config.site.allowed_origins.primary().to_owned());
     let (return_to, candidate, idempotency_key) = match request.mode {
         // With a candidate and a key the callback hires at once; otherwise the widget does.
         ConnectMode::Popup => match (request.candidate, request.idempotency_key) {
@@ -49,7 +49,7 @@ pub async fn start(
                     );
                     None
                 }
-                Some(target) => match state.config.allowed_origins.check_return_to(target) {
+                Some(target) => match state.config.site.allowed_origins.check_return_to(target) {
                     Some(url) => Some(url.to_string()),
                     None => {
                         fields.insert(
@@ -87,7 +87,7 @@ pub async fn start(
         state_hash: secret_hash(&consent.state),
         site_user: caller.site_user.clone(),
         origin,
-        environment: state.config.remote_base_url.to_string(),
+        environment: state.config.remote.base_url.to_string(),
         mode: request.mode,
         key_id: verifier.key_id,
         pkce_verifier: verifier.data,
@@ -113,6 +113,7 @@ pub async fn start(
         .await;
     let start_url = state
         .config
+        .site
         .public_url
         .join(START_PATH)
         .map_err(anyhow::Error::from)?;

@@ -136,13 +136,14 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<()> {
     };
     let config = settings.validate()?;
     let site_tokens = SiteTokens::with_leeway(
-        &config.site_secret,
-        config.site_token_max_ttl,
-        config.site_token_leeway,
+        &config.site.secret,
+        config.site.token_max_ttl,
+        config.site.token_leeway,
     );
     // The job site verifies with the key the backend signs with, parsed in one place.
     let webhook_key = config
         .webhooks
+        .outbound
         .as_ref()
         .map(|webhooks| webhooks.key.clone())
         .context("the demo's webhook settings did not take")?;

@@ -25,7 +25,7 @@ pub async fn for_country(
     token: &SecretString,
     alpha3: &str,
 ) -> ApiResult<CountryForm> {
-    let version = state.config.remote_json_schema_version;
+    let version = state.config.remote.json_schema_version;
     if let Some(form) = state.forms.fresh(alpha3, version) {
         return Ok(form);
     }

@@ -153,7 +153,7 @@ async fn adopt(
     };
     let at = now();
     let company_id = &token.connection.company_id;
-    let webhook = state.config.webhooks.as_ref().map(|_| {
+    let webhook = state.config.webhooks.outbound.as_ref().map(|_| {
         events::queued(
             &state.config.keys,
             events::HIRE_CREATED,

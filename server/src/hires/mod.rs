@@ -144,7 +144,7 @@ pub async fn hire(
     let country = countries::resolve(&list?, &candidate.country_code)?.clone();
     // The country's extra fields, checked before anything is sent (the default version asks
     // none, and a candidate without extra fields costs no form read there).
-    if state.config.remote_json_schema_version > 1 || !candidate.extra.is_empty() {
+    if state.config.remote.json_schema_version > 1 || !candidate.extra.is_empty() {
         let form = forms::for_country(state, &token.access_token, &country.code).await?;
         let problems =
             forms::validate::check(&form, &candidate.extra, &candidate.provisional_start_date);
@@ -201,6 +201,7 @@ pub async fn hire(
             let webhook = state
                 .config
                 .webhooks
+                .outbound
                 .as_ref()
                 .map(|_| events::queued(&state.config.keys, events::HIRE_CREATED, &facts, at));
             store

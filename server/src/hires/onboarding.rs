@@ -45,7 +45,7 @@ pub(super) async fn onboarding_link(
 ) -> String {
     match remote_link(state, token, remote_user_id).await {
         Some(url) => url,
-        None => state.config.remote_app_url.to_string(),
+        None => state.config.remote.app_url.to_string(),
     }
 }
 
@@ -56,11 +56,11 @@ pub(super) async fn remote_link(
     remote_user_id: &str,
 ) -> Option<String> {
     let config = &state.config;
-    let link = match config.onboarding_link {
+    let link = match config.remote.onboarding_link {
         OnboardingLink::MagicLink => {
             state
                 .api
-                .magic_link(token, remote_user_id, &config.onboarding_path)
+                .magic_link(token, remote_user_id, &config.remote.onboarding_path)
                 .await
         }
         OnboardingLink::SsoUrl => state.api.sso_url(token, remote_user_id).await,
@@ -71,7 +71,7 @@ pub(super) async fn remote_link(
             |error| tracing::warn!(%error, "no onboarding link from Remote; a plain link will do"),
         )
         .ok()?;
-    if !is_remote_link(&link, &[&config.remote_base_url, &config.remote_app_url]) {
+    if !is_remote_link(&link, &[&config.remote.base_url, &config.remote.app_url]) {
         tracing::warn!("Remote's onboarding link is not on Remote's hosts; a plain link will do");
         return None;
     }

@@ -73,7 +73,7 @@ pub(super) async fn acquire(
     request_hash: &str,
 ) -> ApiResult<Acquired> {
     let store = &state.store;
-    let lease = i64::try_from(state.config.upstream_timeout.as_secs() * 4 + 10).unwrap_or(70);
+    let lease = i64::try_from(state.config.remote.timeout.as_secs() * 4 + 10).unwrap_or(70);
     let hire_id = uuid::Uuid::new_v4().to_string();
     let started = now();
     if store

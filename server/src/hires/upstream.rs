@@ -52,7 +52,7 @@ pub(super) async fn create(
         }
     }
     let body = employment_body(
-        state.config.employment_body,
+        state.config.remote.employment_body,
         candidate,
         &country.code,
         &token.connection.company_id,
@@ -71,7 +71,7 @@ pub(super) async fn create(
             .create_employment(
                 &token.access_token,
                 &body,
-                state.config.remote_json_schema_version,
+                state.config.remote.json_schema_version,
             )
             .await
         {

@@ -123,17 +123,17 @@ impl RemoteOAuth {
         breaker: Arc<CircuitBreaker>,
         metrics: Metrics,
     ) -> anyhow::Result<Self> {
-        let base = config.remote_base_url.as_str().trim_end_matches('/');
-        let client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
+        let base = config.remote.base_url.as_str().trim_end_matches('/');
+        let client = oauth2::Client::new(ClientId::new(config.remote.client_id.clone()))
             .set_client_secret(ClientSecret::new(
-                config.client_secret.expose_secret().to_owned(),
+                config.remote.client_secret.expose_secret().to_owned(),
             ))
             .set_auth_uri(AuthUrl::new(format!("{base}/auth/oauth2/authorize"))?)
             .set_token_uri(TokenUrl::new(format!("{base}/auth/oauth2/token"))?)
             .set_redirect_uri(RedirectUrl::new(config.redirect_uri())?);
         Ok(RemoteOAuth {
             client,
-            scopes: config.remote_scopes.clone(),
+            scopes: config.remote.scopes.clone(),
             http,
             breaker,
             metrics,

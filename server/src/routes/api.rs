@@ -74,7 +74,7 @@ pub(super) async fn get_connection(
             company_id: None,
         },
         Some(row) => {
-            let usable = row.is_usable(state.config.remote_base_url.as_str());
+            let usable = row.is_usable(state.config.remote.base_url.as_str());
             ConnectionResponse {
                 status: if usable {
                     ConnectionStatus::Connected

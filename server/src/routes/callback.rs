@@ -126,7 +126,7 @@ pub(super) async fn callback(
 
 /// The flow is over: its binding cookie is of no further use.
 fn forget_binding(response: &mut Response, flow_id: &str, state: &AppState) {
-    let removal = BindingCookie::removal(flow_id, &state.config.public_url);
+    let removal = BindingCookie::removal(flow_id, &state.config.site.public_url);
     if let Ok(value) = HeaderValue::from_str(&removal) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

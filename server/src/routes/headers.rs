@@ -25,7 +25,7 @@ pub(super) async fn check_origin(
     if let Some(origin) = request.headers().get(header::ORIGIN) {
         let allowed = origin
             .to_str()
-            .map(|o| state.config.allowed_origins.allows(o))
+            .map(|o| state.config.site.allowed_origins.allows(o))
             .unwrap_or(false);
         if !allowed {
             return ApiError::new(ErrorCode::ForbiddenOrigin, "This page's origin is not allowed to use this backend. Add it to HWR_ALLOWED_ORIGINS.").into_response();

@@ -168,7 +168,7 @@ pub(super) async fn list(
             ))
         }
         (Reader::Site(user), None) => match state.store.connection(user).await? {
-            Some(connection) if connection.is_usable(state.config.remote_base_url.as_str()) => {
+            Some(connection) if connection.is_usable(state.config.remote.base_url.as_str()) => {
                 let hashes: Vec<String> =
                     query.emails.iter().map(|e| view::email_hash(e)).collect();
                 state

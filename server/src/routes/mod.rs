@@ -37,6 +37,7 @@ pub use headers::REQUEST_ID;
 pub fn router(state: AppState) -> Router {
     let origins: Vec<HeaderValue> = state
         .config
+        .site
         .allowed_origins
         .as_slice()
         .iter()

@@ -114,7 +114,7 @@ async fn attempt(
         Err(error) if error.is_timeout() => (None, "the endpoint timed out".to_owned()),
         Err(_) => (None, "the endpoint could not be reached".to_owned()),
     };
-    let next = next_attempt(&state.config.webhook_retry_schedule, attempts, now());
+    let next = next_attempt(&state.config.webhooks.retry_schedule, attempts, now());
     state
         .metrics
         .webhook("out", if next.is_some() { "failed" } else { "refused" });

@@ -129,7 +129,7 @@ async fn verify(
             return Ok(Ok(()));
         }
     }
-    let environment = state.config.remote_base_url.as_str();
+    let environment = state.config.remote.base_url.as_str();
     let Some(registered) = state.store.remote_webhook(environment, company_id).await? else {
         state.signing_keys.forget(company_id);
         return Ok(Err(Refusal::UnknownCompany));

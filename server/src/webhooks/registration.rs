@@ -21,7 +21,7 @@ pub fn signing_key_context(environment: &str, company_id: &str) -> String {
 pub fn callback_url(state: &AppState) -> String {
     format!(
         "{}/webhooks/remote",
-        state.config.public_url.as_str().trim_end_matches('/')
+        state.config.site.public_url.as_str().trim_end_matches('/')
     )
 }
 
@@ -31,7 +31,7 @@ pub async fn ensure_registered(
     company_id: &str,
     token: &SecretString,
 ) -> anyhow::Result<()> {
-    let environment = state.config.remote_base_url.as_str();
+    let environment = state.config.remote.base_url.as_str();
     let url = callback_url(state);
     let stored = state.store.remote_webhook(environment, company_id).await?;
     let replacing = match stored {

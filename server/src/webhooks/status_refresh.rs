@@ -37,7 +37,7 @@ pub async fn refresh_marked(state: &AppState) -> Result<usize, sqlx::Error> {
 /// is connected any more (nothing could read it).
 async fn refresh(state: &AppState, record: HireRecord, claimed_at: i64) -> Result<(), sqlx::Error> {
     let store = &state.store;
-    let environment = state.config.remote_base_url.as_str();
+    let environment = state.config.remote.base_url.as_str();
     let Some(connection) = store
         .connection_for_company(environment, &record.company_id)
         .await?
@@ -68,7 +68,7 @@ async fn refresh(state: &AppState, record: HireRecord, claimed_at: i64) -> Resul
     }
     let at = now();
     let candidate = view::candidate(&state.config.keys, &record);
-    let event = state.config.webhooks.as_ref().map(|_| {
+    let event = state.config.webhooks.outbound.as_ref().map(|_| {
         events::queued(
             &state.config.keys,
             events::HIRE_STATUS_CHANGED,

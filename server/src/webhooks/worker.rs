@@ -57,7 +57,7 @@ pub async fn run(state: AppState) {
 /// Every marked re-read and every due delivery, now.
 pub async fn pass(state: &AppState) -> Result<(), sqlx::Error> {
     while !state.stopping.is_cancelled() && status_refresh::refresh_marked(state).await? > 0 {}
-    if let Some(target) = &state.config.webhooks {
+    if let Some(target) = &state.config.webhooks.outbound {
         while !state.stopping.is_cancelled() && delivery::deliver_due(state, target).await? > 0 {}
     }
     Ok(())
@@ -74,7 +74,7 @@ pub async fn reconcile(state: &AppState) -> anyhow::Result<()> {
         tracing::info!(hires = marked, "reconcile: re-reading hire statuses");
         state.wake_worker();
     }
-    let environment = state.config.remote_base_url.as_str();
+    let environment = state.config.remote.base_url.as_str();
     let mut companies = store
         .companies_without_webhook(environment, RECONCILE_BATCH)
         .await?;

@@ -177,7 +177,7 @@ fn signed(key: &str, body: &str) -> (String, String) {
 
 /// The company's signing key, as the backend keeps it sealed.
 async fn signing_key(app: &TestApp, company_id: &str) -> String {
-    let environment = app.state.config.remote_base_url.as_str();
+    let environment = app.state.config.remote.base_url.as_str();
     let row = app
         .store()
         .remote_webhook(environment, company_id)
@@ -433,7 +433,7 @@ async fn a_signing_key_replaced_by_another_replica_is_read_again_and_the_old_one
         deliver(app, &body, &timestamp, &old_signature).await,
         StatusCode::OK
     );
-    let environment = app.state.config.remote_base_url.as_str();
+    let environment = app.state.config.remote.base_url.as_str();
     let sealed = app.state.config.keys.seal(
         "a-key-registered-elsewhere",
         &signing_key_context(environment, &company_id),

@@ -325,7 +325,7 @@ async fn a_refused_magic_link_still_completes_the_hire_with_a_plain_link(db: Db)
     let hired = json_body(response, StatusCode::CREATED).await;
     assert_eq!(
         hired["redirect_url"],
-        app.state.config.remote_app_url.as_str(),
+        app.state.config.remote.app_url.as_str(),
         "the plain link to Remote's app"
     );
     let state = app.sandbox_state().await;
