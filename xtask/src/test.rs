@@ -1,10 +1,11 @@
 //! `cargo xtask test`: everything CI checks, in order, failing on the first problem — formatting,
 //! the dependencies' licences and bans (`deny.toml`), clippy (native and wasm32), the widget's
-//! dependency rule, unit and integration tests (SQLite and Postgres, property tests,
-//! multi-replica processes), the widget's browser tests, the end-to-end suite in headless
-//! Chromium, the release artifacts (the static binary, checked, and its container image, started
-//! once), the npm package (`npm pack` and a type test of its React and Vue examples), short
-//! soaks (SQLite and Postgres) with a leak scan, and a short run of every fuzz target.
+//! dependency rule, the production build without the fake Remote (no `demo` feature), unit and
+//! integration tests (SQLite and Postgres, property tests, multi-replica processes), the widget's
+//! browser tests, the end-to-end suite in headless Chromium, the release artifacts (the static
+//! binary, checked, and its container image, started once), the npm package (`npm pack` and a
+//! type test of its React and Vue examples), short soaks (SQLite and Postgres) with a leak scan,
+//! and a short run of every fuzz target.
 
 use std::process::Command;
 
@@ -33,6 +34,7 @@ pub(crate) fn run_all() -> Result<()> {
     run(cargo().args(["fmt", "--all", "--check"]))?;
     licenses_and_bans()?;
     widget_dependency_rule()?;
+    production_build_leaves_out_the_demo()?;
     // The widget first: the server embeds its bundle.
     widget::build_widget(true)?;
     run(cargo().args([
@@ -126,6 +128,39 @@ fn release_artifacts() -> Result<()> {
 }
 
 /// `cargo tree` of the widget for wasm32 must not list a server-only crate.
+/// A production build (`--no-default-features`, without the `demo` feature) links no fake
+/// Remote: `hwr-sandbox` is not in its dependency tree, and it passes clippy on its own.
+fn production_build_leaves_out_the_demo() -> Result<()> {
+    let tree = output(cargo().args([
+        "tree",
+        "-p",
+        "hire-with-remote",
+        "--no-default-features",
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+    ]))?;
+    if tree
+        .lines()
+        .any(|line| line.split_whitespace().next() == Some("hwr-sandbox"))
+    {
+        bail!("hire-with-remote without the demo feature still depends on hwr-sandbox");
+    }
+    run(cargo().args([
+        "clippy",
+        "-p",
+        "hire-with-remote",
+        "--no-default-features",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    eprintln!("xtask: the build without the demo feature leaves out hwr-sandbox");
+    Ok(())
+}
+
 fn widget_dependency_rule() -> Result<()> {
     let tree = output(cargo().args([
         "tree",
