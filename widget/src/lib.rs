@@ -83,4 +83,13 @@ pub mod wire_check {
     pub fn candidate_body(candidate: &Candidate) -> Option<String> {
         wire::candidate_body(candidate)
     }
+
+    /// Whether the callback page's `postMessage` speaks for `flow_id`, from `backend_origin`.
+    pub fn is_flow_message(
+        event: &web_sys::MessageEvent,
+        backend_origin: &str,
+        flow_id: &str,
+    ) -> bool {
+        crate::flow::consent::is_flow_message(event, backend_origin, flow_id)
+    }
 }

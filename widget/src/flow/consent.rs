@@ -197,7 +197,7 @@ impl Drop for FlowMessageListener {
 }
 
 /// Only the backend's exact origin may speak, only about our flow.
-fn is_flow_message(event: &MessageEvent, backend_origin: &str, flow_id: &str) -> bool {
+pub(crate) fn is_flow_message(event: &MessageEvent, backend_origin: &str, flow_id: &str) -> bool {
     if event.origin() != backend_origin {
         return false;
     }

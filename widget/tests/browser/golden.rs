@@ -358,3 +358,28 @@ fn error_bodies_with_and_without_field_messages_are_read_from_the_protocols_fixt
         ))
     );
 }
+
+#[wasm_bindgen_test]
+fn the_callback_pages_message_is_recognised_from_the_protocols_fixture() {
+    let text = fixture!("flow_message.json");
+    let data = JSON::parse(text).expect("the fixture is JSON");
+    let flow_id = js_sys::Reflect::get(&data, &JsValue::from_str("flow_id"))
+        .ok()
+        .and_then(|id| id.as_string())
+        .expect("the fixture names its flow");
+    let backend = "https://hire.example.com";
+    let init = web_sys::MessageEventInit::new();
+    init.set_data(&data);
+    init.set_origin(backend);
+    let event =
+        web_sys::MessageEvent::new_with_event_init_dict("message", &init).expect("a message event");
+    assert!(wire::is_flow_message(&event, backend, &flow_id));
+    assert!(
+        !wire::is_flow_message(&event, backend, "another-flow"),
+        "a message about another flow"
+    );
+    assert!(
+        !wire::is_flow_message(&event, "https://evil.example", &flow_id),
+        "a message from another origin"
+    );
+}
