@@ -2,7 +2,9 @@
 //! the consent path in a browser, and the backend (overhead against a direct call and an nginx
 //! hop, SQLite and Postgres, a refresh storm, memory, start-up, a profile) in one run, and writes
 //! BENCHMARKS.md. Installs what it needs when missing (wrk, nginx, Chromium, perf, strace, the
-//! bench's npm packages). Everything runs on loopback and every load is bounded in time.
+//! bench's npm packages). Everything runs on loopback and every load is bounded in time. What
+//! the numbers mean is hand-written in `bench/interpretation.md`, included as it is; the code
+//! renders only what is computed from the numbers (rows, ratios, met or missed).
 //!
 //! For quicker runs while working on the bench itself (not for the committed report):
 //! `HWR_BENCH_SECONDS` (per load row, default 10), `HWR_BENCH_LOADS` (cold loads, 25),
@@ -119,6 +121,8 @@ pub(crate) fn run_bench() -> Result<()> {
         return Ok(());
     }
 
+    // Read before the long run, so a missing file fails at once.
+    let interpretation = interpretation()?;
     ensure_tools()?;
     let result = measure_all(&binary, &dir, &settings, &date);
     // The profile's symbolized build is timed inside measure_all.
@@ -147,6 +151,7 @@ pub(crate) fn run_bench() -> Result<()> {
         &machine_after,
         elapsed.as_secs_f64(),
         build_seconds,
+        &interpretation,
     );
     let path = workspace_root().join("BENCHMARKS.md");
     std::fs::write(&path, markdown)
@@ -413,6 +418,7 @@ fn render(
     after: &Machine,
     seconds: f64,
     build_seconds: f64,
+    interpretation: &str,
 ) -> String {
     let mut md = String::new();
     md.push_str("# Benchmarks\n\n");
@@ -442,17 +448,12 @@ fn render(
     if !settings.is_default() {
         md.push_str("| note | **a shortened run** (HWR_BENCH_* settings): not for comparison |\n");
     }
-    md.push_str(
-        "\nThe machine is shared: other builds and tests ran beside this bench (see the load \
-         average), and load generator, backend, sandbox, nginx, Postgres and Chromium all share \
-         its cores. Treat absolute numbers as a floor for what one small VM does; the \
-         comparisons within a table were measured minutes apart under the same conditions.\n\n",
-    );
-
+    md.push('\n');
     md.push_str("## Budgets\n\n");
     md.push_str(&summary(report));
     md.push('\n');
     md.push_str(&findings(report));
+    md.push_str(interpretation);
 
     md.push_str("\n## 1. Widget weight\n\n");
     md.push_str(&weight::render(&report.weight, &report.wasm_breakdown));
@@ -735,13 +736,13 @@ fn summary(report: &Report) -> String {
     md
 }
 
-/// What the numbers point to, filled in from this run's numbers.
+/// What this run's numbers say, one sentence per finding, each computed from the numbers (what
+/// they mean and what to do about them is in `bench/interpretation.md`).
 fn findings(report: &Report) -> String {
     let mut md = String::from("## What the numbers point to\n\n");
     let loads = &report.loads;
     let browser = &report.browser;
 
-    // Widget.
     if let Some(gzip) = weight::ours_gzip(&report.weight) {
         let part = |needle: &str| {
             report
@@ -754,38 +755,23 @@ fn findings(report: &Report) -> String {
         let code = weight::kind_gzip(&report.weight, "later").unwrap_or(glue + wasm);
         let _ = writeln!(
             md,
-            "1. **Widget weight and start-up.** The page needs {} gzip before the button is \
-             interactive: the loader, which draws the idle button itself (the widget's markup, its \
-             stylesheet inside the loader) and takes clicks; loader → first button, median {} ms. \
-             The widget code, {} gzip ({} glue + {} wasm), follows on intent (pointer over, \
-             focus, touch) or once the page is loaded and the browser is idle, and renders the \
-             same markup in the same task (layout shift 0). It is mostly framework and standard \
-             library (table in §1: Leptos's `reactive_graph` and `tachys`, `core`/`alloc` \
-             formatting and collections, the `js-sys`/`web-sys` bindings), not our code, and its \
-             size now costs time only when someone clicks before it is there: such a click opens \
-             the blank consent window at once, inside the click (median {} ms to `window.open`), \
-             and the consent page follows once the code is here (median {} ms after the click \
-             with the wasm answering 300 ms late; glue and wasm are fetched in parallel). \
-             **Next:** on a slow connection that wait is the download of {}; fewer `format!`s \
-             and panicking paths, `panic_immediate_abort` on a nightly toolchain and fewer \
-             web-sys types would shorten it.",
+            "1. **Widget weight and start-up.** {} gzip before the button is interactive (loader → \
+             first button, median {} ms); the widget code, {} gzip ({} glue + {} wasm), follows. \
+             A click before it opens the window in {} ms (median) and the consent page follows \
+             {} ms after the click with the wasm answering 300 ms late. Without intent, the wasm \
+             request starts {} ms after the load event, {} ms are its download on loopback and \
+             {} ms compile, instantiate and mount all three widgets.",
             kib(gzip),
             browser.startup_median("loader evaluated → first button interactive"),
             kib(code),
             kib(glue),
             kib(wasm),
-            browser
-                .startup_median("click on the early button (before the widget code; wasm answered 300 ms late) → window.open"),
+            browser.startup_median(
+                "click on the early button (before the widget code; wasm answered 300 ms late) → window.open"
+            ),
             browser.startup_median(
                 "click on the early button (wasm answered 300 ms late) → consent page requested in the popup (wall clock)"
             ),
-            kib(code),
-        );
-        let _ = writeln!(
-            md,
-            "   Without intent, the wasm request starts {} ms (median) after the load event, \
-             {} ms are its download on loopback and {} ms compile, instantiate and mount all \
-             three widgets.",
             browser.startup_median(
                 "· load event → wasm request starts (idle time, nobody touching the page)"
             ),
@@ -796,103 +782,71 @@ fn findings(report: &Report) -> String {
         );
     }
 
-    // Allow → onboarding.
     let after = browser.allow_note("0", "typical requests after the callback");
-    let callback0 = browser.allow_median(
-        "0",
-        "server: GET /oauth/callback (code exchange, then the hire)",
-    );
-    let callback100 = browser.allow_median(
-        "100",
-        "server: GET /oauth/callback (code exchange, then the hire)",
+    let callback = "server: GET /oauth/callback (code exchange, then the hire)";
+    let (callback0, callback100) = (
+        browser.allow_median("0", callback),
+        browser.allow_median("100", callback),
     );
     let serial = (callback100 - callback0) / 100.0;
-    let upstream = if serial >= 2.5 {
-        "more than the two it needs (the code exchange, then the employment and the onboarding \
-         link at the same time): look for an upstream call made one after the other."
+    let upstream = if !serial.is_finite() {
+        "the request log gave no callback times in this run".to_owned()
     } else {
-        "the least it can be: the code exchange, then the employment and the onboarding link at \
-         the same time."
+        format!(
+            "the callback takes {} ms with 100 ms upstream latency against {} ms without: \
+             ~{serial:.1} upstream latencies ({})",
+            fmt_ms(callback100),
+            fmt_ms(callback0),
+            if serial >= 2.5 {
+                "more than the two it needs"
+            } else {
+                "the two it needs"
+            }
+        )
     };
     let _ = writeln!(
         md,
-        "2. **Allow → onboarding.** The widget sends the candidate and its idempotency key with \
-         `POST /api/v1/connect`, so the callback hires before it answers and the flow's status \
-         carries the hire; the widget's first flow poll goes out as soon as the popup shows \
-         consent, so its CORS preflight is cached by then. After the callback the browser makes: \
-         {after}. Server-side, the callback takes {callback100:.0} ms with 100 ms upstream \
-         latency against {callback0:.0} ms without: ~{serial:.1} upstream latencies, {upstream} \
-         What remains between Allow and onboarding is the popup's callback page, the \
-         `postMessage` wake-up and that one poll. On loopback the two requests this saved \
-         (`OPTIONS` and `POST /api/v1/hires`) cost well under a millisecond each, so the times \
-         above barely move; on a real connection they were two round trips between the \
-         employer's browser and the backend."
+        "2. **Allow → onboarding.** After the callback the browser makes: {after}. Server-side, \
+         {upstream}."
     );
 
-    // Backend.
-    let sqlite_own = loads
-        .backends
-        .first()
-        .and_then(|b| own_work_c1(loads, b))
-        .unwrap_or(f64::NAN);
-    let pg_own = loads
-        .backends
-        .get(1)
-        .and_then(|b| own_work_c1(loads, b))
-        .unwrap_or(f64::NAN);
+    let own = |i: usize| {
+        loads
+            .backends
+            .get(i)
+            .and_then(|b| own_work_c1(loads, b))
+            .unwrap_or(f64::NAN)
+    };
     let pg_tx = loads
         .backends
         .iter()
         .find_map(|b| b.pg_per_hire)
         .map_or(f64::NAN, |p| p.0);
     let (commit_on, commit_off) = loads.pg_commit_ms.unwrap_or((f64::NAN, f64::NAN));
-    let fsync_bound = commit_on - commit_off > 0.5;
-    let pg_why = if fsync_bound {
-        format!(
-            "each waiting for its WAL flush ({} ms per commit on this disk, {} ms with \
-             `synchronous_commit = off`)",
-            fmt_ms(commit_on),
-            fmt_ms(commit_off)
-        )
-    } else {
-        format!(
-            "each a round trip to the Postgres server process (a commit costs {} ms here, the \
-             disk flush is cheap on this run: {} ms with `synchronous_commit = off`; on a \
-             loaded disk the flush dominates)",
-            fmt_ms(commit_on),
-            fmt_ms(commit_off)
-        )
-    };
     let _ = writeln!(
         md,
-        "3. **Backend overhead is database round trips, not CPU in our code.** Alone (c=1), a \
-         hire spends {} ms in the backend on SQLite and {} ms on Postgres, against well under a \
-         millisecond for both upstream calls together. On Postgres that is {pg_tx:.1} \
-         transactions per hire (reads included), {pg_why}. **Fix:** write the idempotency record with \
-         `upstream_attempted` already set and the `hire.requested` audit row in one \
-         transaction, and the `created` mark with its audit row in another (2 write \
-         transactions per hire, and the two reads before them in one); audit rows can also be \
-         written with `SET LOCAL synchronous_commit = off`.",
-        fmt_ms(sqlite_own),
-        fmt_ms(pg_own),
+        "3. **Backend overhead.** Alone (c=1), a hire spends {} ms in the backend on SQLite and \
+         {} ms on Postgres; on Postgres that is {pg_tx:.1} transactions per hire (budget \
+         {PG_TRANSACTIONS_BUDGET:.0}); one commit costs {} ms with `synchronous_commit` on and \
+         {} ms off ({}).",
+        fmt_ms(own(0)),
+        fmt_ms(own(1)),
+        fmt_ms(commit_on),
+        fmt_ms(commit_off),
+        if commit_on - commit_off > 0.5 {
+            "the disk flush dominates"
+        } else {
+            "the flush is cheap on this run: the round trip dominates"
+        }
     );
     if let Some(profile) = &report.profile {
-        let share = |name: &str| -> f64 {
-            profile
-                .by_category
-                .iter()
+        let sum = |rows: &[(f64, String)], name: &str| -> f64 {
+            rows.iter()
                 .filter(|(_, n)| n.starts_with(name))
                 .map(|(s, _)| *s)
                 .sum()
         };
-        let thread = |name: &str| -> f64 {
-            profile
-                .by_thread
-                .iter()
-                .filter(|(_, n)| n.starts_with(name))
-                .map(|(s, _)| *s)
-                .sum()
-        };
+        let share = |name: &str| sum(&profile.by_category, name);
         let calls = |name: &str| -> f64 {
             profile
                 .syscalls
@@ -901,22 +855,17 @@ fn findings(report: &Report) -> String {
                 .map(|(c, _)| *c)
                 .sum()
         };
-        let db = share("SQLite engine") + share("sqlx driver");
         let _ = writeln!(
             md,
-            "4. **Where the CPU goes (SQLite, c=64).** The database path takes {db:.0} % of the \
-             backend's CPU ({:.0} % in the SQLite engine itself, {:.0} % in sqlx: its pool and \
-             the hand-off of every statement to a per-connection worker thread, {:.0} % of all \
-             samples are on those threads), serving HTTP {:.0} %, calling Remote {:.0} %, logging \
+            "4. **Where the CPU goes (SQLite, c=64).** The database path takes {:.0} % of the \
+             backend's CPU ({:.0} % in the SQLite engine, {:.0} % in sqlx; {:.0} % of all samples \
+             are on SQLite worker threads), serving HTTP {:.0} %, calling Remote {:.0} %, logging \
              {:.0} %, crypto {:.0} %, JSON {:.0} %, our own handler code {:.0} %. Per hire: {:.0} \
-             `futex` calls (thread wake-ups), {:.0} `fcntl` (SQLite's file locks, a few per \
-             transaction), {:.0} `pwrite64` and {:.0} `pread64`. Each statement is a round trip \
-             to another thread, so on a busy machine every one of them waits for a core: the \
-             same batching fix (fewer statements and transactions per hire) is the lever, then \
-             the per-request log line and span.",
+             `futex`, {:.0} `fcntl`, {:.0} `pwrite64` and {:.0} `pread64` calls.",
+            share("SQLite engine") + share("sqlx driver"),
             share("SQLite engine"),
             share("sqlx driver"),
-            thread("SQLite worker"),
+            sum(&profile.by_thread, "SQLite worker"),
             share("serving HTTP"),
             share("calls to Remote"),
             share("logging"),
@@ -935,30 +884,30 @@ fn findings(report: &Report) -> String {
         .map(|b| b.rss_after_kib)
         .max()
         .unwrap_or(0);
-    if after_load > 20 * 1024 {
-        let _ = writeln!(
-            md,
-            "5. **Memory after traffic.** Idle after start is within budget, but after the loads \
-             the backend stays at {} while idle: glibc's malloc keeps the freed arenas of the \
-             256-way load. If the 20 MiB budget should also hold after a burst, call \
-             `malloc_trim(0)` when the server goes quiet, or cap arenas \
-             (`MALLOC_ARENA_MAX=2`), or use an allocator that returns memory (mimalloc, jemalloc \
-             with background purging).",
-            load::rss_mib(after_load)
-        );
-    }
+    let _ = writeln!(
+        md,
+        "5. **Memory after traffic.** After the loads the backend stays at {} while idle ({} the \
+         20 MiB idle budget, which holds for idle after start).",
+        load::rss_mib(after_load),
+        if after_load > 20 * 1024 {
+            "over"
+        } else {
+            "within"
+        }
+    );
     let storms_ok = loads
         .backends
         .iter()
         .filter_map(|b| b.storm.as_ref())
         .all(|s| s.refreshes == 1 && s.created() == s.hires);
-    let _ =
-        writeln!(
+    let _ = writeln!(
         md,
-        "6. **Refresh single-flight {}** on {}, and idle memory and start-up are well inside budget \
-         (a first start on a new SQLite file is slower: it creates the file and runs the \
-         migrations).",
-        if storms_ok { "holds" } else { "**does not hold**" },
+        "6. **Refresh single-flight {}** on {}.",
+        if storms_ok {
+            "holds"
+        } else {
+            "**does not hold**"
+        },
         loads
             .backends
             .iter()
@@ -968,4 +917,23 @@ fn findings(report: &Report) -> String {
     );
     md.push('\n');
     md
+}
+
+/// The hand-written reading guide, included as it is.
+fn interpretation() -> Result<String> {
+    let path = workspace_root().join("bench/interpretation.md");
+    std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_reading_guide_is_a_section_of_its_own() {
+        let text = super::interpretation().expect("bench/interpretation.md");
+        assert!(
+            text.starts_with("## Reading these numbers\n"),
+            "{}",
+            text.lines().next().unwrap_or_default()
+        );
+    }
 }
