@@ -2,7 +2,6 @@
 //! matching flags, then checked once at start so that every mistake gets its own clear message.
 
 use std::{
-    fmt,
     net::{IpAddr, SocketAddr},
     path::PathBuf,
     time::Duration,
@@ -10,7 +9,7 @@ use std::{
 
 use anyhow::bail;
 use clap::{Args, FromArgMatches, ValueEnum};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::connections::ConnectionLimits;
@@ -41,8 +40,9 @@ pub enum OnboardingLink {
 }
 
 /// The raw settings, as flags or `HWR_*` variables. [`Settings::validate`] turns them into a
-/// [`Config`].
-#[derive(Clone, Args)]
+/// [`Config`]. The secrets are [`SecretString`]s from the moment clap reads them, so `Debug`
+/// shows only that they are set.
+#[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "HWR_LISTEN", default_value = "127.0.0.1:8080")]
@@ -57,8 +57,8 @@ pub struct Settings {
     #[arg(long, env = "HWR_ALLOWED_ORIGINS")]
     pub allowed_origins: Option<String>,
     /// Secret shared with the job site's server to sign site tokens (at least 32 bytes).
-    #[arg(long, env = "HWR_SITE_SECRET", hide_env_values = true)]
-    pub site_secret: Option<String>,
+    #[arg(long, env = "HWR_SITE_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub site_secret: Option<SecretString>,
     /// Longest lifetime accepted for a site token, in seconds.
     #[arg(long, env = "HWR_SITE_TOKEN_MAX_TTL", default_value_t = 3600)]
     pub site_token_max_ttl: u64,
@@ -91,11 +91,11 @@ pub struct Settings {
     #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
     /// Comma-separated `kid:base64-32-bytes`; the first encrypts, all decrypt.
-    #[arg(long, env = "HWR_ENCRYPTION_KEYS", hide_env_values = true)]
-    pub encryption_keys: Option<String>,
+    #[arg(long, env = "HWR_ENCRYPTION_KEYS", hide_env_values = true, value_parser = parse_secret)]
+    pub encryption_keys: Option<SecretString>,
     /// `sqlite://…` (default `sqlite://<data dir>/hire-with-remote.db`) or `postgres://…`.
-    #[arg(long, env = "HWR_DATABASE_URL")]
-    pub database_url: Option<String>,
+    #[arg(long, env = "HWR_DATABASE_URL", hide_env_values = true, value_parser = parse_secret)]
+    pub database_url: Option<SecretString>,
     /// Remote's API host, e.g. `https://gateway.remote-sandbox.com`.
     #[arg(long, env = "HWR_REMOTE_BASE_URL")]
     pub remote_base_url: Option<String>,
@@ -106,8 +106,8 @@ pub struct Settings {
     #[arg(long, env = "HWR_REMOTE_CLIENT_ID")]
     pub remote_client_id: Option<String>,
     /// OAuth client secret issued by Remote.
-    #[arg(long, env = "HWR_REMOTE_CLIENT_SECRET", hide_env_values = true)]
-    pub remote_client_secret: Option<String>,
+    #[arg(long, env = "HWR_REMOTE_CLIENT_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub remote_client_secret: Option<SecretString>,
     /// OAuth scopes asked for at consent, space-separated.
     #[arg(long, env = "HWR_REMOTE_SCOPES", default_value = crate::remote::REMOTE_SCOPE)]
     pub remote_scopes: String,
@@ -167,8 +167,8 @@ pub struct Settings {
     #[arg(long, env = "HWR_WEBHOOK_URL")]
     pub webhook_url: Option<String>,
     /// `whsec_<base64>`: the Standard Webhooks signing secret shared with that endpoint.
-    #[arg(long, env = "HWR_WEBHOOK_SECRET", hide_env_values = true)]
-    pub webhook_secret: Option<String>,
+    #[arg(long, env = "HWR_WEBHOOK_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub webhook_secret: Option<SecretString>,
     /// Seconds between a webhook's attempts, comma-separated (after the last, it is given up).
     #[arg(
         long,
@@ -178,8 +178,8 @@ pub struct Settings {
     pub webhook_retry_schedule: String,
     /// Secret the job site's own servers send as `Authorization: Bearer …` to read hires
     /// (at least 32 characters; none: server reads are off).
-    #[arg(long, env = "HWR_SERVER_API_KEY", hide_env_values = true)]
-    pub server_api_key: Option<String>,
+    #[arg(long, env = "HWR_SERVER_API_KEY", hide_env_values = true, value_parser = parse_secret)]
+    pub server_api_key: Option<SecretString>,
 }
 
 /// The listeners and the limits of the HTTP server itself.
@@ -413,7 +413,7 @@ impl Settings {
                 )
             });
         let site_secret = problems.require(
-            self.site_secret.as_deref(),
+            exposed(&self.site_secret),
             "HWR_SITE_SECRET",
             "share a random secret of at least 32 bytes with the job site's server",
         );
@@ -425,9 +425,7 @@ impl Settings {
                 "HWR_SITE_TOKEN_MAX_TTL must be between 1 and 86400 seconds (site tokens are short-lived)",
             );
         }
-        let server_api_key = self
-            .server_api_key
-            .as_deref()
+        let server_api_key = exposed(&self.server_api_key)
             .map(str::trim)
             .filter(|key| !key.is_empty());
         if server_api_key.is_some_and(|key| key.len() < 32) {
@@ -448,7 +446,7 @@ impl Settings {
     fn keys(&self, problems: &mut Problems) -> Option<KeyRing> {
         problems
             .require(
-                self.encryption_keys.as_deref(),
+                exposed(&self.encryption_keys),
                 "HWR_ENCRYPTION_KEYS",
                 "generate one with `hire-with-remote keygen` and set kid:base64",
             )
@@ -474,7 +472,7 @@ impl Settings {
             "the client id Remote issued",
         );
         let client_secret = problems.require(
-            self.remote_client_secret.as_deref(),
+            exposed(&self.remote_client_secret),
             "HWR_REMOTE_CLIENT_SECRET",
             "the client secret Remote issued",
         );
@@ -564,9 +562,8 @@ impl Settings {
 
     /// The database: SQLite (by default, in the data folder) or Postgres.
     fn database(&self, problems: &mut Problems) -> Option<DatabaseConfig> {
-        let url = self
-            .database_url
-            .clone()
+        let url = exposed(&self.database_url)
+            .map(str::to_owned)
             .unwrap_or_else(|| default_database_url(&self.data_dir));
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
@@ -585,66 +582,13 @@ impl Settings {
     fn webhooks(&self, problems: &mut Problems) -> Option<WebhooksConfig> {
         let webhooks = problems.take(OutboundWebhooks::parse(
             self.webhook_url.as_deref(),
-            self.webhook_secret.as_deref(),
+            exposed(&self.webhook_secret),
         ));
         let schedule = problems.take(parse_retry_schedule(&self.webhook_retry_schedule));
         Some(WebhooksConfig {
             outbound: webhooks?,
             retry_schedule: schedule?,
         })
-    }
-}
-
-impl fmt::Debug for Settings {
-    /// Every setting but the secrets, which show only whether they are set.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secret = |value: &Option<String>| value.as_ref().map(|_| "[redacted]");
-        f.debug_struct("Settings")
-            .field("listen", &self.listen)
-            .field("metrics_listen", &self.metrics_listen)
-            .field("public_url", &self.public_url)
-            .field("allowed_origins", &self.allowed_origins)
-            .field("site_secret", &secret(&self.site_secret))
-            .field("site_token_max_ttl", &self.site_token_max_ttl)
-            .field("request_timeout_secs", &self.request_timeout_secs)
-            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
-            .field("idle_timeout_secs", &self.idle_timeout_secs)
-            .field("max_connections", &self.max_connections)
-            .field("retention_days", &self.retention_days)
-            .field("audit_retention_days", &self.audit_retention_days)
-            .field("countries_ttl_secs", &self.countries_ttl_secs)
-            .field("site_token_leeway_secs", &self.site_token_leeway_secs)
-            .field("data_dir", &self.data_dir)
-            .field("encryption_keys", &secret(&self.encryption_keys))
-            .field("database_url", &secret(&self.database_url))
-            .field("remote_base_url", &self.remote_base_url)
-            .field("remote_app_url", &self.remote_app_url)
-            .field("remote_client_id", &self.remote_client_id)
-            .field("remote_client_secret", &secret(&self.remote_client_secret))
-            .field("remote_scopes", &self.remote_scopes)
-            .field(
-                "remote_json_schema_version",
-                &self.remote_json_schema_version,
-            )
-            .field("employment_body", &self.employment_body)
-            .field("onboarding_link", &self.onboarding_link)
-            .field("onboarding_path", &self.onboarding_path)
-            .field(
-                "upstream_connect_timeout_secs",
-                &self.upstream_connect_timeout_secs,
-            )
-            .field("upstream_timeout_secs", &self.upstream_timeout_secs)
-            .field("refresh_margin_secs", &self.refresh_margin_secs)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .field("database_max_connections", &self.database_max_connections)
-            .field("rate_limit_user_per_min", &self.rate_limit_user_per_min)
-            .field("rate_limit_ip_per_min", &self.rate_limit_ip_per_min)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("webhook_url", &self.webhook_url)
-            .field("webhook_secret", &secret(&self.webhook_secret))
-            .field("webhook_retry_schedule", &self.webhook_retry_schedule)
-            .field("server_api_key", &secret(&self.server_api_key))
-            .finish()
     }
 }
 
@@ -706,6 +650,16 @@ fn fallback_app_url() -> Url {
     Url::parse("https://employ.remote.com").expect("a constant URL parses")
 }
 
+/// clap's parser for a secret setting: the text goes straight into a [`SecretString`].
+pub fn parse_secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
+}
+
+/// A secret setting's text, for validation.
+fn exposed(value: &Option<SecretString>) -> Option<&str> {
+    value.as_ref().map(|secret| secret.expose_secret())
+}
+
 /// The SQLite file in `data_dir` used when `HWR_DATABASE_URL` is not set.
 pub fn default_database_url(data_dir: &std::path::Path) -> String {
     format!("sqlite://{}/hire-with-remote.db", data_dir.display())
@@ -722,7 +676,7 @@ mod tests {
             public_url: Some("https://hire.example.com".into()),
             allowed_origins: Some("https://jobs.example.com".into()),
             site_secret: Some("0123456789abcdef0123456789abcdef".into()),
-            encryption_keys: Some(KeyRing::generate_entry("k1")),
+            encryption_keys: Some(KeyRing::generate_entry("k1").into()),
             remote_base_url: Some("https://gateway.remote-sandbox.com".into()),
             remote_client_id: Some("client".into()),
             remote_client_secret: Some("secret".into()),
@@ -778,6 +732,36 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_given_as_a_flag_is_read_into_a_secret_string() {
+        let command = Settings::augment_args(clap::Command::new("hire-with-remote"))
+            .mut_args(|arg| arg.env(None));
+        let matches = command
+            .try_get_matches_from([
+                "hire-with-remote",
+                "--site-secret",
+                "flag-secret-0123456789abcdef0123",
+                "--database-url",
+                "postgres://hwr:flag-password@127.0.0.1/hwr",
+            ])
+            .expect("the flags parse");
+        let settings = Settings::from_arg_matches(&matches).expect("settings");
+
+        assert_eq!(
+            exposed(&settings.site_secret),
+            Some("flag-secret-0123456789abcdef0123")
+        );
+        assert_eq!(
+            exposed(&settings.database_url),
+            Some("postgres://hwr:flag-password@127.0.0.1/hwr")
+        );
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("flag-secret") && !shown.contains("flag-password"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn malformed_settings_each_get_their_own_message() {
         let settings = Settings {
             public_url: Some("ftp://hire.example.com".into()),
@@ -806,7 +790,7 @@ mod tests {
             server_api_key: Some(server_key.into()),
             webhook_url: Some("https://jobs.example.com/hooks".into()),
             webhook_secret: Some(webhook_secret.into()),
-            encryption_keys: Some(encryption_keys.clone()),
+            encryption_keys: Some(encryption_keys.clone().into()),
             database_url: Some("postgres://hwr:db-password@127.0.0.1/hwr".into()),
             ..complete()
         };

@@ -6,14 +6,14 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use hire_with_remote::{
-    config::{default_database_url, Settings},
+    config::{default_database_url, parse_secret, Settings},
     crypto::KeyRing,
     hires::view::rfc3339,
     site_token::SiteTokens,
     store::{now, OutboxFilter, Store},
     Application,
 };
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 #[cfg(feature = "demo")]
 use {
     hire_with_remote::demo::{self, DemoOptions, DemoSecrets},
@@ -80,8 +80,8 @@ enum Command {
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
         /// The shared secret; defaults to the demo's generated one in the data folder.
-        #[arg(long, env = "HWR_SITE_SECRET", hide_env_values = true)]
-        site_secret: Option<String>,
+        #[arg(long, env = "HWR_SITE_SECRET", hide_env_values = true, value_parser = parse_secret)]
+        site_secret: Option<SecretString>,
         /// Data folder holding the demo's secrets.
         #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
         data_dir: PathBuf,
@@ -93,8 +93,8 @@ enum Command {
         #[arg(long)]
         user: String,
         /// The database; default: the SQLite file in the data folder.
-        #[arg(long, env = "HWR_DATABASE_URL", hide_env_values = true)]
-        database_url: Option<String>,
+        #[arg(long, env = "HWR_DATABASE_URL", hide_env_values = true, value_parser = parse_secret)]
+        database_url: Option<SecretString>,
         /// Data folder (for the default SQLite file).
         #[arg(long, env = "HWR_DATA_DIR", default_value = "./data")]
         data_dir: PathBuf,
@@ -104,8 +104,14 @@ enum Command {
         #[command(subcommand)]
         action: WebhooksAction,
         /// The database; default: the SQLite file in the data folder.
-        #[arg(long, env = "HWR_DATABASE_URL", hide_env_values = true, global = true)]
-        database_url: Option<String>,
+        #[arg(
+            long,
+            env = "HWR_DATABASE_URL",
+            hide_env_values = true,
+            global = true,
+            value_parser = parse_secret
+        )]
+        database_url: Option<SecretString>,
         /// Data folder (for the default SQLite file).
         #[arg(long, env = "HWR_DATA_DIR", default_value = "./data", global = true)]
         data_dir: PathBuf,
@@ -239,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(secret) => secret,
                 None => demo_site_secret(&data_dir)?,
             };
-            let tokens = SiteTokens::new(&SecretString::from(secret), Duration::from_secs(ttl));
+            let tokens = SiteTokens::new(&secret, Duration::from_secs(ttl));
             println!("{}", tokens.mint(&user, Duration::from_secs(ttl))?);
             Ok(())
         }
@@ -248,7 +254,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             database_url,
             data_dir,
         } => {
-            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
+            let url = database_or_default(database_url, &data_dir);
             let store = Store::connect(&url, 2).await?;
             let erased = store
                 .erase_site_user(&user)
@@ -266,7 +272,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             database_url,
             data_dir,
         } => {
-            let url = database_url.unwrap_or_else(|| default_database_url(&data_dir));
+            let url = database_or_default(database_url, &data_dir);
             let store = Store::connect(&url, 2).await?;
             let done = webhooks_command(&store, action).await;
             store.close().await;
@@ -281,15 +287,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// The demo's generated site secret, for `token` without `HWR_SITE_SECRET`.
 #[cfg(feature = "demo")]
-fn demo_site_secret(data_dir: &std::path::Path) -> anyhow::Result<String> {
+fn demo_site_secret(data_dir: &std::path::Path) -> anyhow::Result<SecretString> {
     Ok(DemoSecrets::load_or_create(data_dir)
         .context("set HWR_SITE_SECRET, or run the demo once")?
-        .site_secret)
+        .site_secret
+        .into())
 }
 
 /// Without the demo there are no generated secrets: the site secret must be given.
 #[cfg(not(feature = "demo"))]
-fn demo_site_secret(_data_dir: &std::path::Path) -> anyhow::Result<String> {
+fn demo_site_secret(_data_dir: &std::path::Path) -> anyhow::Result<SecretString> {
     anyhow::bail!("set HWR_SITE_SECRET (this build has no demo secrets)")
 }
 
@@ -355,4 +362,10 @@ async fn webhooks_command(store: &Store, action: WebhooksAction) -> anyhow::Resu
             Ok(())
         }
     }
+}
+
+/// `HWR_DATABASE_URL`'s text, or the SQLite file in the data folder.
+fn database_or_default(url: Option<SecretString>, data_dir: &std::path::Path) -> String {
+    url.map(|url| url.expose_secret().to_owned())
+        .unwrap_or_else(|| default_database_url(data_dir))
 }

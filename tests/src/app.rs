@@ -108,13 +108,13 @@ pub async fn spawn_app_configured(
             listen: format!("127.0.0.1:{port}"),
             public_url: Some(format!("http://127.0.0.1:{port}")),
             allowed_origins: Some(JOB_SITE_ORIGIN.to_owned()),
-            site_secret: Some(site_secret.clone()),
+            site_secret: Some(site_secret.as_str().into()),
             data_dir: std::env::temp_dir(),
-            encryption_keys: Some(KeyRing::generate_entry("k1")),
-            database_url: Some(database.url()),
+            encryption_keys: Some(KeyRing::generate_entry("k1").into()),
+            database_url: Some(database.url().into()),
             remote_base_url: Some(sandbox.base_url()),
             remote_client_id: Some("demo-client".to_owned()),
-            remote_client_secret: Some("demo-secret".to_owned()),
+            remote_client_secret: Some("demo-secret".into()),
             ..Settings::default()
         };
         adjust(&mut settings);

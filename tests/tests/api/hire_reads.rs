@@ -13,7 +13,7 @@ const SERVER_KEY: &str = "server-key-for-tests-0123456789abcdef0123456789";
 
 async fn app_with_server_key(db: Db) -> TestApp {
     spawn_app_with(db, |settings| {
-        settings.server_api_key = Some(SERVER_KEY.to_owned())
+        settings.server_api_key = Some(SERVER_KEY.into())
     })
     .await
 }

@@ -21,7 +21,7 @@ async fn app_sending_to(db: Db, receiver: &WebhookReceiver, secret: &str) -> Tes
     let secret = secret.to_owned();
     spawn_app_with(db, move |settings| {
         settings.webhook_url = Some(url.clone());
-        settings.webhook_secret = Some(secret.clone());
+        settings.webhook_secret = Some(secret.as_str().into());
     })
     .await
 }

@@ -35,7 +35,7 @@ async fn connected(db: Db) -> Setup {
     let (url, key) = (receiver.url.clone(), secret.clone());
     let app = spawn_app_with(db, move |settings| {
         settings.webhook_url = Some(url.clone());
-        settings.webhook_secret = Some(key.clone());
+        settings.webhook_secret = Some(key.as_str().into());
     })
     .await;
     let user = unique_user();

@@ -8,6 +8,7 @@ use hwr_integration_tests::{
     ana, ana_with, json_body, new_key, on_both_databases, spawn_app, unique_user, Db, TestApp,
 };
 use reqwest::StatusCode;
+use secrecy::ExposeSecret;
 use sqlx::Row;
 
 async fn key_id_of(app: &TestApp, user: &str) -> String {
@@ -123,8 +124,13 @@ async fn a_row_under_an_old_key_is_resealed_under_the_new_key_when_read(db: Db) 
     assert_eq!(key_id_of(&app, &user).await, "k1");
     let rotated = app
         .spawn_replica_with(|settings| {
-            let old = settings.encryption_keys.clone().unwrap_or_default();
-            settings.encryption_keys = Some(format!("{},{old}", KeyRing::generate_entry("k2")));
+            let old = settings
+                .encryption_keys
+                .as_ref()
+                .map(|keys| keys.expose_secret().to_owned())
+                .unwrap_or_default();
+            settings.encryption_keys =
+                Some(format!("{},{old}", KeyRing::generate_entry("k2")).into());
         })
         .await;
 
