@@ -6,7 +6,8 @@ use url::Url;
 /// The configured origins, normalised to `scheme://host[:port]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowedOrigins {
-    origins: Vec<String>,
+    /// Shared, so that the origin check's sub-state is cheap to clone per request.
+    origins: std::sync::Arc<[String]>,
 }
 
 impl AllowedOrigins {
@@ -33,7 +34,9 @@ impl AllowedOrigins {
         if origins.is_empty() {
             return Err("no origin given".into());
         }
-        Ok(AllowedOrigins { origins })
+        Ok(AllowedOrigins {
+            origins: origins.into(),
+        })
     }
 
     /// True when `origin` (an `Origin` header value) is exactly one of ours.

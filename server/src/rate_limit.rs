@@ -8,7 +8,8 @@
 use std::{
     collections::HashMap,
     net::{IpAddr, SocketAddr},
-    sync::Mutex,
+    ops::Deref,
+    sync::{Arc, Mutex},
     time::Instant,
 };
 
@@ -19,7 +20,11 @@ use axum::{
 };
 use hwr_protocol::ErrorCode;
 
-use crate::{error::ApiError, site_token::VerifiedToken, state::AppState};
+use crate::{
+    config::LimitsConfig,
+    error::ApiError,
+    site_token::{SiteTokens, VerifiedToken},
+};
 
 /// Buckets beyond this many trigger a sweep of full (idle) ones.
 const SWEEP_AT: usize = 10_000;
@@ -108,25 +113,57 @@ impl RateLimiter {
     }
 }
 
-/// The two limiters.
+/// The limiter middleware's own state, a sub-state of the app's (`FromRef`): the two limiters,
+/// the site-token verifier that decides which one a request counts against, and the proxies
+/// whose `X-Forwarded-For` is believed. Cheap to clone.
+#[derive(Clone)]
 pub struct RateLimits {
+    inner: Arc<Limiters>,
+}
+
+/// What [`RateLimits`] points to.
+pub struct Limiters {
     /// Per site user, for requests with a valid site token.
     pub user: RateLimiter,
     /// Per client IP, for requests without one (preflights, bad or missing tokens).
     pub ip: RateLimiter,
+    site_tokens: SiteTokens,
+    trusted_proxies: Vec<IpAddr>,
+}
+
+impl Deref for RateLimits {
+    type Target = Limiters;
+
+    fn deref(&self) -> &Limiters {
+        &self.inner
+    }
+}
+
+impl RateLimits {
+    /// The limits `HWR_RATE_LIMIT_*` and `HWR_TRUSTED_PROXIES` set, checking tokens with
+    /// `site_tokens`.
+    pub fn new(config: &LimitsConfig, site_tokens: SiteTokens) -> RateLimits {
+        RateLimits {
+            inner: Arc::new(Limiters {
+                user: RateLimiter::new(config.user_per_min),
+                ip: RateLimiter::new(config.ip_per_min),
+                site_tokens,
+                trusted_proxies: config.trusted_proxies.clone(),
+            }),
+        }
+    }
 }
 
 /// Applies the limits to `/api/v1` and `/oauth/*`. The site token is verified first, once (the result is kept
 /// in the request's extensions for the handler): a valid one counts against its user alone, so
 /// nothing a client without one sends can spend a real user's allowance.
-pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let verified = state.site_tokens.check(request.headers());
+pub async fn limit(State(limits): State<RateLimits>, mut request: Request, next: Next) -> Response {
+    let verified = limits.site_tokens.check(request.headers());
     let checked = match &verified {
-        Ok(user) => state.rate_limits.user.check(&format!("user:{}", user.0)),
-        Err(_) => state
-            .rate_limits
+        Ok(user) => limits.user.check(&format!("user:{}", user.0)),
+        Err(_) => limits
             .ip
-            .check(&format!("ip:{}", client_ip(&state, &request))),
+            .check(&format!("ip:{}", client_ip(&limits, &request))),
     };
     if let Err(wait) = checked {
         return limited(wait);
@@ -146,12 +183,12 @@ fn limited(wait: u64) -> Response {
 
 /// The client's address: the peer, or behind trusted proxies the rightmost `X-Forwarded-For`
 /// hop that is not one of them (hops to its left are written by the client and prove nothing).
-fn client_ip(state: &AppState, request: &Request) -> String {
+fn client_ip(limits: &Limiters, request: &Request) -> String {
     let peer: Option<IpAddr> = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let trusted = |ip: &IpAddr| state.config.limits.trusted_proxies.contains(ip);
+    let trusted = |ip: &IpAddr| limits.trusted_proxies.contains(ip);
     let Some(mut client) = peer else {
         return "unknown".into();
     };

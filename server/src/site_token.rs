@@ -3,13 +3,16 @@
 
 use std::time::Duration;
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::{FromRef, FromRequestParts},
+    http::request::Parts,
+};
 use hwr_protocol::SITE_TOKEN_AUDIENCE;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::{error::ApiError, state::AppState};
+use crate::error::ApiError;
 
 /// The claims we read and write.
 #[derive(Debug, Serialize, Deserialize)]
@@ -191,19 +194,21 @@ fn now_secs() -> u64 {
         .unwrap_or_default()
 }
 
-impl FromRequestParts<AppState> for SiteUser {
+/// Runs on any state the verifier can be taken from (`FromRef`), which it needs only when the
+/// rate limiter has not verified the token already.
+impl<S> FromRequestParts<S> for SiteUser
+where
+    SiteTokens: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         // The rate limiter verified it already: one verification per request.
         if let Some(VerifiedToken(verified)) = parts.extensions.get::<VerifiedToken>() {
             return verified.clone().map_err(ApiError::from);
         }
-        state
-            .site_tokens
+        SiteTokens::from_ref(state)
             .check(&parts.headers)
             .map_err(ApiError::from)
     }

@@ -1,17 +1,23 @@
 //! The state every route shares: configuration, the store, the Remote clients, and the
-//! process-local coordination (refresh locks, the countries cache, the worker's wake-up).
+//! process-local coordination (the countries cache, the worker's wake-up). The parts that own
+//! their state (the token service, the rate limiter, the site-token verifier, the origin
+//! allow-list, the store, the metrics) are sub-states: a handler, middleware or extractor that
+//! needs only one of them takes it through axum's `FromRef`, not the whole `AppState`.
 
 use std::{ops::Deref, sync::Arc};
+
+use axum::extract::FromRef;
 
 use crate::{
     config::Config,
     countries::CountryCache,
     metrics::Metrics,
-    rate_limit::{RateLimiter, RateLimits},
+    origin::AllowedOrigins,
+    rate_limit::RateLimits,
     remote::{http_client, CircuitBreaker, RemoteApi, RemoteOAuth},
     site_token::SiteTokens,
     store::Store,
-    tokens::RefreshLocks,
+    tokens::Tokens,
 };
 
 /// Cheap to clone; everything lives behind one `Arc`.
@@ -32,8 +38,8 @@ pub struct Shared {
     pub oauth: RemoteOAuth,
     /// Remote's REST API.
     pub api: RemoteApi,
-    /// One refresh per connection at a time, within this process.
-    pub refresh_locks: RefreshLocks,
+    /// Usable Remote access tokens: opened, refreshed, re-sealed.
+    pub tokens: Tokens,
     /// Remote's country list, cached.
     pub countries: CountryCache,
     /// Remote's country forms, cached per country and schema version.
@@ -81,19 +87,23 @@ impl AppState {
             config.site.token_max_ttl,
             config.site.token_leeway,
         );
+        let tokens = Tokens::new(
+            store.clone(),
+            oauth.clone(),
+            config.keys.clone(),
+            metrics.clone(),
+            &config.remote,
+        );
         Ok(AppState {
             inner: Arc::new(Shared {
                 store,
+                rate_limits: RateLimits::new(&config.limits, site_tokens.clone()),
                 site_tokens,
                 oauth,
                 api,
-                refresh_locks: RefreshLocks::default(),
+                tokens,
                 countries: CountryCache::new(config.remote.countries_ttl),
                 forms: crate::forms::FormCache::new(config.remote.countries_ttl),
-                rate_limits: RateLimits {
-                    user: RateLimiter::new(config.limits.user_per_min),
-                    ip: RateLimiter::new(config.limits.ip_per_min),
-                },
                 metrics,
                 webhook_client: crate::webhooks::delivery::client()?,
                 worker_wake: tokio::sync::Notify::new(),
@@ -109,4 +119,24 @@ impl AppState {
     pub fn wake_worker(&self) {
         self.worker_wake.notify_one();
     }
+}
+
+/// One `FromRef` per sub-state: a clone of the part (each is cheap to clone).
+macro_rules! sub_states {
+    ($($part:ty => $($field:ident).+),+ $(,)?) => {
+        $(impl FromRef<AppState> for $part {
+            fn from_ref(state: &AppState) -> $part {
+                state.$($field).+.clone()
+            }
+        })+
+    };
+}
+
+sub_states! {
+    Store => store,
+    Tokens => tokens,
+    RateLimits => rate_limits,
+    SiteTokens => site_tokens,
+    AllowedOrigins => config.site.allowed_origins,
+    Metrics => metrics,
 }

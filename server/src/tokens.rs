@@ -5,6 +5,7 @@
 
 use std::{
     collections::HashMap,
+    ops::Deref,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -13,16 +14,74 @@ use hwr_protocol::ErrorCode;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{
-    crypto::Sealed,
+    config::RemoteConfig,
+    crypto::{KeyRing, Sealed},
     error::{ApiError, ApiResult},
-    remote::TokenError,
-    state::AppState,
-    store::{now, AuditEvent, AuditKind, ConnectionRow},
+    metrics::Metrics,
+    remote::{RemoteOAuth, TokenError},
+    store::{now, AuditEvent, AuditKind, ConnectionRow, Store},
 };
+
+/// The token service's own tokens, and only what it needs: the store, Remote's token endpoint,
+/// the keys, the refresh locks and the few settings the rules read. A sub-tokens of the app's
+/// (`FromRef`); cheap to clone.
+#[derive(Clone)]
+pub struct Tokens {
+    inner: Arc<TokenParts>,
+}
+
+/// What [`Tokens`] points to.
+pub struct TokenParts {
+    store: Store,
+    oauth: RemoteOAuth,
+    keys: KeyRing,
+    metrics: Metrics,
+    /// One refresh per connection at a time, within this process.
+    locks: RefreshLocks,
+    /// The Remote environment a usable connection must belong to (`HWR_REMOTE_BASE_URL`).
+    environment: String,
+    /// How long before expiry a token is refreshed.
+    refresh_margin: Duration,
+    /// The refresh lease (and the wait for another holder's): the upstream timeout twice (the
+    /// refresh call, plus the connect) and ten seconds to store the result.
+    lease: Duration,
+}
+
+impl Deref for Tokens {
+    type Target = TokenParts;
+
+    fn deref(&self) -> &TokenParts {
+        &self.inner
+    }
+}
+
+impl Tokens {
+    /// The service over `store`, refreshing through `oauth` and sealing with `keys`.
+    pub fn new(
+        store: Store,
+        oauth: RemoteOAuth,
+        keys: KeyRing,
+        metrics: Metrics,
+        remote: &RemoteConfig,
+    ) -> Tokens {
+        Tokens {
+            inner: Arc::new(TokenParts {
+                store,
+                oauth,
+                keys,
+                metrics,
+                locks: RefreshLocks::default(),
+                environment: remote.base_url.as_str().to_owned(),
+                refresh_margin: remote.refresh_margin,
+                lease: remote.timeout * 2 + Duration::from_secs(10),
+            }),
+        }
+    }
+}
 
 /// Per-connection refresh locks for this process.
 #[derive(Default)]
-pub struct RefreshLocks {
+struct RefreshLocks {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -54,35 +113,35 @@ pub fn token_context(site_user: &str, environment: &str, column: &str) -> String
 /// A usable access token for `site_user`. With `stale`, the caller saw Remote refuse that
 /// (sealed) access token, so a refresh is forced unless someone already replaced it.
 pub async fn access_token(
-    state: &AppState,
+    tokens: &Tokens,
     site_user: &str,
     stale: Option<&str>,
 ) -> ApiResult<UsableToken> {
-    let row = state.store.connection(site_user).await?;
-    token_for(state, site_user, row, stale).await
+    let row = tokens.store.connection(site_user).await?;
+    token_for(tokens, site_user, row, stale).await
 }
 
 /// [`access_token`] from `row`, the connection as the caller just read it (`None`: there is
 /// none): used as it is while its token is fresh, else refreshed.
 pub async fn token_for(
-    state: &AppState,
+    tokens: &Tokens,
     site_user: &str,
     row: Option<ConnectionRow>,
     stale: Option<&str>,
 ) -> ApiResult<UsableToken> {
-    let row = usable(state, row)?;
-    if stale.is_none() && is_fresh(state, &row) {
-        return open_access(state, row).await;
+    let row = usable(tokens, row)?;
+    if stale.is_none() && is_fresh(tokens, &row) {
+        return open_access(tokens, row).await;
     }
-    let lock = state.refresh_locks.for_user(site_user);
+    let lock = tokens.locks.for_user(site_user);
     let _held = lock.lock().await;
     // The lease outlives the slowest refresh (the upstream timeout) with room to store the
     // result; Postgres holds its lock as long as it takes.
-    let lease = lease_length(state);
+    let lease = tokens.lease;
     let deadline = tokio::time::Instant::now() + lease;
     let lease_secs = i64::try_from(lease.as_secs()).unwrap_or(i64::MAX);
     let held = loop {
-        if let Some(held) = state
+        if let Some(held) = tokens
             .store
             .try_refresh_lock(site_user, now().saturating_add(lease_secs))
             .await?
@@ -93,41 +152,35 @@ pub async fn token_for(
             return Err(unavailable());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let row = usable_connection(state, site_user).await?;
-        if is_replacement(state, &row, stale) {
-            return open_access(state, row).await;
+        let row = usable_connection(tokens, site_user).await?;
+        if is_replacement(tokens, &row, stale) {
+            return open_access(tokens, row).await;
         }
     };
-    let refreshed = refresh_unless_replaced(state, site_user, stale).await;
-    if !state.store.release_refresh_lock(held).await? {
+    let refreshed = refresh_unless_replaced(tokens, site_user, stale).await;
+    if !tokens.store.release_refresh_lock(held).await? {
         tracing::warn!("a refresh outlived its lease; another process holds it now");
     }
     refreshed
 }
 
-/// The refresh lease (and the wait for another holder's): the upstream timeout twice (the
-/// refresh call, plus the connect) and ten seconds to store the result.
-fn lease_length(state: &AppState) -> Duration {
-    state.config.remote.timeout * 2 + Duration::from_secs(10)
-}
-
 /// With the lock held: re-read the row and refresh only if nobody did meanwhile.
 async fn refresh_unless_replaced(
-    state: &AppState,
+    tokens: &Tokens,
     site_user: &str,
     stale: Option<&str>,
 ) -> ApiResult<UsableToken> {
-    let row = usable_connection(state, site_user).await?;
-    if is_replacement(state, &row, stale) {
-        return open_access(state, row).await;
+    let row = usable_connection(tokens, site_user).await?;
+    if is_replacement(tokens, &row, stale) {
+        return open_access(tokens, row).await;
     }
-    refresh(state, row).await
+    refresh(tokens, row).await
 }
 
 /// True when `row` holds a fresh token other than the one the caller saw refused.
-fn is_replacement(state: &AppState, row: &ConnectionRow, stale: Option<&str>) -> bool {
+fn is_replacement(tokens: &Tokens, row: &ConnectionRow, stale: Option<&str>) -> bool {
     let replaced = stale.is_none_or(|seen| seen != row.access_token);
-    replaced && is_fresh(state, row)
+    replaced && is_fresh(tokens, row)
 }
 
 fn unavailable() -> ApiError {
@@ -138,19 +191,19 @@ fn unavailable() -> ApiError {
     .with_retry_after(5)
 }
 
-async fn usable_connection(state: &AppState, site_user: &str) -> ApiResult<ConnectionRow> {
-    usable(state, state.store.connection(site_user).await?)
+async fn usable_connection(tokens: &Tokens, site_user: &str) -> ApiResult<ConnectionRow> {
+    usable(tokens, tokens.store.connection(site_user).await?)
 }
 
 /// `row` if there is one and it is usable; else what the caller must do first.
-fn usable(state: &AppState, row: Option<ConnectionRow>) -> ApiResult<ConnectionRow> {
+fn usable(tokens: &Tokens, row: Option<ConnectionRow>) -> ApiResult<ConnectionRow> {
     let row = row.ok_or_else(|| {
         ApiError::new(
             ErrorCode::NotConnected,
             "Connect your Remote account first.",
         )
     })?;
-    if !row.is_usable(state.config.remote.base_url.as_str()) {
+    if !row.is_usable(&tokens.environment) {
         return Err(reconsent());
     }
     Ok(row)
@@ -163,14 +216,14 @@ fn reconsent() -> ApiError {
     )
 }
 
-fn is_fresh(state: &AppState, row: &ConnectionRow) -> bool {
-    let margin = i64::try_from(state.config.remote.refresh_margin.as_secs()).unwrap_or(i64::MAX);
+fn is_fresh(tokens: &Tokens, row: &ConnectionRow) -> bool {
+    let margin = i64::try_from(tokens.refresh_margin.as_secs()).unwrap_or(i64::MAX);
     row.access_expires_at.saturating_sub(margin) > now()
 }
 
 /// Opens a sealed column; a tampered, swapped or unknown-key ciphertext ends the connection.
 async fn open(
-    state: &AppState,
+    tokens: &Tokens,
     row: &ConnectionRow,
     column: &str,
     data: &str,
@@ -179,14 +232,14 @@ async fn open(
         key_id: row.key_id.clone(),
         data: data.to_owned(),
     };
-    match state.config.keys.open(
+    match tokens.keys.open(
         &sealed,
         &token_context(&row.site_user, &row.environment, column),
     ) {
         Ok(plain) => Ok(SecretString::from(plain)),
         Err(error) => {
             tracing::warn!(%error, site_user = %row.site_user, "a stored token failed to decrypt; consent is required again");
-            state
+            tokens
                 .store
                 .require_reconsent(&row.site_user, row.version)
                 .await?;
@@ -195,31 +248,31 @@ async fn open(
     }
 }
 
-async fn open_access(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken> {
-    let access_token = open(state, &row, "access_token", &row.access_token).await?;
-    if row.key_id == state.config.keys.current_key_id() {
+async fn open_access(tokens: &Tokens, row: ConnectionRow) -> ApiResult<UsableToken> {
+    let access_token = open(tokens, &row, "access_token", &row.access_token).await?;
+    if row.key_id == tokens.keys.current_key_id() {
         return Ok(UsableToken {
             access_token,
             connection: row,
         });
     }
-    let refresh_token = open(state, &row, "refresh_token", &row.refresh_token).await?;
+    let refresh_token = open(tokens, &row, "refresh_token", &row.refresh_token).await?;
     let site_user = row.site_user.clone();
-    match store_tokens(state, row, &access_token, &refresh_token, None).await? {
+    match store_tokens(tokens, row, &access_token, &refresh_token, None).await? {
         Some(row) => Ok(UsableToken {
             access_token,
             connection: row,
         }),
         // Another write re-sealed or replaced them first: use what is stored now.
-        None => stored_access(state, &site_user).await,
+        None => stored_access(tokens, &site_user).await,
     }
 }
 
 /// The connection's access token as stored now, after a write of ours lost to another (a
 /// re-consent, another refresh or re-encryption): theirs is newer, so it is the one to use.
-async fn stored_access(state: &AppState, site_user: &str) -> ApiResult<UsableToken> {
-    let row = usable_connection(state, site_user).await?;
-    let access_token = open(state, &row, "access_token", &row.access_token).await?;
+async fn stored_access(tokens: &Tokens, site_user: &str) -> ApiResult<UsableToken> {
+    let row = usable_connection(tokens, site_user).await?;
+    let access_token = open(tokens, &row, "access_token", &row.access_token).await?;
     Ok(UsableToken {
         access_token,
         connection: row,
@@ -229,13 +282,13 @@ async fn stored_access(state: &AppState, site_user: &str) -> ApiResult<UsableTok
 /// Seals both tokens under the current key and stores them, if the row is still as it was read
 /// (`None` when another write came first: nothing was stored).
 async fn store_tokens(
-    state: &AppState,
+    tokens: &Tokens,
     mut row: ConnectionRow,
     access: &SecretString,
     refresh: &SecretString,
     expires_at: Option<i64>,
 ) -> ApiResult<Option<ConnectionRow>> {
-    let keys = &state.config.keys;
+    let keys = &tokens.keys;
     let access_sealed = keys.seal(
         access.expose_secret(),
         &token_context(&row.site_user, &row.environment, "access_token"),
@@ -250,7 +303,7 @@ async fn store_tokens(
     if let Some(at) = expires_at {
         row.access_expires_at = at;
     }
-    match state.store.update_connection_tokens(&row).await? {
+    match tokens.store.update_connection_tokens(&row).await? {
         Some(version) => {
             row.version = version;
             Ok(Some(row))
@@ -259,48 +312,48 @@ async fn store_tokens(
     }
 }
 
-async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken> {
-    let refresh_token = open(state, &row, "refresh_token", &row.refresh_token).await?;
+async fn refresh(tokens: &Tokens, row: ConnectionRow) -> ApiResult<UsableToken> {
+    let refresh_token = open(tokens, &row, "refresh_token", &row.refresh_token).await?;
     let event = AuditEvent {
         site_user: Some(row.site_user.clone()),
         ..AuditEvent::default()
     };
-    match state.oauth.refresh(&refresh_token).await {
+    match tokens.oauth.refresh(&refresh_token).await {
         Ok(refreshed) => {
             let expires_at = now() + i64::try_from(refreshed.expires_in).unwrap_or(3600);
             let new_refresh = refreshed.refresh_token.unwrap_or(refresh_token);
             let site_user = row.site_user.clone();
             let stored = store_tokens(
-                state,
+                tokens,
                 row,
                 &refreshed.access_token,
                 &new_refresh,
                 Some(expires_at),
             )
             .await?;
-            state.store.audit(AuditKind::TokenRefreshed, event).await;
-            state.metrics.token_refresh("refreshed");
+            tokens.store.audit(AuditKind::TokenRefreshed, event).await;
+            tokens.metrics.token_refresh("refreshed");
             match stored {
                 Some(row) => Ok(UsableToken {
                     access_token: refreshed.access_token,
                     connection: row,
                 }),
                 // A re-consent (or another refresh) stored newer tokens meanwhile: they win.
-                None => stored_access(state, &site_user).await,
+                None => stored_access(tokens, &site_user).await,
             }
         }
         Err(TokenError::InvalidGrant) => {
-            state.metrics.token_refresh("invalid_grant");
-            if !state
+            tokens.metrics.token_refresh("invalid_grant");
+            if !tokens
                 .store
                 .require_reconsent(&row.site_user, row.version)
                 .await?
             {
                 // The refused refresh token is no longer the stored one: someone refreshed or
                 // consented again meanwhile, so the connection is not lost.
-                return stored_access(state, &row.site_user).await;
+                return stored_access(tokens, &row.site_user).await;
             }
-            state
+            tokens
                 .store
                 .audit(
                     AuditKind::ConsentRevoked,
@@ -313,7 +366,7 @@ async fn refresh(state: &AppState, row: ConnectionRow) -> ApiResult<UsableToken>
             Err(reconsent())
         }
         Err(error) => {
-            state.metrics.token_refresh("failed");
+            tokens.metrics.token_refresh("failed");
             tracing::warn!(%error, "refreshing a Remote access token failed");
             Err(unavailable())
         }

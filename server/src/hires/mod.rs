@@ -110,7 +110,7 @@ pub async fn hire(
         check_same_request(&existing, &request_hash)?;
         match existing.state {
             HireState::Created => {
-                let token = token_for(state, ctx.site_user(), connection, None).await?;
+                let token = token_for(&state.tokens, ctx.site_user(), connection, None).await?;
                 state.metrics.hire("replayed");
                 return answer(state, &token, &existing).await;
             }
@@ -122,7 +122,7 @@ pub async fn hire(
         }
     }
     let read_company = connection.as_ref().map(|row| row.company_id.clone());
-    let token = token_for(state, ctx.site_user(), connection, None).await?;
+    let token = token_for(&state.tokens, ctx.site_user(), connection, None).await?;
     // A refresh re-reads the connection: should its company have changed meanwhile (a new
     // consent), that company's records are the ones to look in.
     let earlier = if read_company.as_deref() == Some(token.connection.company_id.as_str()) {
@@ -241,7 +241,7 @@ pub async fn hire(
         Err(Failure { error, attempted }) => {
             if refuses_the_email(&error) {
                 // Another request (another key, another replica) hired this candidate first.
-                let token = access_token(state, ctx.site_user(), None).await?;
+                let token = access_token(&state.tokens, ctx.site_user(), None).await?;
                 if let Some(employment) =
                     already::in_remote(state, &token, &candidate.personal_email).await
                 {

@@ -79,7 +79,7 @@ pub(super) async fn create(
             Err(UpstreamError::Unauthorized) if !refreshed => {
                 refreshed = true;
                 let stale = token.connection.access_token.clone();
-                token = access_token(state, ctx.site_user(), Some(&stale))
+                token = access_token(&state.tokens, ctx.site_user(), Some(&stale))
                     .await
                     .map_err(Failure::certain)?;
             }

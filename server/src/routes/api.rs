@@ -2,7 +2,7 @@
 //! the service modules.
 
 use axum::{
-    extract::{FromRequestParts, Path, State},
+    extract::{FromRef, FromRequestParts, Path, State},
     http::{header, request::Parts, HeaderMap, StatusCode},
     response::IntoResponse,
     routing::{get, post},
@@ -17,7 +17,7 @@ use crate::{
     detached::run_to_completion,
     error::{ApiError, ApiResult},
     extract::Json,
-    site_token::SiteUser,
+    site_token::{SiteTokens, SiteUser},
     state::AppState,
     store::AuditKind,
 };
@@ -41,13 +41,14 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A site token's user, with the request's origin and id.
-impl FromRequestParts<AppState> for Caller {
+impl<S> FromRequestParts<S> for Caller
+where
+    SiteTokens: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let SiteUser(site_user) = SiteUser::from_request_parts(parts, state).await?;
         Ok(Caller {
             site_user,
@@ -174,9 +175,9 @@ pub(super) async fn country_form(
 ) -> ApiResult<Json<hwr_protocol::CountryForm>> {
     // The token may need a refresh, and Remote rotates the refresh token it is given: a refresh
     // cut off when the page goes away would lose the new one (and, on SQLite, keep its lease).
-    let refreshing = state.clone();
+    let tokens = state.tokens.clone();
     let token = run_to_completion(state.tasks.clone(), async move {
-        crate::tokens::access_token(&refreshing, &user, None).await
+        crate::tokens::access_token(&tokens, &user, None).await
     })
     .await?;
     let list = countries::all(&state, Some(&token.access_token)).await?;

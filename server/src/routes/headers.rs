@@ -10,7 +10,7 @@ use axum::{
 };
 use hwr_protocol::ErrorCode;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, origin::AllowedOrigins};
 
 /// The request-id header.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -18,14 +18,14 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Refuses requests (preflights included) whose `Origin` is not allowed, before CORS runs, so
 /// they get neither an answer nor CORS headers. Requests without `Origin` (servers, curl) pass.
 pub(super) async fn check_origin(
-    State(state): State<AppState>,
+    State(allowed_origins): State<AllowedOrigins>,
     request: Request,
     next: Next,
 ) -> Response {
     if let Some(origin) = request.headers().get(header::ORIGIN) {
         let allowed = origin
             .to_str()
-            .map(|o| state.config.site.allowed_origins.allows(o))
+            .map(|o| allowed_origins.allows(o))
             .unwrap_or(false);
         if !allowed {
             return ApiError::new(ErrorCode::ForbiddenOrigin, "This page's origin is not allowed to use this backend. Add it to HWR_ALLOWED_ORIGINS.").into_response();

@@ -135,10 +135,10 @@ async fn healthz() -> &'static str {
         (status = 503, description = "Not ready", body = hwr_protocol::ErrorBody),
     ))]
 async fn readyz(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(store): axum::extract::State<crate::store::Store>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    match state.store.is_ready().await {
+    match store.is_ready().await {
         Ok(()) => "ready".into_response(),
         Err(error) => {
             tracing::warn!(error = format!("{error:#}"), "not ready");

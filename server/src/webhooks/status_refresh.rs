@@ -44,7 +44,7 @@ async fn refresh(state: &AppState, record: HireRecord, claimed_at: i64) -> Resul
     else {
         return store.clear_status_stale(&record.hire_id, claimed_at).await;
     };
-    let token = match access_token(state, &connection.site_user, None).await {
+    let token = match access_token(&state.tokens, &connection.site_user, None).await {
         Ok(token) => token,
         Err(error) => {
             tracing::info!(hire = %record.hire_id, code = error.code().as_str(), "cannot re-read an employment now");

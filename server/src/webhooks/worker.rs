@@ -92,7 +92,7 @@ pub async fn reconcile(state: &AppState) -> anyhow::Result<()> {
         else {
             continue;
         };
-        let token = match access_token(state, &connection.site_user, None).await {
+        let token = match access_token(&state.tokens, &connection.site_user, None).await {
             Ok(token) => token,
             Err(error) => {
                 tracing::info!(company = %company_id, code = error.code().as_str(), "reconcile: no usable token for the company");
