@@ -161,8 +161,8 @@ pub async fn hire(
         }
     }
 
-    let (record, fresh) = match acquire(state, ctx, &request_hash).await? {
-        Acquired::Owned { record, fresh } => (record, fresh),
+    let owned = match acquire(state, ctx, &request_hash).await? {
+        Acquired::Owned(owned) => owned,
         Acquired::Finished(record) if record.state == HireState::Rejected => {
             state.metrics.hire("rejected");
             return Err(remembered_rejection(&record));
@@ -172,13 +172,14 @@ pub async fn hire(
             return answer(state, &token, &record).await;
         }
     };
+    let record = owned.record();
     // The onboarding link does not depend on the employment: ask Remote for both at once.
     let (early_token, remote_user_id) = (
         token.access_token.clone(),
         token.connection.remote_user_id.clone(),
     );
     let (outcome, early_link) = tokio::join!(
-        create(state, ctx, token, &candidate, &country, &record, fresh),
+        create(state, ctx, token, &candidate, &country, &owned),
         remote_link(state, &early_token, &remote_user_id),
     );
     match outcome {
@@ -231,7 +232,7 @@ pub async fn hire(
             };
             state.metrics.hire("created");
             Ok(HireResponse {
-                hire_id: record.hire_id,
+                hire_id: record.hire_id.clone(),
                 employment_id,
                 redirect_url,
                 status: CREATED_STATUS.to_owned(),

@@ -58,11 +58,39 @@ pub(super) fn rejection_json(error: &ApiError) -> Option<String> {
 }
 
 pub(super) enum Acquired {
-    /// We hold the lease and must do the work; `fresh` records were just created, already
-    /// marked as attempted (the POST follows at once).
-    Owned { record: HireRow, fresh: bool },
+    /// We hold the lease and must do the work.
+    Owned(Owned),
     /// Another request finished it (created or rejected) while we waited.
     Finished(HireRow),
+}
+
+/// A record whose lease we hold, and how it came to us: what the POST to Remote must do first
+/// follows from that alone.
+pub(super) enum Owned {
+    /// Created by this request, already marked as attempted in the same write: no earlier
+    /// attempt exists, and the POST follows at once.
+    Created(HireRow),
+    /// Taken over from a request whose lease lapsed, as its row stands.
+    Retaken(HireRow),
+}
+
+impl Owned {
+    /// The record, as its row stands.
+    pub(super) fn record(&self) -> &HireRow {
+        match self {
+            Owned::Created(record) | Owned::Retaken(record) => record,
+        }
+    }
+
+    /// An earlier request may have reached Remote: look the employment up before posting.
+    pub(super) fn may_exist_upstream(&self) -> bool {
+        matches!(self, Owned::Retaken(record) if record.upstream_attempted)
+    }
+
+    /// The row does not say attempted yet: mark it before posting.
+    pub(super) fn needs_attempt_mark(&self) -> bool {
+        matches!(self, Owned::Retaken(record) if !record.upstream_attempted)
+    }
 }
 
 /// Creates the record, or takes over a lapsed one, or waits for the request that holds it. A
@@ -88,19 +116,16 @@ pub(super) async fn acquire(
         )
         .await?
     {
-        return Ok(Acquired::Owned {
-            record: HireRow {
-                hire_id,
-                request_hash: request_hash.to_owned(),
-                state: HireState::Pending,
-                upstream_attempted: false,
-                employment_id: None,
-                company_id: None,
-                lease_until: started + lease,
-                rejection: None,
-            },
-            fresh: true,
-        });
+        return Ok(Acquired::Owned(Owned::Created(HireRow {
+            hire_id,
+            request_hash: request_hash.to_owned(),
+            state: HireState::Pending,
+            upstream_attempted: true,
+            employment_id: None,
+            company_id: None,
+            lease_until: started + lease,
+            rejection: None,
+        })));
     }
     let deadline = tokio::time::Instant::now() + WAIT_FOR_OTHER;
     loop {
@@ -116,10 +141,7 @@ pub(super) async fn acquire(
                     ctx.audit(Some(format!("hire {}", record.hire_id))),
                 )
                 .await;
-            return Ok(Acquired::Owned {
-                record,
-                fresh: false,
-            });
+            return Ok(Acquired::Owned(Owned::Retaken(record)));
         }
         let current = store
             .hire(ctx.site_user(), &ctx.idempotency_key)

@@ -4,7 +4,7 @@
 
 use hwr_protocol::{Candidate, ErrorCode};
 
-use super::HireRequest;
+use super::{record::Owned, HireRequest};
 use crate::{
     error::ApiError,
     remote::{employments::employment_body, RemoteCountry, UpstreamError},
@@ -35,11 +35,11 @@ pub(super) async fn create(
     mut token: UsableToken,
     candidate: &Candidate,
     country: &RemoteCountry,
-    record: &HireRow,
-    fresh: bool,
+    owned: &Owned,
 ) -> Result<(UsableToken, String), Failure> {
     let api = &state.api;
-    if record.upstream_attempted {
+    let record = owned.record();
+    if owned.may_exist_upstream() {
         match find_earlier(state, ctx, &token, candidate, record).await {
             Ok(Some(employment_id)) => return Ok((token, employment_id)),
             Ok(None) => {}
@@ -58,7 +58,7 @@ pub(super) async fn create(
         &token.connection.company_id,
         &record.hire_id,
     );
-    if !fresh && !record.upstream_attempted {
+    if owned.needs_attempt_mark() {
         state
             .store
             .mark_hire_attempted(&record.hire_id, now())
