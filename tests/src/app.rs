@@ -4,13 +4,11 @@
 use std::{net::TcpListener as StdTcpListener, time::Duration};
 
 use hire_with_remote::{
-    config::Settings, crypto::KeyRing, site_token::SiteTokens, state::AppState, store::Store,
-    Application,
+    config::Settings, crypto::KeyRing, state::AppState, store::Store, Application,
 };
 use hwr_protocol::IDEMPOTENCY_KEY_HEADER;
 use hwr_sandbox::{Sandbox, SandboxConfig};
 use reqwest::{header, Client, Method, RequestBuilder, Response, StatusCode};
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use url::Url;
@@ -246,12 +244,7 @@ impl TestApp {
 
     /// A valid site token for `user`, living ten minutes.
     pub fn token(&self, user: &str) -> String {
-        SiteTokens::new(
-            &SecretString::from(self.site_secret.clone()),
-            Duration::from_secs(3600),
-        )
-        .mint(user, Duration::from_secs(600))
-        .expect("a site token")
+        crate::site_token(&self.site_secret, user, Duration::from_secs(600))
     }
 
     /// `path` on the backend.

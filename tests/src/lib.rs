@@ -14,6 +14,7 @@ mod ids;
 mod launch;
 mod processes;
 mod sandbox_control;
+mod site_tokens;
 mod webhook_receiver;
 
 pub use answers::{json_body, location, send};
@@ -34,6 +35,7 @@ pub use processes::{
     server_binary, Attempt, Cluster, ClusterClient, HireRecord, RetriedHire, ServerProcess,
     REPLICAS,
 };
+pub use site_tokens::{site_token, MAX_SITE_TOKEN_TTL};
 pub use webhook_receiver::{Received, WebhookReceiver};
 
 /// Runs each listed scenario (`async fn name(db: Db)`, in the calling module) as two tests,

@@ -17,11 +17,9 @@ use std::{
     time::Duration,
 };
 
-use hire_with_remote::site_token::SiteTokens;
 use hwr_protocol::IDEMPOTENCY_KEY_HEADER;
 use hwr_sandbox::Sandbox;
 use reqwest::{header, Client, Method, RequestBuilder, Response, StatusCode};
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use sqlx::{Connection as _, PgConnection, Row as _};
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -106,7 +104,7 @@ pub struct ClusterClient {
     /// `http://127.0.0.1:PORT` of each replica, A first.
     pub addresses: Arc<[String]>,
     sandbox_url: String,
-    site_tokens: Arc<SiteTokens>,
+    site_secret: String,
 }
 
 impl Cluster {
@@ -408,10 +406,7 @@ impl ClusterClient {
                 .expect("a reqwest client"),
             addresses: addresses.iter().cloned().collect(),
             sandbox_url: sandbox_url.to_owned(),
-            site_tokens: Arc::new(SiteTokens::new(
-                &SecretString::from(site_secret.to_owned()),
-                Duration::from_secs(3600),
-            )),
+            site_secret: site_secret.to_owned(),
         }
     }
 
@@ -442,9 +437,7 @@ impl ClusterClient {
 
     /// A valid site token for `user`, living ten minutes.
     pub fn token(&self, user: &str) -> String {
-        self.site_tokens
-            .mint(user, Duration::from_secs(600))
-            .expect("a site token")
+        crate::site_token(&self.site_secret, user, Duration::from_secs(600))
     }
 
     /// A request from the job site's page on behalf of `user` to `path` on `address`.

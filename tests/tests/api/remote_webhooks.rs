@@ -50,7 +50,7 @@ async fn connected(db: Db) -> Setup {
 
 /// The company's access token at the sandbox, as the backend holds it.
 async fn remote_token(app: &TestApp, user: &str) -> String {
-    let token = access_token(&app.state, user, None)
+    let token = access_token(&app.state.tokens, user, None)
         .await
         .unwrap_or_else(|_| panic!("a usable token"));
     token.access_token.expose_secret().to_owned()

@@ -1,22 +1,17 @@
-//! Site tokens (HS256, signed here with the shared secret as a job site's server would) and the
-//! consent of every site user, done like a browser: `POST /api/v1/connect`, open the sandbox's
+//! Site tokens (the harness's, signed with the shared secret as a job site's server signs them)
+//! and the consent of every site user, done like a browser: `POST /api/v1/connect`, open the sandbox's
 //! consent page, submit its form with a manager and `decision=allow`, follow the 302 to the
 //! backend's `/oauth/callback`. The users take turns over the sandbox's companies, so that the
 //! run hires into all of them. Every `state` seen and every page the backend served are kept
 //! for the leak scan, and the first connect carries a request id the scan must find.
 
-use std::{
-    collections::BTreeMap,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::{collections::BTreeMap, time::Duration};
 
 use anyhow::{bail, Context, Result};
 use hire_with_remote::routes::REQUEST_ID;
-use hwr_integration_tests::ConsentForm;
+use hwr_integration_tests::{site_token, ConsentForm};
 use hwr_sandbox::seed;
-use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use reqwest::{header, Client};
-use serde::Serialize;
 use serde_json::json;
 use url::Url;
 
@@ -32,35 +27,14 @@ pub(crate) struct SiteUser {
     pub(crate) token: String,
 }
 
-#[derive(Serialize)]
-struct Claims<'a> {
-    sub: &'a str,
-    exp: u64,
-    aud: &'a str,
-}
-
 /// `count` site users with fresh tokens.
-pub(crate) fn site_tokens(secret: &str, count: usize) -> Result<Vec<SiteUser>> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .context("the clock is before 1970")?
-        .as_secs();
+pub(crate) fn site_tokens(secret: &str, count: usize) -> Vec<SiteUser> {
     let run = uuid::Uuid::new_v4().simple().to_string();
     (0..count)
         .map(|index| {
             let id = format!("soak-{}-{index:03}", &run[..8]);
-            let claims = Claims {
-                sub: &id,
-                exp: now + SITE_TOKEN_TTL.as_secs(),
-                aud: "hire-with-remote",
-            };
-            let token = encode(
-                &Header::new(Algorithm::HS256),
-                &claims,
-                &EncodingKey::from_secret(secret.as_bytes()),
-            )
-            .context("failed to sign a site token")?;
-            Ok(SiteUser { id, token })
+            let token = site_token(secret, &id, SITE_TOKEN_TTL);
+            SiteUser { id, token }
         })
         .collect()
 }
