@@ -1,88 +1,26 @@
 //! Section 6, footprint: start-up time to a ready `/healthz` (median of several starts, on a
 //! fresh SQLite file, an existing one, and Postgres), resident memory (idle, and under the loads
-//! of section 4) and the binary's size.
+//! of section 4) and the binary's size. The bench binary measures them; this renders them.
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::Duration;
 
-use anyhow::Result;
-
-use super::load::{rss_mib, LoadResults};
-use super::stack::{self, Database, Stack};
-use super::storm::percentile;
-use super::{mib, verdict, Settings};
-
-/// Start-up times in milliseconds.
-pub(crate) struct Startups {
-    pub(crate) sqlite_fresh: Vec<f64>,
-    pub(crate) sqlite_existing: Vec<f64>,
-    pub(crate) postgres: Vec<f64>,
-    /// `VmRSS` one second after a start, KiB (SQLite, existing file).
-    pub(crate) idle_rss_kib: Vec<u64>,
-}
+use super::load::rss_mib;
+use super::measurements::{ClosedLoop, Startups};
+use super::{mib, verdict};
 
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    percentile(&sorted, 50.0)
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (0.5 * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-pub(crate) fn measure_startups(stack: &Stack, settings: &Settings) -> Result<Startups> {
-    say!("start-up times ({} starts each)", settings.starts);
-    let mut sqlite_fresh = Vec::new();
-    let mut sqlite_existing = Vec::new();
-    let mut idle_rss_kib = Vec::new();
-    let existing = stack.dir.join("startup-existing");
-    for i in 0..settings.starts {
-        let fresh = stack.dir.join(format!("startup-fresh-{i}"));
-        let (mut backend, ready) =
-            stack.start_backend("startup", &stack.binary, &Database::Sqlite(fresh.clone()))?;
-        backend.stop();
-        sqlite_fresh.push(ready.as_secs_f64() * 1e3);
-        let _ = std::fs::remove_dir_all(&fresh);
-
-        let (mut backend, ready) = stack.start_backend(
-            "startup",
-            &stack.binary,
-            &Database::Sqlite(existing.clone()),
-        )?;
-        if i > 0 {
-            // The first start creates the file; the others open it.
-            sqlite_existing.push(ready.as_secs_f64() * 1e3);
-        }
-        if i < 3 {
-            std::thread::sleep(Duration::from_secs(1));
-            idle_rss_kib.push(backend.rss_kib().unwrap_or(0));
-        }
-        backend.stop();
-    }
-    let mut postgres = Vec::new();
-    let db_name = format!("hwr_bench_start_{}", std::process::id());
-    if let Ok(url) = stack::create_database(&db_name) {
-        for _ in 0..settings.starts {
-            match stack.start_backend("startup", &stack.binary, &Database::Postgres(url.clone())) {
-                Ok((mut backend, ready)) => {
-                    backend.stop();
-                    postgres.push(ready.as_secs_f64() * 1e3);
-                }
-                Err(error) => {
-                    say!("a Postgres start failed: {error:#}");
-                    break;
-                }
-            }
-        }
-        stack::drop_database(&db_name);
-    }
-    Ok(Startups {
-        sqlite_fresh,
-        sqlite_existing,
-        postgres,
-        idle_rss_kib,
-    })
-}
-
-pub(crate) fn render(binary: &Path, startups: &Startups, loads: &LoadResults) -> String {
+/// The section's table; the memory rows under load come with the closed loop, when it ran.
+pub(crate) fn render(binary: &Path, startups: &Startups, loads: Option<&ClosedLoop>) -> String {
     const IDLE_BUDGET_KIB: u64 = 20 * 1024;
     const START_BUDGET_MS: f64 = 100.0;
     let mut md = String::new();
@@ -143,7 +81,8 @@ pub(crate) fn render(binary: &Path, startups: &Startups, loads: &LoadResults) ->
             ""
         )
     );
-    for run in &loads.backends {
+    let (backends, direct) = loads.map_or((&[][..], &[][..]), |l| (&l.backends[..], &l.direct[..]));
+    for run in backends {
         let _ = writeln!(
             md,
             "| RSS on {}: idle after start / connected and warmed / peak under load (c ≤ 256) / idle after the loads | {} / {} / {} / {} | idle ≤ 20 MiB | {} |",
@@ -159,12 +98,7 @@ pub(crate) fn render(binary: &Path, startups: &Startups, loads: &LoadResults) ->
             )
         );
     }
-    if let Some(peak) = loads
-        .direct
-        .iter()
-        .filter_map(|l| l.peak_rss_kib.first())
-        .max()
-    {
+    if let Some(peak) = direct.iter().filter_map(|l| l.peak_rss_kib.first()).max() {
         let _ = writeln!(
             md,
             "| sandbox RSS, peak during the direct runs (for scale) | {} | — | — |",

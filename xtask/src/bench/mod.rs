@@ -2,7 +2,9 @@
 //! the consent path in a browser, and the backend (overhead against a direct call and an nginx
 //! hop, SQLite and Postgres, a refresh storm, memory, start-up, a profile) in one run, and writes
 //! BENCHMARKS.md. Installs what it needs when missing (wrk, nginx, Chromium, perf, strace, the
-//! bench's npm packages). Everything runs on loopback and every load is bounded in time. What
+//! bench's npm packages). Everything runs on loopback and every load is bounded in time. The
+//! backend's rows are measured by the harness crate's `bench` binary (the one place that starts
+//! the sandbox and the backend), which writes JSON that `measurements` reads. What
 //! the numbers mean is hand-written in `bench/interpretation.md`, included as it is; the code
 //! renders only what is computed from the numbers (rows, ratios, met or missed).
 //!
@@ -10,8 +12,9 @@
 //! `HWR_BENCH_SECONDS` (per load row, default 10), `HWR_BENCH_LOADS` (cold loads, 25),
 //! `HWR_BENCH_FLOWS` (Allow flows per latency, 5), `HWR_BENCH_STARTS` (10), `HWR_BENCH_STORM`
 //! (1000), `HWR_BENCH_RATE` (open-loop hires per second, 200), `HWR_BENCH_SKIP_BUILD=1` (use
-//! the binary and widget already built), `HWR_BENCH_ONLY=webhooks` or `HWR_BENCH_ONLY=open-loop`
-//! (only that part, printed, BENCHMARKS.md left alone).
+//! the binary and widget already built), `HWR_BENCH_ONLY=webhooks`, `open-loop`, `storm` (on
+//! SQLite alone), `footprint` (start-ups) or `closed-loop` (the wrk rows with their storms):
+//! only that part of the backend's rows, printed, BENCHMARKS.md left alone.
 
 /// `eprintln!` with the time since the bench started: `bench [ 12 s]: …`.
 macro_rules! say {
@@ -22,12 +25,10 @@ macro_rules! say {
 
 mod browser;
 mod footprint;
-mod http;
 mod load;
+mod measurements;
 mod open_loop;
-mod procs;
 mod profile;
-mod stack;
 mod storm;
 mod webhooks;
 mod weight;
@@ -51,8 +52,6 @@ pub(crate) fn say_line(args: std::fmt::Arguments<'_>) {
 /// How much to measure.
 pub(crate) struct Settings {
     pub(crate) seconds: u32,
-    pub(crate) profile_seconds: u32,
-    pub(crate) concurrency: Vec<u32>,
     pub(crate) loads: u32,
     pub(crate) flows: u32,
     pub(crate) starts: u32,
@@ -71,8 +70,6 @@ impl Settings {
         let seconds = get("HWR_BENCH_SECONDS", 10).max(1);
         Settings {
             seconds,
-            profile_seconds: seconds,
-            concurrency: vec![1, 64, 256],
             loads: get("HWR_BENCH_LOADS", 25).max(1),
             flows: get("HWR_BENCH_FLOWS", 5).max(1),
             starts: get("HWR_BENCH_STARTS", 10).max(2),
@@ -105,26 +102,16 @@ pub(crate) fn run_bench() -> Result<()> {
     };
     let build_seconds = build_started.elapsed().as_secs_f64();
     anyhow::ensure!(binary.is_file(), "{} is missing", binary.display());
-    let date = stack::start_date()?;
     let dir = std::env::temp_dir().join(format!("hwr-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    if std::env::var("HWR_BENCH_ONLY").as_deref() == Ok("webhooks") {
-        let stack = stack::Stack::start(&binary, &dir)?;
-        let latency = webhooks::measure(&stack, &date)?;
-        print!("{}", webhooks::budget_row(&latency));
-        return Ok(());
-    }
-    if std::env::var("HWR_BENCH_ONLY").as_deref() == Ok("open-loop") {
-        let runs = open_loop::measure(&binary, &dir, &settings)?;
-        print!("{}", open_loop::render(&runs));
-        print!("{}", open_loop::budget_row(&runs));
-        return Ok(());
+    if let Ok(only) = std::env::var("HWR_BENCH_ONLY") {
+        return print_only(&only, &binary, &dir, &settings);
     }
 
     // Read before the long run, so a missing file fails at once.
     let interpretation = interpretation()?;
     ensure_tools()?;
-    let result = measure_all(&binary, &dir, &settings, &date);
+    let result = measure_all(&binary, &dir, &settings);
     // The profile's symbolized build is timed inside measure_all.
     let report = match result {
         Ok(report) => report,
@@ -160,47 +147,84 @@ pub(crate) fn run_bench() -> Result<()> {
     Ok(())
 }
 
+/// One part of the backend's measurements, printed as it would be rendered (BENCHMARKS.md is
+/// left alone): `webhooks`, `open-loop`, `storm`, `footprint` or `closed-loop`.
+fn print_only(only: &str, binary: &Path, dir: &Path, settings: &Settings) -> Result<()> {
+    let part = match only {
+        "webhooks" | "open-loop" | "storm" | "footprint" | "closed-loop" => only,
+        other => anyhow::bail!(
+            "HWR_BENCH_ONLY takes webhooks, open-loop, storm, footprint or closed-loop, not {other:?}"
+        ),
+    };
+    say!("only {part}");
+    let measured = measurements::measure(binary, dir, settings, part, None)?;
+    if let Some(latency) = &measured.webhooks {
+        print!("{}", webhooks::budget_row(latency));
+    }
+    if let Some(runs) = &measured.open_loop {
+        print!("{}", open_loop::render(runs));
+        print!("{}", open_loop::budget_row(runs));
+    }
+    if let Some(loads) = &measured.closed_loop {
+        print!("{}", load::render(loads, settings));
+        print!("{}", overhead_budget(loads, &[]));
+    }
+    if !measured.storms.is_empty() {
+        print!("{}", storm::render(&storms(&measured.storms), settings));
+    }
+    if let Some(startups) = &measured.startups {
+        print!(
+            "{}",
+            footprint::render(binary, startups, measured.closed_loop.as_ref())
+        );
+    }
+    Ok(())
+}
+
 /// Everything measured in one run.
 struct Report {
     binary: PathBuf,
     weight: Vec<weight::Row>,
     wasm_breakdown: String,
     browser: browser::Browser,
-    startups: footprint::Startups,
-    loads: load::LoadResults,
-    open_loop: Vec<open_loop::OpenLoopRun>,
-    webhooks: webhooks::WebhookLatency,
-    profile: Option<profile::Profile>,
+    startups: measurements::Startups,
+    loads: measurements::ClosedLoop,
+    storms: Vec<measurements::StormRun>,
+    open_loop: Vec<measurements::OpenLoopRun>,
+    webhooks: measurements::WebhookLatency,
+    profile: Option<measurements::Profile>,
     profile_error: Option<String>,
+    /// Seconds spent building the profile's symbolized binary.
+    profile_build_seconds: f64,
 }
 
-fn measure_all(binary: &Path, dir: &Path, settings: &Settings, date: &str) -> Result<Report> {
+fn measure_all(binary: &Path, dir: &Path, settings: &Settings) -> Result<Report> {
     let weight = weight::measure()?;
     let wasm_breakdown = wasm_breakdown();
     let browser = browser::measure(binary, settings)?;
-    let stack = stack::Stack::start(binary, dir)?;
-    let startups = footprint::measure_startups(&stack, settings)?;
-    let loads = load::measure(&stack, settings, date)?;
-    let open_loop = open_loop::measure(binary, dir, settings)?;
-    let webhooks = webhooks::measure(&stack, date)?;
-    let (profile, profile_error) = match profile::measure(&stack, settings, date) {
-        Ok(profile) => (Some(profile), None),
-        Err(error) => {
-            say!("the profile failed: {error:#}");
-            (None, Some(format!("{error:#}")))
-        }
+    say!("building the symbolized backend for the profile");
+    let build_started = Instant::now();
+    let (profile_binary, build_error) = match profile::symbolized_binary() {
+        Ok(path) => (Some(path), None),
+        Err(error) => (None, Some(format!("{error:#}"))),
     };
+    let profile_build_seconds = build_started.elapsed().as_secs_f64();
+    say!("the backend's rows, through the harness's bench binary");
+    let measured = measurements::measure(binary, dir, settings, "all", profile_binary.as_deref())?;
+    let missing = |part: &str| anyhow::anyhow!("the bench binary measured no {part}");
     Ok(Report {
         binary: binary.to_owned(),
         weight,
         wasm_breakdown,
         browser,
-        startups,
-        loads,
-        open_loop,
-        webhooks,
-        profile,
-        profile_error,
+        startups: measured.startups.ok_or_else(|| missing("start-ups"))?,
+        loads: measured.closed_loop.ok_or_else(|| missing("closed loop"))?,
+        storms: measured.storms,
+        open_loop: measured.open_loop.ok_or_else(|| missing("open loop"))?,
+        webhooks: measured.webhooks.ok_or_else(|| missing("webhooks"))?,
+        profile: measured.profile,
+        profile_error: measured.profile_error.or(build_error),
+        profile_build_seconds,
     })
 }
 
@@ -438,7 +462,7 @@ fn render(
         "| load average (1, 5, 15 min) | {} at the start, {} at the end |",
         before.load, after.load
     );
-    let profile_build = report.profile.as_ref().map_or(0.0, |p| p.build_seconds);
+    let profile_build = report.profile_build_seconds;
     let _ = writeln!(
         md,
         "| run time | {seconds:.0} s, of which {:.0} s building (widget and release binary {build_seconds:.0} s, the profile's symbolized binary {profile_build:.0} s) and {:.0} s measuring |",
@@ -468,12 +492,12 @@ fn render(
     md.push_str(&open_loop::render(&report.open_loop));
     md.push_str(&overhead_budget(&report.loads, &report.open_loop));
     md.push_str("\n## 5. Refresh storm\n\n");
-    md.push_str(&storm::render(&storms(&report.loads), settings));
+    md.push_str(&storm::render(&storms(&report.storms), settings));
     md.push_str("\n## 6. Footprint\n\n");
     md.push_str(&footprint::render(
         &report.binary,
         &report.startups,
-        &report.loads,
+        Some(&report.loads),
     ));
     md.push_str("\n## 7. Profile of the hire path\n\n");
     md.push_str(&breakdown_c1(&report.loads));
@@ -487,17 +511,18 @@ fn render(
     md
 }
 
-/// Each backend's label and refresh storm, for the storm's section.
-fn storms(loads: &load::LoadResults) -> Vec<(&str, Option<&storm::Storm>)> {
-    loads
-        .backends
-        .iter()
-        .map(|b| (b.label, b.storm.as_ref()))
+/// Each database's label and refresh storm, for the storm's section.
+fn storms(runs: &[measurements::StormRun]) -> Vec<(&str, Option<&measurements::Storm>)> {
+    runs.iter()
+        .map(|run| (run.database.as_str(), run.storm.as_ref()))
         .collect()
 }
 
 /// The backend's own work per hire at concurrency 1 (hire p50 − the two upstream calls' p50).
-fn own_work_c1(loads: &load::LoadResults, backend: &load::BackendRun) -> Option<f64> {
+fn own_work_c1(
+    loads: &measurements::ClosedLoop,
+    backend: &measurements::BackendRun,
+) -> Option<f64> {
     let hire = backend.hires.iter().find(|l| l.connections == 1)?;
     let direct = loads.direct.iter().find(|l| l.connections == 1)?;
     let magic = loads.magic_c1.as_ref()?;
@@ -506,7 +531,7 @@ fn own_work_c1(loads: &load::LoadResults, backend: &load::BackendRun) -> Option<
 
 /// Section 4's budget rows: the added p99 (closed loop at 256, and open loop), the backend's CPU
 /// per hire against the sandbox's, and Postgres transactions per hire.
-fn overhead_budget(loads: &load::LoadResults, open: &[open_loop::OpenLoopRun]) -> String {
+fn overhead_budget(loads: &measurements::ClosedLoop, open: &[measurements::OpenLoopRun]) -> String {
     let mut md = String::from("| budget | measured | verdict |\n|---|---|---|\n");
     let Some(direct) = loads.direct.iter().find(|l| l.connections == 256) else {
         return String::new();
@@ -516,8 +541,9 @@ fn overhead_budget(loads: &load::LoadResults, open: &[open_loop::OpenLoopRun]) -
             continue;
         };
         let added = hire.p99_ms - direct.p99_ms;
-        let cpu =
-            |l: &load::Load, i: usize| l.cpu_per_request_ms.get(i).copied().unwrap_or(f64::NAN);
+        let cpu = |l: &measurements::Load, i: usize| {
+            l.cpu_per_request_ms.get(i).copied().unwrap_or(f64::NAN)
+        };
         let backend_cpu = cpu(hire, 0);
         let sandbox_cpu = cpu(hire, 1);
         let direct_cpu = cpu(direct, 0);
@@ -561,7 +587,7 @@ const PG_TRANSACTIONS_BUDGET: f64 = 3.0;
 
 /// Sequential hires (c=1): backend CPU per hire over the sandbox's, per database, and Postgres
 /// transactions per hire.
-fn cpu_ratio_rows(loads: &load::LoadResults) -> String {
+fn cpu_ratio_rows(loads: &measurements::ClosedLoop) -> String {
     let mut md = String::new();
     for backend in &loads.backends {
         let Some(hire) = backend.hires.iter().find(|l| l.connections == 1) else {
@@ -583,7 +609,12 @@ fn cpu_ratio_rows(loads: &load::LoadResults) -> String {
             )
         );
     }
-    if let Some((transactions, _)) = loads.backends.iter().find_map(|b| b.pg_per_hire) {
+    if let Some(transactions) = loads
+        .backends
+        .iter()
+        .find_map(|b| b.pg_per_hire)
+        .map(|p| p.transactions)
+    {
         let _ = writeln!(
             md,
             "| Postgres transactions per hire ≤ {PG_TRANSACTIONS_BUDGET:.0} (pg_stat_database, sequential) | {transactions:.1} | {} |",
@@ -598,7 +629,7 @@ fn cpu_ratio_rows(loads: &load::LoadResults) -> String {
 }
 
 /// The c=1 latency breakdown (no queueing): where one hire's time goes.
-fn breakdown_c1(loads: &load::LoadResults) -> String {
+fn breakdown_c1(loads: &measurements::ClosedLoop) -> String {
     let mut md = String::new();
     let (Some(direct), Some(magic)) = (
         loads.direct.iter().find(|l| l.connections == 1),
@@ -611,16 +642,16 @@ fn breakdown_c1(loads: &load::LoadResults) -> String {
          what is left after its two upstream calls, each measured straight against the sandbox:\n\n\
          | part | SQLite | Postgres |\n|---|---:|---:|\n",
     );
-    let cell = |i: usize, f: &dyn Fn(&load::BackendRun) -> String| -> String {
+    let cell = |i: usize, f: &dyn Fn(&measurements::BackendRun) -> String| -> String {
         loads.backends.get(i).map_or("—".to_owned(), f)
     };
-    let hire_p50 = |b: &load::BackendRun| {
+    let hire_p50 = |b: &measurements::BackendRun| {
         b.hires
             .iter()
             .find(|l| l.connections == 1)
             .map_or("—".to_owned(), |l| format!("{} ms", fmt_ms(l.p50_ms)))
     };
-    let own = |b: &load::BackendRun| {
+    let own = |b: &measurements::BackendRun| {
         let total = b
             .hires
             .iter()
@@ -655,10 +686,14 @@ fn breakdown_c1(loads: &load::LoadResults) -> String {
         let _ = writeln!(
             md,
             "| Postgres transactions / rows written per hire (pg_stat_database) | — | {:.1} / {:.1} |",
-            pg.0, pg.1
+            pg.transactions, pg.rows
         );
     }
-    if let Some((on, off)) = loads.pg_commit_ms {
+    if let Some(measurements::CommitCost {
+        on_ms: on,
+        off_ms: off,
+    }) = loads.pg_commit
+    {
         let _ = writeln!(
             md,
             "| Postgres: one autocommitted INSERT, `synchronous_commit` on / off | — | {} ms / {} ms |",
@@ -716,14 +751,14 @@ fn summary(report: &Report) -> String {
         md.push('\n');
     }
     md.push_str(&webhooks::budget_row(&report.webhooks));
-    for line in storm::render(&storms(&report.loads), &Settings::from_env())
+    for line in storm::render(&storms(&report.storms), &Settings::from_env())
         .lines()
         .filter(|l| l.starts_with("| one refresh"))
     {
         md.push_str(line);
         md.push('\n');
     }
-    for line in footprint::render(&report.binary, &report.startups, &report.loads)
+    for line in footprint::render(&report.binary, &report.startups, Some(&report.loads))
         .lines()
         .filter(|l| {
             l.starts_with("| RSS idle, 1 s")
@@ -821,8 +856,10 @@ fn findings(report: &Report) -> String {
         .backends
         .iter()
         .find_map(|b| b.pg_per_hire)
-        .map_or(f64::NAN, |p| p.0);
-    let (commit_on, commit_off) = loads.pg_commit_ms.unwrap_or((f64::NAN, f64::NAN));
+        .map_or(f64::NAN, |p| p.transactions);
+    let (commit_on, commit_off) = loads
+        .pg_commit
+        .map_or((f64::NAN, f64::NAN), |c| (c.on_ms, c.off_ms));
     let _ = writeln!(
         md,
         "3. **Backend overhead.** Alone (c=1), a hire spends {} ms in the backend on SQLite and \
@@ -895,11 +932,11 @@ fn findings(report: &Report) -> String {
             "within"
         }
     );
-    let storms_ok = loads
-        .backends
-        .iter()
-        .filter_map(|b| b.storm.as_ref())
-        .all(|s| s.refreshes == 1 && s.created() == s.hires);
+    let storms_ok = report.storms.iter().all(|run| {
+        run.storm
+            .as_ref()
+            .is_some_and(|s| s.refreshes == 1 && s.created() == s.hires)
+    });
     let _ = writeln!(
         md,
         "6. **Refresh single-flight {}** on {}.",
@@ -908,10 +945,10 @@ fn findings(report: &Report) -> String {
         } else {
             "**does not hold**"
         },
-        loads
-            .backends
+        report
+            .storms
             .iter()
-            .map(|b| b.label)
+            .map(|run| run.database.as_str())
             .collect::<Vec<_>>()
             .join(" and ")
     );

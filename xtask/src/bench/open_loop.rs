@@ -1,108 +1,14 @@
 //! Section 4's open-loop rows: hires at a fixed arrival rate, latency from each request's
-//! intended send time (coordinated omission corrected). The harness crate's `bench` binary
-//! measures them through the harness and writes JSON; this module builds and runs it, reads the
-//! JSON with serde_json and renders the rows and their budget.
+//! intended send time (coordinated omission corrected). The bench binary measures them; this
+//! renders the rows and their budget.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use serde_json::Value;
-
-use super::{fmt_ms, verdict, Settings};
-use crate::process::{cargo, run, target_dir};
+use super::measurements::OpenLoopRun;
+use super::{fmt_ms, verdict};
 
 /// The added p99 the backend may cost over the direct call.
 const ADDED_P99_BUDGET_MS: f64 = 2.0;
-
-/// One open-loop run as the bench binary wrote it.
-pub(crate) struct OpenLoopRun {
-    path: String,
-    rate: u64,
-    seconds: u64,
-    sent: u64,
-    errors: u64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-    worst_send_lag_ms: f64,
-}
-
-impl OpenLoopRun {
-    fn from_json(run: &Value) -> Result<OpenLoopRun> {
-        let count = |name: &str| {
-            run[name]
-                .as_u64()
-                .with_context(|| format!("no {name} in {run}"))
-        };
-        // serde_json writes NaN (no answer at all) as null.
-        let ms = |name: &str| run[name].as_f64().unwrap_or(f64::NAN);
-        Ok(OpenLoopRun {
-            path: run["path"].as_str().context("no path")?.to_owned(),
-            rate: count("rate_per_second")?,
-            seconds: count("seconds")?,
-            sent: count("sent")?,
-            errors: count("errors")?,
-            p50_ms: ms("p50_ms"),
-            p90_ms: ms("p90_ms"),
-            p99_ms: ms("p99_ms"),
-            max_ms: ms("max_ms"),
-            worst_send_lag_ms: ms("worst_send_lag_ms"),
-        })
-    }
-}
-
-/// Where the bench binary writes its measurements.
-pub(crate) fn measurements_path() -> PathBuf {
-    target_dir().join("bench/measurements.json")
-}
-
-/// Builds the bench binary (release: it is the load generator), runs it against `binary`, and
-/// reads the runs it measured.
-pub(crate) fn measure(binary: &Path, dir: &Path, settings: &Settings) -> Result<Vec<OpenLoopRun>> {
-    say!(
-        "open loop: {} hires/s for {} s, then the same rate straight to the sandbox",
-        settings.open_loop_rate,
-        settings.seconds
-    );
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "hwr-integration-tests",
-        "--bin",
-        "bench",
-    ]))?;
-    let out = measurements_path();
-    run(
-        std::process::Command::new(target_dir().join("release/bench"))
-            .arg("--binary")
-            .arg(binary)
-            .arg("--out")
-            .arg(&out)
-            .arg("--work-dir")
-            .arg(dir.join("open-loop"))
-            .args(["--rate", &settings.open_loop_rate.to_string()])
-            .args(["--seconds", &settings.seconds.to_string()]),
-    )
-    .context("the bench binary failed")?;
-    read(&out)
-}
-
-/// The open-loop runs in a measurements file.
-pub(crate) fn read(path: &Path) -> Result<Vec<OpenLoopRun>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("failed to read {}", path.display()))?;
-    let json: Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    json["open_loop"]
-        .as_array()
-        .context("no open_loop runs in the measurements")?
-        .iter()
-        .map(OpenLoopRun::from_json)
-        .collect()
-}
 
 /// The section's table.
 pub(crate) fn render(runs: &[OpenLoopRun]) -> String {

@@ -95,7 +95,7 @@ pub(crate) async fn run(
 }
 
 /// Nearest-rank percentile of sorted values (NaN when there are none).
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
