@@ -964,6 +964,69 @@ fn interpretation() -> Result<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::{
+        footprint, load, measurements, open_loop, overhead_budget, profile, storm, storms,
+        webhooks, Settings,
+    };
+
+    /// What the harness's bench binary wrote in a shortened run (2 s rows, a 100-hire storm,
+    /// stand-ins for wrk and nginx): the contract between the two crates.
+    const FIXTURE: &str = "src/bench/fixtures/measurements.json";
+
+    #[test]
+    fn the_bench_binarys_json_renders_every_backend_section() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+        let measured = measurements::read(&path).expect("the fixture reads as measurements");
+        let settings = Settings {
+            seconds: 2,
+            loads: 25,
+            flows: 5,
+            starts: 4,
+            storm: 100,
+            open_loop_rate: 50,
+        };
+        let loads = measured.closed_loop.as_ref().expect("closed-loop rows");
+        let open = measured.open_loop.as_ref().expect("open-loop rows");
+
+        let rows = load::render(loads, &settings);
+        let budget = overhead_budget(loads, open);
+        let storm = storm::render(&storms(&measured.storms), &settings);
+        let startups = measured.startups.as_ref().expect("start-ups");
+        let footprint =
+            footprint::render(std::path::Path::new("/nonexistent"), startups, Some(loads));
+        let profile = profile::render(measured.profile.as_ref().expect("a profile"));
+        let webhooks = webhooks::budget_row(measured.webhooks.as_ref().expect("webhooks"));
+
+        assert!(rows.contains("| backend hire, Postgres | 256 |"), "{rows}");
+        assert!(
+            rows.contains("| direct to sandbox `POST /v1/magic-link` | 1 |"),
+            "{rows}"
+        );
+        assert!(
+            budget.contains("| Postgres transactions per hire ≤ 3"),
+            "{budget}"
+        );
+        assert!(budget.contains("open loop at 50 hires/s"), "{budget}");
+        let open_rows = open_loop::render(open);
+        assert!(
+            open_rows.contains("| backend hire, SQLite | 50/s for 1 s |"),
+            "{open_rows}"
+        );
+        assert!(
+            storm.contains("| Postgres | 100 | 100 × 201 | 1 |"),
+            "{storm}"
+        );
+        assert!(
+            footprint.contains("| RSS on Postgres: idle after start"),
+            "{footprint}"
+        );
+        assert!(profile.contains("| `futex` |"), "{profile}");
+        assert!(
+            webhooks.contains("over 240 deliveries, 0 not answered 200 | met |"),
+            "{webhooks}"
+        );
+    }
+
     #[test]
     fn the_reading_guide_is_a_section_of_its_own() {
         let text = super::interpretation().expect("bench/interpretation.md");
