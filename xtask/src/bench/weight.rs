@@ -127,3 +127,38 @@ pub(crate) fn render(rows: &[Row], breakdown: &str) -> String {
     md.push('\n');
     md
 }
+
+/// Code size per crate of the widget's wasm (before wasm-opt), as Markdown; empty if unavailable.
+/// Code size per crate of the widget's wasm (before wasm-opt), as Markdown; empty if unavailable.
+pub(crate) fn wasm_breakdown() -> String {
+    let wasm =
+        crate::process::target_dir().join("wasm32-unknown-unknown/release-wasm/hwr_widget.wasm");
+    let Ok(text) = output(
+        Command::new("node")
+            .arg(workspace_root().join("bench/wasm-sizes.mjs"))
+            .arg(&wasm),
+    ) else {
+        return String::new();
+    };
+    let mut md = String::from(
+        "\nWhere the wasm's bytes go (code size per crate and the data section, from cargo's \
+         output before wasm-bindgen and `wasm-opt -Oz`, which shrink it by about a third; \
+         shares of that pre-optimisation size):\n\n| crate | share |\n|---|---:|\n",
+    );
+    let mut other = 0.0;
+    for (i, line) in text
+        .lines()
+        .filter(|l| !l.starts_with("total\t"))
+        .enumerate()
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let share: f64 = cols.get(2).and_then(|s| s.parse().ok()).unwrap_or(0.0);
+        if i < 12 {
+            let _ = writeln!(md, "| {} | {share:.1} % |", cols[0].replace('|', "\\|"));
+        } else {
+            other += share;
+        }
+    }
+    let _ = writeln!(md, "| everything else | {other:.1} % |");
+    md
+}
