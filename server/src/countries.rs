@@ -17,15 +17,34 @@ use secrecy::SecretString;
 
 use crate::{
     error::{ApiError, ApiResult},
-    remote::{RemoteCountry, UpstreamError},
-    state::AppState,
+    remote::{RemoteApi, RemoteCountry, RemoteOAuth, UpstreamError},
 };
+
+/// The country list's own state, a sub-state of the app's (`FromRef`): the cache and the two
+/// Remote clients a fetch needs. Cheap to clone.
+#[derive(Clone)]
+pub struct Countries {
+    cache: Arc<CountryCache>,
+    oauth: RemoteOAuth,
+    api: RemoteApi,
+}
+
+impl Countries {
+    /// An empty list, fresh for `ttl` once fetched with `oauth`'s client credentials from `api`.
+    pub fn new(ttl: Duration, oauth: RemoteOAuth, api: RemoteApi) -> Countries {
+        Countries {
+            cache: Arc::new(CountryCache::new(ttl)),
+            oauth,
+            api,
+        }
+    }
+}
 
 /// How long a failed fetch is remembered (callers answered at once, Remote not asked again).
 const FAILURE_MEMORY: Duration = Duration::from_secs(5);
 
 /// The cached list, and the one fetch allowed at a time.
-pub struct CountryCache {
+struct CountryCache {
     ttl: Duration,
     state: Mutex<Cached>,
     fetching: Arc<tokio::sync::Mutex<()>>,
@@ -74,7 +93,7 @@ enum Ready {
 
 impl CountryCache {
     /// An empty cache whose list stays fresh for `ttl`.
-    pub fn new(ttl: Duration) -> Self {
+    fn new(ttl: Duration) -> Self {
         CountryCache {
             ttl,
             state: Mutex::new(Cached::default()),
@@ -119,10 +138,10 @@ impl CountryCache {
 
 /// Every country Remote lists (hireable or not): fresh from cache, else fetched once at a time.
 pub async fn all(
-    state: &AppState,
+    countries: &Countries,
     user_token: Option<&SecretString>,
 ) -> ApiResult<Arc<Vec<RemoteCountry>>> {
-    let cache = &state.countries;
+    let cache = &countries.cache;
     match cache.ready() {
         Ready::Fresh(list) => return Ok(list),
         Ready::Stale { list, retry } => {
@@ -132,11 +151,11 @@ pub async fn all(
                 .then(|| cache.fetching.clone().try_lock_owned().ok())
                 .flatten()
             {
-                let state = state.clone();
+                let countries = countries.clone();
                 let user_token = user_token.cloned();
                 tokio::spawn(async move {
-                    let fetched = fetch(&state, user_token.as_ref()).await;
-                    state.countries.store(fetched);
+                    let fetched = fetch(&countries, user_token.as_ref()).await;
+                    countries.cache.store(fetched);
                     drop(fetching);
                 });
             }
@@ -152,20 +171,20 @@ pub async fn all(
         Ready::Failed(failure) => return Err(failure.error()),
         Ready::Nothing => {}
     }
-    let fetched = fetch(state, user_token).await;
+    let fetched = fetch(countries, user_token).await;
     cache.store(fetched.clone());
     fetched.map_err(Failure::error)
 }
 
 /// One fetch from Remote.
 async fn fetch(
-    state: &AppState,
+    countries: &Countries,
     user_token: Option<&SecretString>,
 ) -> Result<Arc<Vec<RemoteCountry>>, Failure> {
-    let fetched = match state.oauth.client_credentials().await {
-        Ok((token, _)) => state.api.countries(&token).await,
+    let fetched = match countries.oauth.client_credentials().await {
+        Ok((token, _)) => countries.api.countries(&token).await,
         Err(error) => match user_token {
-            Some(token) => state.api.countries(token).await,
+            Some(token) => countries.api.countries(token).await,
             None => {
                 tracing::warn!(%error, "client credentials for the country list failed");
                 return Err(Failure::Unavailable(5));

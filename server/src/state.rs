@@ -1,8 +1,9 @@
 //! The state every route shares: configuration, the store, the Remote clients, and the
-//! process-local coordination (the countries cache, the worker's wake-up). The parts that own
-//! their state (the token service, the rate limiter, the site-token verifier, the origin
-//! allow-list, the store, the metrics) are sub-states: a handler, middleware or extractor that
-//! needs only one of them takes it through axum's `FromRef`, not the whole `AppState`.
+//! process-local coordination (the worker's wake-up, the tasks a shutdown waits for). The parts
+//! that own their state (the token service, the country list, the forms, the webhook
+//! deliveries, the rate limiter, the site-token verifier, the origin allow-list, the store, the
+//! metrics) are sub-states: a handler, middleware, extractor or service that needs only one of
+//! them takes it through axum's `FromRef` (or as that one part), not the whole `AppState`.
 
 use std::{ops::Deref, sync::Arc};
 
@@ -10,7 +11,8 @@ use axum::extract::FromRef;
 
 use crate::{
     config::Config,
-    countries::CountryCache,
+    countries::Countries,
+    forms::Forms,
     metrics::Metrics,
     origin::AllowedOrigins,
     rate_limit::RateLimits,
@@ -18,6 +20,7 @@ use crate::{
     site_token::SiteTokens,
     store::Store,
     tokens::Tokens,
+    webhooks::delivery::Deliveries,
 };
 
 /// Cheap to clone; everything lives behind one `Arc`.
@@ -41,15 +44,15 @@ pub struct Shared {
     /// Usable Remote access tokens: opened, refreshed, re-sealed.
     pub tokens: Tokens,
     /// Remote's country list, cached.
-    pub countries: CountryCache,
+    pub countries: Countries,
     /// Remote's country forms, cached per country and schema version.
-    pub forms: crate::forms::FormCache,
+    pub forms: Forms,
     /// Per-user and per-IP request limits (this replica's).
     pub rate_limits: RateLimits,
     /// This replica's metrics.
     pub metrics: Metrics,
-    /// The client for the job site's webhook endpoint.
-    pub webhook_client: reqwest::Client,
+    /// Our webhooks' deliveries to the job site.
+    pub deliveries: Deliveries,
     /// Wakes the background worker (an outbox event or a status re-read is waiting).
     pub worker_wake: tokio::sync::Notify,
     /// The companies' webhook signing keys, opened (kept a minute).
@@ -94,6 +97,18 @@ impl AppState {
             metrics.clone(),
             &config.remote,
         );
+        let countries = Countries::new(config.remote.countries_ttl, oauth.clone(), api.clone());
+        let forms = Forms::new(
+            config.remote.countries_ttl,
+            api.clone(),
+            config.remote.json_schema_version,
+        );
+        let deliveries = Deliveries::new(
+            store.clone(),
+            config.keys.clone(),
+            metrics.clone(),
+            &config.webhooks,
+        )?;
         Ok(AppState {
             inner: Arc::new(Shared {
                 store,
@@ -102,10 +117,10 @@ impl AppState {
                 oauth,
                 api,
                 tokens,
-                countries: CountryCache::new(config.remote.countries_ttl),
-                forms: crate::forms::FormCache::new(config.remote.countries_ttl),
+                countries,
+                forms,
                 metrics,
-                webhook_client: crate::webhooks::delivery::client()?,
+                deliveries,
                 worker_wake: tokio::sync::Notify::new(),
                 signing_keys: Default::default(),
                 tasks: tokio_util::task::TaskTracker::new(),
@@ -135,6 +150,9 @@ macro_rules! sub_states {
 sub_states! {
     Store => store,
     Tokens => tokens,
+    Countries => countries,
+    Forms => forms,
+    Deliveries => deliveries,
     RateLimits => rate_limits,
     SiteTokens => site_tokens,
     AllowedOrigins => config.site.allowed_origins,

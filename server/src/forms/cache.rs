@@ -10,14 +10,14 @@ use std::{
 use hwr_protocol::CountryForm;
 
 /// Forms by (alpha-3, version).
-pub struct FormCache {
+pub(super) struct FormCache {
     ttl: Duration,
     forms: Mutex<HashMap<(String, u32), (CountryForm, Instant)>>,
 }
 
 impl FormCache {
     /// An empty cache keeping forms fresh for `ttl`.
-    pub fn new(ttl: Duration) -> Self {
+    pub(super) fn new(ttl: Duration) -> Self {
         FormCache {
             ttl,
             forms: Mutex::new(HashMap::new()),
@@ -31,17 +31,17 @@ impl FormCache {
     }
 
     /// A form younger than the TTL.
-    pub fn fresh(&self, alpha3: &str, version: u32) -> Option<CountryForm> {
+    pub(super) fn fresh(&self, alpha3: &str, version: u32) -> Option<CountryForm> {
         self.get(alpha3, version, true)
     }
 
     /// Any form, however old.
-    pub fn stale(&self, alpha3: &str, version: u32) -> Option<CountryForm> {
+    pub(super) fn stale(&self, alpha3: &str, version: u32) -> Option<CountryForm> {
         self.get(alpha3, version, false)
     }
 
     /// Keeps a form just read.
-    pub fn store(&self, alpha3: &str, version: u32, form: CountryForm) {
+    pub(super) fn store(&self, alpha3: &str, version: u32, form: CountryForm) {
         self.forms
             .lock()
             .unwrap_or_else(|p| p.into_inner())

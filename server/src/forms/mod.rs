@@ -8,38 +8,59 @@ mod cache;
 pub mod translate;
 pub mod validate;
 
-pub use cache::FormCache;
+use std::{sync::Arc, time::Duration};
 
 use hwr_protocol::CountryForm;
 use secrecy::SecretString;
 
+use self::cache::FormCache;
 use crate::{
     error::{ApiError, ApiResult},
-    state::AppState,
+    remote::RemoteApi,
 };
+
+/// The forms' own state, a sub-state of the app's (`FromRef`): the cache, Remote's API and the
+/// pinned schema version. Cheap to clone.
+#[derive(Clone)]
+pub struct Forms {
+    cache: Arc<FormCache>,
+    api: RemoteApi,
+    version: u32,
+}
+
+impl Forms {
+    /// Forms at `version` (`HWR_REMOTE_JSON_SCHEMA_VERSION`) read from `api`, fresh for `ttl`.
+    pub fn new(ttl: Duration, api: RemoteApi, version: u32) -> Forms {
+        Forms {
+            cache: Arc::new(FormCache::new(ttl)),
+            api,
+            version,
+        }
+    }
+}
 
 /// The form for `alpha3` at the configured version, optional fields included (the route shows
 /// the required ones; `extra` may carry any): cached, else read from Remote with `token`.
 pub async fn for_country(
-    state: &AppState,
+    forms: &Forms,
     token: &SecretString,
     alpha3: &str,
 ) -> ApiResult<CountryForm> {
-    let version = state.config.remote.json_schema_version;
-    if let Some(form) = state.forms.fresh(alpha3, version) {
+    let version = forms.version;
+    if let Some(form) = forms.cache.fresh(alpha3, version) {
         return Ok(form);
     }
-    match state
+    match forms
         .api
         .basic_information_schema(token, alpha3, version)
         .await
     {
         Ok(schema) => {
             let form = translate::form(alpha3, version, &schema);
-            state.forms.store(alpha3, version, form.clone());
+            forms.cache.store(alpha3, version, form.clone());
             Ok(form)
         }
-        Err(error) => match state.forms.stale(alpha3, version) {
+        Err(error) => match forms.cache.stale(alpha3, version) {
             Some(form) => {
                 tracing::warn!(%error, country = alpha3, "Remote's form failed; serving the cached one");
                 Ok(form)

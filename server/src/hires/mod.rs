@@ -138,14 +138,14 @@ pub async fn hire(
         }
     }
     let (list, employed) = tokio::join!(
-        countries::all(state, Some(&token.access_token)),
+        countries::all(&state.countries, Some(&token.access_token)),
         already::in_remote(state, &token, &candidate.personal_email),
     );
     let country = countries::resolve(&list?, &candidate.country_code)?.clone();
     // The country's extra fields, checked before anything is sent (the default version asks
     // none, and a candidate without extra fields costs no form read there).
     if state.config.remote.json_schema_version > 1 || !candidate.extra.is_empty() {
-        let form = forms::for_country(state, &token.access_token, &country.code).await?;
+        let form = forms::for_country(&state.forms, &token.access_token, &country.code).await?;
         let problems =
             forms::validate::check(&form, &candidate.extra, &candidate.provisional_start_date);
         if !problems.is_empty() {

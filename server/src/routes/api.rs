@@ -154,7 +154,7 @@ pub(super) async fn list_countries(
     State(state): State<AppState>,
     SiteUser(_user): SiteUser,
 ) -> ApiResult<Json<Countries>> {
-    let list = countries::all(&state, None).await?;
+    let list = countries::all(&state.countries, None).await?;
     Ok(Json(Countries {
         countries: countries::hireable(&list),
     }))
@@ -180,9 +180,10 @@ pub(super) async fn country_form(
         crate::tokens::access_token(&tokens, &user, None).await
     })
     .await?;
-    let list = countries::all(&state, Some(&token.access_token)).await?;
+    let list = countries::all(&state.countries, Some(&token.access_token)).await?;
     let country = countries::resolve(&list, &code)?;
-    let mut form = crate::forms::for_country(&state, &token.access_token, &country.code).await?;
+    let mut form =
+        crate::forms::for_country(&state.forms, &token.access_token, &country.code).await?;
     // What Remote requires; optional fields are accepted in `extra` but not asked for.
     form.fields.retain(|field| field.required);
     Ok(Json(form))

@@ -4,15 +4,62 @@
 //! (by default [`RETRY_DELAYS`]: 5 s, then exponential backoff past 24 hours) before giving up
 //! (`hire-with-remote webhooks redeliver` queues it again).
 
-use std::time::Duration;
+use std::{ops::Deref, sync::Arc, time::Duration};
 
 use reqwest::header::{CONTENT_TYPE, USER_AGENT};
 
 use super::{events, settings::OutboundWebhooks, signature::standard_signature};
 use crate::{
-    state::AppState,
-    store::{now, OutboxRow},
+    config::WebhooksConfig,
+    crypto::KeyRing,
+    metrics::Metrics,
+    store::{now, OutboxRow, Store},
 };
+
+/// The delivery's own state, a sub-state of the app's: the outbox, the client for the job
+/// site's endpoint, the keys that open the stored payloads, and the retry schedule. Cheap to
+/// clone.
+#[derive(Clone)]
+pub struct Deliveries {
+    inner: Arc<DeliveryParts>,
+}
+
+/// What [`Deliveries`] points to.
+pub struct DeliveryParts {
+    store: Store,
+    client: reqwest::Client,
+    keys: KeyRing,
+    metrics: Metrics,
+    retry_schedule: Vec<i64>,
+}
+
+impl Deref for Deliveries {
+    type Target = DeliveryParts;
+
+    fn deref(&self) -> &DeliveryParts {
+        &self.inner
+    }
+}
+
+impl Deliveries {
+    /// Deliveries from `store`'s outbox, retried on `webhooks`' schedule.
+    pub fn new(
+        store: Store,
+        keys: KeyRing,
+        metrics: Metrics,
+        webhooks: &WebhooksConfig,
+    ) -> anyhow::Result<Deliveries> {
+        Ok(Deliveries {
+            inner: Arc::new(DeliveryParts {
+                store,
+                client: client()?,
+                keys,
+                metrics,
+                retry_schedule: webhooks.retry_schedule.clone(),
+            }),
+        })
+    }
+}
 
 /// The default seconds to wait after each failed attempt; after the last, the event is given
 /// up (5 s + 5 min + 30 min + 2 h + 5 h + 10 h + 10 h ≈ 27.6 h after the first attempt). The
@@ -36,7 +83,7 @@ pub fn next_attempt(schedule: &[i64], attempts: i64, now: i64) -> Option<i64> {
 }
 
 /// The client for the job site's endpoint: no redirects, a short timeout.
-pub fn client() -> anyhow::Result<reqwest::Client> {
+fn client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
@@ -46,15 +93,15 @@ pub fn client() -> anyhow::Result<reqwest::Client> {
 
 /// Delivers every due event once; how many were claimed (the caller loops while it is full).
 pub async fn deliver_due(
-    state: &AppState,
+    deliveries: &Deliveries,
     target: &OutboundWebhooks,
 ) -> Result<usize, sqlx::Error> {
-    let due = state
+    let due = deliveries
         .store
         .claim_due_events(now(), CLAIM_SECS, BATCH)
         .await?;
     let claimed = due.len();
-    let attempts = due.into_iter().map(|row| attempt(state, target, row));
+    let attempts = due.into_iter().map(|row| attempt(deliveries, target, row));
     for result in futures::future::join_all(attempts).await {
         result?;
     }
@@ -63,14 +110,14 @@ pub async fn deliver_due(
 
 /// One attempt at one event, and its result stored.
 async fn attempt(
-    state: &AppState,
+    deliveries: &Deliveries,
     target: &OutboundWebhooks,
     row: OutboxRow,
 ) -> Result<(), sqlx::Error> {
     let attempts = row.attempts + 1;
-    let Some(body) = events::body(&state.config.keys, &row) else {
+    let Some(body) = events::body(&deliveries.keys, &row) else {
         tracing::warn!(event = %row.id, "an outbox event cannot be opened (its key left HWR_ENCRYPTION_KEYS); giving up on it");
-        return state
+        return deliveries
             .store
             .event_attempt_failed(
                 &row.id,
@@ -82,8 +129,8 @@ async fn attempt(
             .await;
     };
     let sent_at = now();
-    let response = state
-        .webhook_client
+    let response = deliveries
+        .client
         .post(target.url.clone())
         .header(CONTENT_TYPE, "application/json")
         .header(
@@ -101,8 +148,8 @@ async fn attempt(
         .await;
     let failure = match response {
         Ok(response) if response.status().is_success() => {
-            state.metrics.webhook("out", "delivered");
-            return state
+            deliveries.metrics.webhook("out", "delivered");
+            return deliveries
                 .store
                 .event_delivered(&row.id, response.status().as_u16(), now())
                 .await;
@@ -114,8 +161,8 @@ async fn attempt(
         Err(error) if error.is_timeout() => (None, "the endpoint timed out".to_owned()),
         Err(_) => (None, "the endpoint could not be reached".to_owned()),
     };
-    let next = next_attempt(&state.config.webhooks.retry_schedule, attempts, now());
-    state
+    let next = next_attempt(&deliveries.retry_schedule, attempts, now());
+    deliveries
         .metrics
         .webhook("out", if next.is_some() { "failed" } else { "refused" });
     if next.is_none() {
@@ -123,7 +170,7 @@ async fn attempt(
     } else {
         tracing::info!(event = %row.id, kind = %row.event_type, attempts, error = %failure.1, "a webhook delivery failed; retrying later");
     }
-    state
+    deliveries
         .store
         .event_attempt_failed(&row.id, failure.0, &failure.1, next, now())
         .await

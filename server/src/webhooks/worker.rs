@@ -58,7 +58,9 @@ pub async fn run(state: AppState) {
 pub async fn pass(state: &AppState) -> Result<(), sqlx::Error> {
     while !state.stopping.is_cancelled() && status_refresh::refresh_marked(state).await? > 0 {}
     if let Some(target) = &state.config.webhooks.outbound {
-        while !state.stopping.is_cancelled() && delivery::deliver_due(state, target).await? > 0 {}
+        while !state.stopping.is_cancelled()
+            && delivery::deliver_due(&state.deliveries, target).await? > 0
+        {}
     }
     Ok(())
 }
