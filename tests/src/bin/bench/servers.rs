@@ -9,14 +9,12 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
-use hire_with_remote::site_token::SiteTokens;
 use hwr_integration_tests::{
-    free_port, sandbox_command, BackendSettings, ClusterClient, Secrets, DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET, JOB_SITE_ORIGIN,
+    free_port, sandbox_command, site_token, BackendSettings, ClusterClient, Secrets,
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, JOB_SITE_ORIGIN, MAX_SITE_TOKEN_TTL,
 };
 use hwr_protocol::IDEMPOTENCY_KEY_HEADER;
 use reqwest::{header, Client, StatusCode};
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use url::Url;
 
@@ -145,12 +143,7 @@ impl Servers {
 
     /// A site token for [`SITE_USER`] living an hour (a load row must not outlive it).
     pub(crate) fn site_token(&self) -> String {
-        SiteTokens::new(
-            &SecretString::from(self.secrets.site_secret.clone()),
-            Duration::from_secs(3600),
-        )
-        .mint(SITE_USER, Duration::from_secs(3600))
-        .expect("a site token")
+        site_token(&self.secrets.site_secret, SITE_USER, MAX_SITE_TOKEN_TTL)
     }
 
     /// `POST /__sandbox/reset`: no tokens, employments or faults; counters zero.
