@@ -10,9 +10,22 @@ use hire_with_remote::site_token::{SiteTokens, SiteUser};
 use libfuzzer_sys::fuzz_target;
 use secrecy::SecretString;
 
-/// The verifier's rule for `sub`: non-empty, at most 256 bytes, no control characters.
+/// The verifier's rule for `sub`: non-empty, at most 256 bytes, no control characters and no
+/// bidirectional-formatting ones (marks, embeddings, overrides, isolates), which could make one
+/// user id display as another.
 fn is_valid_user(user: &str) -> bool {
-    !user.is_empty() && user.len() <= 256 && !user.chars().any(char::is_control)
+    !user.is_empty()
+        && user.len() <= 256
+        && !user.chars().any(|c| c.is_control() || is_bidi_format(c))
+}
+
+/// Unicode's bidirectional formatting characters (`Bidi_Class` LRM, RLM, ALM, LRE, RLE, PDF,
+/// LRO, RLO, LRI, RLI, FSI, PDI).
+fn is_bidi_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 fn site_tokens() -> &'static SiteTokens {
