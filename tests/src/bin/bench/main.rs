@@ -23,14 +23,11 @@ mod wrk;
 use std::{path::PathBuf, time::Duration};
 
 use anyhow::{bail, Context, Result};
-use hwr_integration_tests::{
-    days_from_today, ClusterClient, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, JOB_SITE_ORIGIN,
-};
+use hwr_integration_tests::{days_from_today, ClusterClient, JOB_SITE_ORIGIN};
 use hwr_protocol::IDEMPOTENCY_KEY_HEADER;
 use reqwest::{header, Client};
 use serde::Serialize;
-use serde_json::{json, Value};
-use url::Url;
+use serde_json::json;
 
 use crate::{
     closed_loop::ClosedLoop, footprint::Startups, open_loop::OpenLoopRun, processes::Stack,
@@ -299,35 +296,13 @@ async fn reset_sandbox(http: &Client, sandbox_url: &str) -> Result<()> {
 /// An access token for the sandbox from a consent and a code exchange made by this process (no
 /// PKCE): the baseline calls Remote as the backend would, minus the backend.
 async fn direct_token(browser: &ClusterClient, http: &Client, stack: &Stack) -> Result<String> {
-    let redirect_uri = stack.settings.redirect_uri();
-    let authorize = Url::parse_with_params(
-        &format!("{}/auth/oauth2/authorize", stack.sandbox_url),
-        [
-            ("client_id", DEMO_CLIENT_ID),
-            ("redirect_uri", &redirect_uri),
-            ("response_type", "code"),
-            ("state", "bench"),
-        ],
-    )?;
-    let callback = browser.answer_consent(&authorize, "allow").await;
-    let code = callback
-        .query_pairs()
-        .find(|(name, _)| name == "code")
-        .map(|(_, value)| value.into_owned())
-        .context("no code in the consent's redirect")?;
-    let answer: Value = http
-        .post(format!("{}/auth/oauth2/token", stack.sandbox_url))
-        .basic_auth(DEMO_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect_uri),
-        ])
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let answer = servers::direct_token_answer(
+        browser,
+        http,
+        &stack.sandbox_url,
+        &stack.settings.redirect_uri(),
+    )
+    .await?;
     answer["access_token"]
         .as_str()
         .map(str::to_owned)

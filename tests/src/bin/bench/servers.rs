@@ -236,35 +236,9 @@ impl Servers {
     /// (no PKCE), and the consenting manager's Remote user id.
     pub(crate) async fn direct_token(&self) -> Result<(String, String)> {
         let redirect_uri = format!("{}/oauth/callback", self.backend_url());
-        let authorize = Url::parse_with_params(
-            &format!("{}/auth/oauth2/authorize", self.sandbox_url),
-            [
-                ("client_id", DEMO_CLIENT_ID),
-                ("redirect_uri", &redirect_uri),
-                ("response_type", "code"),
-                ("state", "bench"),
-            ],
-        )?;
-        let callback = self.browser.answer_consent(&authorize, "allow").await;
-        let code = callback
-            .query_pairs()
-            .find(|(name, _)| name == "code")
-            .map(|(_, value)| value.into_owned())
-            .context("no code in the consent's redirect")?;
-        let answer: Value = self
-            .http
-            .post(format!("{}/auth/oauth2/token", self.sandbox_url))
-            .basic_auth(DEMO_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", &redirect_uri),
-            ])
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let answer =
+            direct_token_answer(&self.browser, &self.http, &self.sandbox_url, &redirect_uri)
+                .await?;
         let field = |name: &str| {
             answer[name]
                 .as_str()
@@ -273,4 +247,43 @@ impl Servers {
         };
         Ok((field("access_token")?, field("user_id")?))
     }
+}
+
+/// The sandbox's token answer for a consent and a code exchange made by this process (no PKCE),
+/// as the backend makes them, minus the backend: the consent page answered Allow by `browser`,
+/// then `POST /auth/oauth2/token` with the code.
+pub(crate) async fn direct_token_answer(
+    browser: &ClusterClient,
+    http: &Client,
+    sandbox_url: &str,
+    redirect_uri: &str,
+) -> Result<Value> {
+    let authorize = Url::parse_with_params(
+        &format!("{sandbox_url}/auth/oauth2/authorize"),
+        [
+            ("client_id", DEMO_CLIENT_ID),
+            ("redirect_uri", redirect_uri),
+            ("response_type", "code"),
+            ("state", "bench"),
+        ],
+    )?;
+    let callback = browser.answer_consent(&authorize, "allow").await;
+    let code = callback
+        .query_pairs()
+        .find(|(name, _)| name == "code")
+        .map(|(_, value)| value.into_owned())
+        .context("no code in the consent's redirect")?;
+    Ok(http
+        .post(format!("{sandbox_url}/auth/oauth2/token"))
+        .basic_auth(DEMO_CLIENT_ID, Some(DEMO_CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect_uri),
+        ])
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
 }
