@@ -26,7 +26,7 @@ pub(crate) fn render(runs: &[OpenLoopRun]) -> String {
             md,
             "| {} | {}/s for {} s | {} | {} ms | {} ms | {} ms | {} ms | {} | {} ms |",
             run.path,
-            run.rate,
+            run.rate_per_second,
             run.seconds,
             run.sent,
             fmt_ms(run.p50_ms),
@@ -53,7 +53,7 @@ pub(crate) fn budget_row(runs: &[OpenLoopRun]) -> String {
     format!(
         "| added p99 over direct ≤ {} ms, open loop at {} hires/s (SQLite) | {} ms ({} ms vs {} ms direct, {} errors) | {} |\n",
         fmt_ms(ADDED_P99_BUDGET_MS),
-        backend.rate,
+        backend.rate_per_second,
         fmt_ms(added),
         fmt_ms(backend.p99_ms),
         fmt_ms(direct.p99_ms),

@@ -6,14 +6,14 @@
 use std::{path::Path, process::Command, time::Duration};
 
 use anyhow::{Context, Result};
-use serde::Serialize;
+use hwr_bench_measurements::{BackendRun, ClosedLoop, Load, PerHire, StormRun};
 
 use crate::{
-    postgres::{self, CommitCost},
+    postgres,
     processes::Running,
     servers::{Database, Servers},
-    storm::{self, StormRun},
-    wrk::{self, Load, Target},
+    storm,
+    wrk::{self, Target},
 };
 
 /// How much the closed loop measures.
@@ -21,41 +21,6 @@ pub(crate) struct Plan {
     pub(crate) seconds: u32,
     pub(crate) concurrency: Vec<u32>,
     pub(crate) storm: usize,
-}
-
-/// One backend's numbers.
-#[derive(Debug, Serialize)]
-pub(crate) struct BackendRun {
-    pub(crate) label: String,
-    pub(crate) hires: Vec<Load>,
-    pub(crate) connection: Load,
-    pub(crate) rss_idle_kib: u64,
-    pub(crate) rss_connected_kib: u64,
-    pub(crate) rss_peak_kib: u64,
-    pub(crate) rss_after_kib: u64,
-    /// Sandbox `employment_posts` per hire over the first (c=1) run.
-    pub(crate) posts_per_hire: f64,
-    /// Postgres: transactions and rows written per hire over the first run.
-    pub(crate) pg_per_hire: Option<PerHire>,
-}
-
-/// Postgres work per hire (from pg_stat_database).
-#[derive(Debug, Clone, Copy, Serialize)]
-pub(crate) struct PerHire {
-    pub(crate) transactions: f64,
-    pub(crate) rows: f64,
-}
-
-/// Everything the closed loop measured.
-#[derive(Debug, Serialize)]
-pub(crate) struct ClosedLoop {
-    pub(crate) backends: Vec<BackendRun>,
-    pub(crate) direct: Vec<Load>,
-    pub(crate) nginx: Vec<Load>,
-    /// Direct `POST /v1/magic-link` at c=1 (the second upstream call of a hire).
-    pub(crate) magic_c1: Option<Load>,
-    pub(crate) nginx_version: String,
-    pub(crate) pg_commit: Option<CommitCost>,
 }
 
 /// Runs the loads on SQLite, then Postgres (each followed by its storm), then the baselines.
@@ -134,7 +99,7 @@ async fn backend_run(
         servers.connect_backend().await;
         let first = c == plan.concurrency[0];
         let before = match (postgres, first) {
-            (Some(database), true) => postgres::counters(database).await.ok(),
+            (Some(database), true) => postgres::settled_counters(database).await.ok(),
             _ => None,
         };
         let load = wrk::run(
@@ -150,9 +115,7 @@ async fn backend_run(
             let ok = load.requests.saturating_sub(load.errors_status) as f64;
             posts_per_hire = posts / ok;
             if let (Some(database), Some(before)) = (postgres, before) {
-                // Postgres publishes a backend's counters within a second of its last commit.
-                tokio::time::sleep(Duration::from_millis(1500)).await;
-                if let Ok(after) = postgres::counters(database).await {
+                if let Ok(after) = postgres::settled_counters(database).await {
                     pg_per_hire = Some(PerHire {
                         transactions: (after.0 - before.0) as f64 / ok,
                         rows: (after.1 - before.1) as f64 / ok,

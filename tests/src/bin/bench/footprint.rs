@@ -5,22 +5,12 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use serde::Serialize;
+use hwr_bench_measurements::Startups;
 
 use crate::{
     postgres,
     servers::{Database, Servers},
 };
-
-/// Start-up times in milliseconds.
-#[derive(Debug, Serialize)]
-pub(crate) struct Startups {
-    pub(crate) sqlite_fresh: Vec<f64>,
-    pub(crate) sqlite_existing: Vec<f64>,
-    pub(crate) postgres: Vec<f64>,
-    /// `VmRSS` one second after a start, KiB (SQLite, existing file).
-    pub(crate) idle_rss_kib: Vec<u64>,
-}
 
 /// `starts` starts of each kind.
 pub(crate) async fn measure_startups(servers: &Servers, starts: u32) -> Result<Startups> {

@@ -20,22 +20,13 @@ mod storm;
 mod webhooks;
 mod wrk;
 
-use std::{path::PathBuf, time::Duration};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use hwr_integration_tests::{days_from_today, ClusterClient, JOB_SITE_ORIGIN};
-use hwr_protocol::IDEMPOTENCY_KEY_HEADER;
-use reqwest::{header, Client};
-use serde::Serialize;
-use serde_json::json;
+use hwr_bench_measurements::Measurements;
+use hwr_integration_tests::days_from_today;
 
-use crate::{
-    closed_loop::ClosedLoop, footprint::Startups, open_loop::OpenLoopRun, processes::Stack,
-    profile::Profile, servers::Servers, storm::StormRun, webhooks::WebhookLatency,
-};
-
-/// The site user every hire runs as (one Remote connection).
-const SITE_USER: &str = "bench-employer";
+use crate::servers::Servers;
 
 /// The parts of a run, in the order a full run measures them.
 const PARTS: [&str; 6] = [
@@ -65,25 +56,6 @@ impl Options {
     fn wants(&self, part: &str) -> bool {
         self.only == "all" || self.only == part
     }
-}
-
-/// Everything this binary measured, as written to the JSON file (a part not measured is null).
-#[derive(Serialize, Default)]
-struct Measurements {
-    /// Start-up times and memory right after a start.
-    startups: Option<Startups>,
-    /// wrk rows: the backend on each database, the direct and nginx baselines.
-    closed_loop: Option<ClosedLoop>,
-    /// The refresh storm per database.
-    storms: Vec<StormRun>,
-    /// Hires through the backend, then employments straight to the sandbox, at one rate.
-    open_loop: Option<Vec<OpenLoopRun>>,
-    /// Answers to Remote's webhook deliveries.
-    webhooks: Option<WebhookLatency>,
-    /// perf and strace on the hire path.
-    profile: Option<Profile>,
-    /// Why the profile could not be taken.
-    profile_error: Option<String>,
 }
 
 #[tokio::main]
@@ -149,8 +121,7 @@ fn parse(args: Vec<String>) -> Result<Options> {
     })
 }
 
-/// Measures the parts `--only` asks for, one sandbox process for all but the open loop (which
-/// starts its own stack).
+/// Measures the parts `--only` asks for, all against one sandbox process.
 async fn measure_parts(options: &Options) -> Result<Measurements> {
     let date = days_from_today(45);
     let mut measurements = Measurements::default();
@@ -176,7 +147,10 @@ async fn measure_parts(options: &Options) -> Result<Measurements> {
         drop(backend);
     }
     if options.wants("open-loop") {
-        measurements.open_loop = Some(measure_open_loop(options).await?);
+        let data_dir = options.work_dir.join("open-loop-data");
+        measurements.open_loop = Some(
+            open_loop::measure(&servers, &data_dir, options.rate, options.seconds, &date).await?,
+        );
     }
     if options.wants("webhooks") {
         measurements.webhooks = Some(webhooks::measure(&servers, &date).await?);
@@ -197,114 +171,4 @@ async fn measure_parts(options: &Options) -> Result<Measurements> {
         }
     }
     Ok(measurements)
-}
-
-async fn measure_open_loop(options: &Options) -> Result<Vec<OpenLoopRun>> {
-    let probe = Client::new();
-    let stack = Stack::start(&options.binary, &options.work_dir.join("open-loop"), &probe).await?;
-    let backend = stack.settings.url();
-    let browser = ClusterClient::for_backends(
-        std::slice::from_ref(&backend),
-        &stack.sandbox_url,
-        &stack.settings.site_secret,
-    );
-    // The load's own client: no cookies, a connection per request in flight.
-    let load = Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let date = days_from_today(45);
-    let (rate, seconds) = (options.rate, options.seconds);
-
-    reset_sandbox(&load, &stack.sandbox_url).await?;
-    browser.connect_and_consent_at(&backend, SITE_USER).await;
-    let token = browser.token(SITE_USER);
-    let hire = |tag: &'static str| {
-        let (load, url, token, date) = (
-            load.clone(),
-            format!("{backend}/api/v1/hires"),
-            token.clone(),
-            date.clone(),
-        );
-        move |i: usize| {
-            let key = format!("{tag}-{}-{i}", std::process::id());
-            load.post(&url)
-                .bearer_auth(&token)
-                .header(header::ORIGIN, JOB_SITE_ORIGIN)
-                .header(IDEMPOTENCY_KEY_HEADER, &key)
-                .json(&json!({
-                    "full_name": format!("Bench {key}"),
-                    "job_title": "Engineer",
-                    "personal_email": format!("{key}@bench.example"),
-                    "provisional_start_date": date,
-                    "country_code": "PT",
-                }))
-        }
-    };
-    // Warm-up, not recorded: pools, page cache, prepared statements.
-    open_loop::run("warm-up", rate, 1, hire("warm")).await;
-    let backend_run = open_loop::run("backend hire, SQLite", rate, seconds, hire("open")).await;
-
-    reset_sandbox(&load, &stack.sandbox_url).await?;
-    let access_token = direct_token(&browser, &load, &stack).await?;
-    let employment = |tag: &'static str| {
-        let (load, url, access_token, date) = (
-            load.clone(),
-            format!("{}/v1/employments", stack.sandbox_url),
-            access_token.clone(),
-            date.clone(),
-        );
-        move |i: usize| {
-            let key = format!("{tag}-{}-{i}", std::process::id());
-            load.post(&url).bearer_auth(&access_token).json(&json!({
-                "country_code": "PRT",
-                "type": "employee",
-                "external_id": key,
-                "basic_information": {
-                    "name": format!("Bench {key}"),
-                    "email": format!("{key}@bench.example"),
-                    "job_title": "Engineer",
-                    "provisional_start_date": date,
-                    "has_seniority_date": "no",
-                },
-            }))
-        }
-    };
-    open_loop::run("warm-up", rate, 1, employment("direct-warm")).await;
-    let direct_run = open_loop::run(
-        "direct to sandbox `POST /v1/employments`",
-        rate,
-        seconds,
-        employment("direct"),
-    )
-    .await;
-    Ok(vec![backend_run, direct_run])
-}
-
-/// `POST /__sandbox/reset`: an empty employment list (and no tokens: consent again after it).
-async fn reset_sandbox(http: &Client, sandbox_url: &str) -> Result<()> {
-    let answer = http
-        .post(format!("{sandbox_url}/__sandbox/reset"))
-        .send()
-        .await?;
-    if !answer.status().is_success() {
-        bail!("POST /__sandbox/reset answered {}", answer.status());
-    }
-    Ok(())
-}
-
-/// An access token for the sandbox from a consent and a code exchange made by this process (no
-/// PKCE): the baseline calls Remote as the backend would, minus the backend.
-async fn direct_token(browser: &ClusterClient, http: &Client, stack: &Stack) -> Result<String> {
-    let answer = servers::direct_token_answer(
-        browser,
-        http,
-        &stack.sandbox_url,
-        &stack.settings.redirect_uri(),
-    )
-    .await?;
-    answer["access_token"]
-        .as_str()
-        .map(str::to_owned)
-        .context("no access_token in the token answer")
 }

@@ -2,36 +2,65 @@
 //! been answered, and its latency is measured from that intended send time. A stall then shows
 //! in the latency of every request scheduled during it (coordinated omission corrected), where a
 //! closed loop (wrk's `-c` connections, each waiting for its answer) would simply send less.
+//! Two rows at one rate: hires through a backend on SQLite, then the same candidates' employments
+//! straight to the sandbox.
 
-use std::time::Duration;
+use std::{path::Path, time::Duration};
 
-use reqwest::RequestBuilder;
-use serde::Serialize;
+use anyhow::Result;
+use hwr_bench_measurements::OpenLoopRun;
+use reqwest::{Client, RequestBuilder};
 use tokio::time::Instant;
 
-/// What one open-loop run measured.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct OpenLoopRun {
-    /// What was loaded, e.g. `backend hire, SQLite`.
-    pub(crate) path: String,
-    /// The arrival rate asked for, requests per second.
-    pub(crate) rate_per_second: u32,
-    /// How long requests were sent for.
-    pub(crate) seconds: u32,
-    /// Requests sent.
-    pub(crate) sent: usize,
-    /// Of those, answered with a 2xx.
-    pub(crate) ok: usize,
-    /// Answered with another status, or not answered.
-    pub(crate) errors: usize,
-    /// Latencies from the intended send time to the end of the answer's body, in ms.
-    pub(crate) p50_ms: f64,
-    pub(crate) p90_ms: f64,
-    pub(crate) p99_ms: f64,
-    pub(crate) max_ms: f64,
-    /// How far behind its schedule the sender fell at worst, in ms (large values mean the load
-    /// generator itself could not keep the rate).
-    pub(crate) worst_send_lag_ms: f64,
+use crate::servers::{Database, Servers};
+
+/// Hires through a backend on SQLite in `data_dir`, then employments straight to the sandbox,
+/// each at `rate` per second for `seconds` after a one-second warm-up that is not recorded
+/// (pools, page cache, prepared statements).
+pub(crate) async fn measure(
+    servers: &Servers,
+    data_dir: &Path,
+    rate: u32,
+    seconds: u32,
+    date: &str,
+) -> Result<Vec<OpenLoopRun>> {
+    let sqlite = Database::Sqlite(data_dir.to_owned());
+    let (backend, _) = servers
+        .start_backend("backend-open-loop", &servers.binary, &sqlite, &[])
+        .await?;
+    // The load's own client: no cookies, a connection per request in flight.
+    let load = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let tagged = |tag: &str, i: usize| format!("{tag}-{}-{i}", std::process::id());
+
+    servers.reset_sandbox().await?;
+    servers.connect_backend().await;
+    let site_token = servers.site_token();
+    let hire = |tag: &'static str| {
+        let (load, site_token) = (&load, &site_token);
+        move |i: usize| servers.hire_request(load, site_token, &tagged(tag, i), date)
+    };
+    run("warm-up", rate, 1, hire("warm")).await;
+    let backend_run = run("backend hire, SQLite", rate, seconds, hire("open")).await;
+
+    servers.reset_sandbox().await?;
+    let (access_token, _) = servers.direct_token().await?;
+    let employment = |tag: &'static str| {
+        let (load, access_token) = (&load, &access_token);
+        move |i: usize| servers.employment_request(load, access_token, &tagged(tag, i), date)
+    };
+    run("warm-up", rate, 1, employment("direct-warm")).await;
+    let direct_run = run(
+        "direct to sandbox `POST /v1/employments`",
+        rate,
+        seconds,
+        employment("direct"),
+    )
+    .await;
+    drop(backend);
+    Ok(vec![backend_run, direct_run])
 }
 
 /// Sends `request(i)` at `rate` per second for `seconds`, and waits for every answer.

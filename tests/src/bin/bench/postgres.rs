@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use hwr_bench_measurements::CommitCost;
 use hwr_integration_tests::{Db, TestDatabase};
-use serde::Serialize;
 use sqlx::{Connection, Executor, PgConnection, Row};
 
 /// A database for a backend under load, measured as production runs it.
@@ -41,8 +41,18 @@ async fn connect(database: &TestDatabase, name: &str) -> Result<PgConnection> {
         .with_context(|| format!("failed to connect to {server}{name}"))
 }
 
-/// Transactions committed and rows written so far in the database (from pg_stat_database).
-pub(crate) async fn counters(database: &TestDatabase) -> Result<(u64, u64)> {
+/// Transactions committed and rows written in the database up to now, once every commit made
+/// so far is counted: a Postgres backend publishes its counters to `pg_stat_database` within a
+/// second of going idle, so this waits 1.5 s first. Without the wait, a snapshot taken right
+/// after the consent misses the consent's commits, and a short row's hires are charged for them.
+pub(crate) async fn settled_counters(database: &TestDatabase) -> Result<(u64, u64)> {
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    counters(database).await
+}
+
+/// Transactions committed and rows written so far in the database (from pg_stat_database), as
+/// published.
+async fn counters(database: &TestDatabase) -> Result<(u64, u64)> {
     let mut admin = connect(database, "postgres").await?;
     let row = sqlx::query(
         "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted \
@@ -55,15 +65,6 @@ pub(crate) async fn counters(database: &TestDatabase) -> Result<(u64, u64)> {
     let commits: i64 = row.try_get(0)?;
     let rows: i64 = row.try_get(1)?;
     Ok((commits as u64, rows as u64))
-}
-
-/// What one single-row autocommitted INSERT costs, in ms.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub(crate) struct CommitCost {
-    /// With `synchronous_commit` on: each commit waits for the WAL to reach the disk.
-    pub(crate) on_ms: f64,
-    /// With it off.
-    pub(crate) off_ms: f64,
 }
 
 /// 100 autocommitted INSERTs into a temporary table, with `synchronous_commit` on, then off.

@@ -1,7 +1,6 @@
-//! The processes a bench run starts, as the harness configures them: `hire-with-remote sandbox`
-//! (its own process, so its CPU is not ours), `hire-with-remote serve`, and the tools (wrk,
-//! nginx, perf, strace), each with its output in a log file, ready once its probe answers 200,
-//! stopped when dropped; their memory and CPU read from `/proc`.
+//! A process the bench starts (the sandbox and the backends, with the commands the harness's
+//! `launch` builds; nginx), with its output in a log file, ready once its probe answers 200,
+//! stopped when dropped; and a process's memory and CPU read from `/proc`.
 
 use std::{
     fs::File,
@@ -11,7 +10,6 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
-use hwr_integration_tests::{free_port, sandbox_command, BackendSettings, Secrets};
 
 /// How long a process may take to answer its probe.
 const STARTUP: Duration = Duration::from_secs(30);
@@ -136,51 +134,4 @@ pub(crate) fn cpu_ms(pid: u32) -> Option<f64> {
     let stime: f64 = fields.get(12)?.parse().ok()?;
     // Clock ticks are 1/100 s on Linux (USER_HZ).
     Some((utime + stime) * 10.0)
-}
-
-/// The sandbox and one backend on SQLite, started for a bench run.
-pub(crate) struct Stack {
-    /// The backend's configuration (its URL, its secrets).
-    pub(crate) settings: BackendSettings,
-    /// `http://127.0.0.1:PORT` of the sandbox.
-    pub(crate) sandbox_url: String,
-    // Dropped backend first: it must not see its sandbox go away mid-request.
-    _backend: Running,
-    _sandbox: Running,
-}
-
-impl Stack {
-    /// Starts the sandbox, then the backend (SQLite in `dir`), both ready.
-    pub(crate) async fn start(binary: &Path, dir: &Path, http: &reqwest::Client) -> Result<Stack> {
-        let secrets = Secrets::generate();
-        let backend_port = free_port();
-        let sandbox_port = free_port();
-        let sandbox_url = format!("http://127.0.0.1:{sandbox_port}");
-        let data_dir = dir.join("sqlite");
-        std::fs::create_dir_all(&data_dir)?;
-        let mut settings = BackendSettings::new(backend_port, &sandbox_url, &secrets, &data_dir);
-        settings.log_filter = "info,sqlx=warn".to_owned();
-        let mut sandbox = Running::spawn(
-            "sandbox",
-            sandbox_command(binary, sandbox_port, &settings.redirect_uri()),
-            dir,
-        )?;
-        sandbox
-            .wait_ready(
-                http,
-                &format!("{sandbox_url}/__sandbox/faults"),
-                Instant::now(),
-            )
-            .await?;
-        let mut backend = Running::spawn("backend", settings.command(binary), dir)?;
-        backend
-            .wait_ready(http, &format!("{}/healthz", settings.url()), Instant::now())
-            .await?;
-        Ok(Stack {
-            settings,
-            sandbox_url,
-            _backend: backend,
-            _sandbox: sandbox,
-        })
-    }
 }

@@ -10,32 +10,12 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
+use hwr_bench_measurements::Profile;
 
 use crate::{
     servers::{Database, Servers},
     wrk::{self, Target},
 };
-
-/// The profile's findings.
-#[derive(Debug, Serialize)]
-pub(crate) struct Profile {
-    pub(crate) hires_per_s: f64,
-    pub(crate) concurrency: u32,
-    pub(crate) samples: usize,
-    /// (share %, shared object of the leaf frame).
-    pub(crate) by_dso: Vec<(f64, String)>,
-    /// (share %, component), each sample counted once, for the component nearest its leaf.
-    pub(crate) by_category: Vec<(f64, String)>,
-    /// (share %, kind of thread).
-    pub(crate) by_thread: Vec<(f64, String)>,
-    /// (share %, shared object, symbol).
-    pub(crate) top_symbols: Vec<(f64, String, String)>,
-    /// (calls per hire, syscall) and the total per hire.
-    pub(crate) syscalls: Vec<(f64, String)>,
-    pub(crate) syscalls_total: f64,
-    pub(crate) strace_hires: u64,
-}
 
 /// Profiles `binary` (the symbolized build) for `seconds` at concurrency 64.
 pub(crate) async fn measure(

@@ -14,7 +14,7 @@ use hwr_integration_tests::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, JOB_SITE_ORIGIN, MAX_SITE_TOKEN_TTL,
 };
 use hwr_protocol::IDEMPOTENCY_KEY_HEADER;
-use reqwest::{header, Client, StatusCode};
+use reqwest::{header, Client, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use url::Url;
 
@@ -201,12 +201,19 @@ impl Servers {
             .await;
     }
 
-    /// One hire through the backend: its status and answer.
-    pub(crate) async fn one_hire(&self, tag: &str, date: &str) -> Result<(StatusCode, Value)> {
-        let answer = self
-            .http
+    /// `POST /api/v1/hires` at the running backend as the job site's page sends it, sent by
+    /// `client` with `site_token`, the idempotency key `tag`, a Portuguese candidate starting on
+    /// `date`.
+    pub(crate) fn hire_request(
+        &self,
+        client: &Client,
+        site_token: &str,
+        tag: &str,
+        date: &str,
+    ) -> RequestBuilder {
+        client
             .post(format!("{}/api/v1/hires", self.backend_url()))
-            .bearer_auth(self.site_token())
+            .bearer_auth(site_token)
             .header(header::ORIGIN, JOB_SITE_ORIGIN)
             .header(IDEMPOTENCY_KEY_HEADER, tag)
             .json(&json!({
@@ -216,6 +223,38 @@ impl Servers {
                 "provisional_start_date": date,
                 "country_code": "PT",
             }))
+    }
+
+    /// `POST /v1/employments` straight to the sandbox, as the backend sends it for the hire
+    /// [`Self::hire_request`] builds (`PRT`, the same candidate), with Remote's `access_token`.
+    pub(crate) fn employment_request(
+        &self,
+        client: &Client,
+        access_token: &str,
+        tag: &str,
+        date: &str,
+    ) -> RequestBuilder {
+        client
+            .post(format!("{}/v1/employments", self.sandbox_url))
+            .bearer_auth(access_token)
+            .json(&json!({
+                "country_code": "PRT",
+                "type": "employee",
+                "external_id": tag,
+                "basic_information": {
+                    "name": format!("Bench {tag}"),
+                    "email": format!("{tag}@bench.example"),
+                    "job_title": "Engineer",
+                    "provisional_start_date": date,
+                    "has_seniority_date": "no",
+                },
+            }))
+    }
+
+    /// One hire through the backend: its status and answer.
+    pub(crate) async fn one_hire(&self, tag: &str, date: &str) -> Result<(StatusCode, Value)> {
+        let answer = self
+            .hire_request(&self.http, &self.site_token(), tag, date)
             .send()
             .await?;
         let status = answer.status();

@@ -5,37 +5,14 @@
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use anyhow::Result;
+use hwr_bench_measurements::{Storm, StormRun};
 use hwr_integration_tests::JOB_SITE_ORIGIN;
 use hwr_protocol::IDEMPOTENCY_KEY_HEADER;
 use reqwest::{header, Client};
-use serde::Serialize;
 use serde_json::json;
 use tokio::{sync::Barrier, time::Instant};
 
 use crate::{open_loop::percentile, servers::Servers};
-
-/// What the storm measured.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Storm {
-    pub(crate) hires: usize,
-    /// How many answers had each status (`201`, `503`, `no answer`, …).
-    pub(crate) statuses: BTreeMap<String, usize>,
-    /// Refresh-token grants the sandbox saw during the storm.
-    pub(crate) refreshes: u64,
-    pub(crate) p50_ms: f64,
-    pub(crate) p99_ms: f64,
-    pub(crate) max_ms: f64,
-    /// From the release to the last answer.
-    pub(crate) wall_ms: f64,
-}
-
-/// One database's storm, or why it failed.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct StormRun {
-    pub(crate) database: String,
-    pub(crate) storm: Option<Storm>,
-    pub(crate) error: Option<String>,
-}
 
 /// Runs the storm against the running backend.
 pub(crate) async fn run(servers: &Servers, hires: usize, date: &str, label: &str) -> Result<Storm> {

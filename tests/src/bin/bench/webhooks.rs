@@ -11,7 +11,7 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
+use hwr_bench_measurements::WebhookLatency;
 use serde_json::{json, Value};
 
 use crate::{
@@ -21,18 +21,6 @@ use crate::{
 
 /// Hires whose status is moved along (each move delivers two or three webhooks).
 const HIRES: usize = 40;
-
-/// What was measured.
-#[derive(Debug, Serialize)]
-pub(crate) struct WebhookLatency {
-    /// Deliveries answered 200.
-    pub(crate) answered: usize,
-    /// Deliveries answered otherwise (or not at all).
-    pub(crate) refused: usize,
-    pub(crate) p50_ms: f64,
-    pub(crate) p99_ms: f64,
-    pub(crate) max_ms: f64,
-}
 
 /// A job-site endpoint that holds each request for 2 s, then answers 500.
 fn hanging_job_site() -> Result<String> {

@@ -9,38 +9,9 @@ use std::{
 };
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
+use hwr_bench_measurements::Load;
 
 use crate::processes::{cpu_ms, rss_kib};
-
-/// One wrk run.
-#[derive(Debug, Clone, Default, Serialize)]
-pub(crate) struct Load {
-    pub(crate) connections: u32,
-    pub(crate) requests: u64,
-    pub(crate) seconds: f64,
-    pub(crate) p50_ms: f64,
-    pub(crate) p90_ms: f64,
-    pub(crate) p99_ms: f64,
-    pub(crate) max_ms: f64,
-    pub(crate) errors_status: u64,
-    pub(crate) errors_socket: u64,
-    /// Highest `VmRSS` of each watched process during the run, KiB.
-    pub(crate) peak_rss_kib: Vec<u64>,
-    /// CPU time of each watched process per completed request, ms.
-    pub(crate) cpu_per_request_ms: Vec<f64>,
-}
-
-impl Load {
-    /// Completed requests per second.
-    pub(crate) fn rate(&self) -> f64 {
-        if self.seconds > 0.0 {
-            self.requests as f64 / self.seconds
-        } else {
-            0.0
-        }
-    }
-}
 
 /// What a wrk run sends (see `bench/load.lua`).
 pub(crate) struct Target<'a> {
