@@ -371,23 +371,16 @@ impl TestApp {
         .await
     }
 
-    /// A whole popup consent as the first seeded manager; asserts the flow ends `connected` and
-    /// returns its id.
+    /// A whole popup consent as the first seeded manager (see [`crate::ConsentWalk`]); asserts
+    /// the flow ends `connected` and returns its id.
     pub async fn connect_and_consent(&self, user: &str) -> String {
-        let flow = self.start_flow(user).await;
-        let callback = self.answer_consent(&flow.authorize_url, "allow").await;
-        let page = self.callback(&callback).await;
-        assert_eq!(
-            page.status(),
-            StatusCode::OK,
-            "the callback page says connected"
-        );
-        assert_eq!(
-            self.flow(user, &flow.flow_id).await["status"],
-            "connected",
-            "the flow ends connected"
-        );
-        flow.flow_id
+        crate::consent_walk::connect_and_consent(
+            &self.client,
+            &self.address,
+            user,
+            &self.token(user),
+        )
+        .await
     }
 
     /// `POST /api/v1/hires` as `user` with `Idempotency-Key: key`.

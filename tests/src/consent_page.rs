@@ -1,11 +1,14 @@
 //! The browser's side of consent: the start form the widget submits from the job-site page
 //! (`POST /oauth/start`, which sets the flow's binding cookie), and the sandbox's consent page
 //! read the way a browser would (the form's action, its hidden inputs and the managers one may
-//! sign in as; just enough HTML parsing for that one page).
+//! sign in as; just enough HTML parsing for that one page). These pieces stand alone for tests
+//! of one hop; they check each hop with the same functions as the whole walk in `consent_walk`.
 
 use reqwest::{header, Client, Response, StatusCode};
 use serde_json::Value;
 use url::Url;
+
+use crate::consent_walk::{decide, first_manager, started_redirect};
 
 /// A consent flow as `POST /api/v1/connect` answered it.
 #[derive(Debug, Clone)]
@@ -20,22 +23,33 @@ pub struct ConnectAnswer {
 
 impl ConnectAnswer {
     /// Reads `POST /api/v1/connect`'s answer.
+    ///
+    /// # Panics
+    /// When a field is missing, or the answer carries an `authorize_url`.
     pub fn from_answer(answer: &Value) -> ConnectAnswer {
+        ConnectAnswer::try_from_answer(answer).unwrap_or_else(|problem| panic!("{problem}"))
+    }
+
+    /// Reads `POST /api/v1/connect`'s answer, or says what is wrong with it.
+    pub fn try_from_answer(answer: &Value) -> Result<ConnectAnswer, String> {
         let text = |name: &str| {
             answer[name]
                 .as_str()
-                .unwrap_or_else(|| panic!("a {name} string in {answer}"))
-                .to_owned()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("no {name} string in the connect answer {answer}"))
         };
-        assert!(
-            answer.get("authorize_url").is_none(),
-            "the connect answer carries no authorize_url: {answer}"
-        );
-        ConnectAnswer {
-            flow_id: text("flow_id"),
-            start_url: Url::parse(&text("start_url")).expect("an absolute start_url"),
-            start_ticket: text("start_ticket"),
+        if answer.get("authorize_url").is_some() {
+            return Err(format!(
+                "the connect answer carries an authorize_url, which it must not: {answer}"
+            ));
         }
+        let start_url = text("start_url")?;
+        Ok(ConnectAnswer {
+            flow_id: text("flow_id")?,
+            start_url: Url::parse(&start_url)
+                .map_err(|error| format!("an absolute start_url, not {start_url:?}: {error}"))?,
+            start_ticket: text("start_ticket")?,
+        })
     }
 
     /// Submits the start form as the widget does, as a top-level navigation from a page on
@@ -59,18 +73,11 @@ impl ConnectAnswer {
             StatusCode::SEE_OTHER,
             "POST /oauth/start redirects to Remote"
         );
-        let cookie = started
-            .headers()
-            .get(header::SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        assert!(
-            cookie.starts_with(&format!("hwr_consent_{}=", self.flow_id)),
-            "POST /oauth/start sets the flow's binding cookie: {cookie:?}"
-        );
+        let authorize_url = started_redirect(&self.flow_id, started.headers())
+            .unwrap_or_else(|problem| panic!("{problem}"));
         StartedFlow {
             flow_id: self.flow_id.clone(),
-            authorize_url: crate::answers::location(&started),
+            authorize_url,
         }
     }
 }
@@ -103,23 +110,32 @@ impl ConsentForm {
     /// # Panics
     /// When the page has no `<form method="post">` with a `<select>`: the test should fail there.
     pub fn parse(page_url: &Url, html: &str) -> ConsentForm {
+        ConsentForm::try_parse(page_url, html).unwrap_or_else(|problem| panic!("{problem}"))
+    }
+
+    /// Parses the page served at `page_url`, or says what the page lacks (with the page's HTML
+    /// or the form's, for the record).
+    pub fn try_parse(page_url: &Url, html: &str) -> Result<ConsentForm, String> {
         let form_start = html
             .find("<form")
-            .unwrap_or_else(|| panic!("the consent page has no <form>: {html}"));
+            .ok_or_else(|| format!("the consent page has no <form>: {html}"))?;
         let form_end = html[form_start..]
             .find("</form>")
             .map_or(html.len(), |end| form_start + end);
         let form = &html[form_start..form_end];
         let form_tag = tag_at(form, 0);
-        assert_eq!(
-            attribute(form_tag, "method").map(|m| m.to_ascii_lowercase()),
-            Some("post".to_owned()),
-            "the consent form posts"
-        );
+        let method = attribute(form_tag, "method")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if method != "post" {
+            return Err(format!(
+                "the consent form's method is {method:?}, not \"post\": {form_tag}"
+            ));
+        }
         let action = attribute(form_tag, "action").unwrap_or_default();
         let action = page_url
             .join(&action)
-            .unwrap_or_else(|error| panic!("the form action {action:?} is not a URL: {error}"));
+            .map_err(|error| format!("the form action {action:?} is not a URL: {error}"))?;
 
         let hidden = tags(form, "<input")
             .filter(|tag| attribute(tag, "type").as_deref() == Some("hidden"))
@@ -128,21 +144,21 @@ impl ConsentForm {
 
         let select_at = form
             .find("<select")
-            .unwrap_or_else(|| panic!("the consent form has no <select> of managers: {form}"));
+            .ok_or_else(|| format!("the consent form has no <select> of managers: {form}"))?;
         let manager_field = attribute(tag_at(form, select_at), "name")
-            .unwrap_or_else(|| panic!("the managers' <select> has no name"));
+            .ok_or_else(|| "the managers' <select> has no name".to_owned())?;
         let select_end = form[select_at..]
             .find("</select>")
             .map_or(form.len(), |end| select_at + end);
         let managers = tags(&form[select_at..select_end], "<option")
             .filter_map(|tag| attribute(tag, "value"))
             .collect();
-        ConsentForm {
+        Ok(ConsentForm {
             action,
             hidden,
             manager_field,
             managers,
-        }
+        })
     }
 
     /// The value of a hidden input.
@@ -156,9 +172,15 @@ impl ConsentForm {
     /// The form body a browser sends when the person picks the first manager and clicks the
     /// button with `decision` (`allow` or `deny`).
     pub fn submission(&self, decision: &str) -> Vec<(String, String)> {
+        self.submission_as(self.managers.first().map(String::as_str), decision)
+    }
+
+    /// The form body a browser sends when the person picks `manager` (none: the `<select>` is
+    /// left out) and clicks the button with `decision`.
+    pub fn submission_as(&self, manager: Option<&str>, decision: &str) -> Vec<(String, String)> {
         let mut body = self.hidden.clone();
-        if let Some(manager) = self.managers.first() {
-            body.push((self.manager_field.clone(), manager.clone()));
+        if let Some(manager) = manager {
+            body.push((self.manager_field.clone(), manager.to_owned()));
         }
         body.push(("decision".to_owned(), decision.to_owned()));
         body
@@ -187,31 +209,18 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 
 /// Opens Remote's consent page like a browser, picks the first manager and clicks `decision`
 /// (`allow` or `deny`); returns where Remote redirects the browser (the backend's callback).
+///
+/// # Panics
+/// When the page does not open, has no form, or the submission is not answered with a 302.
 pub(crate) async fn answer_consent(
     client: &reqwest::Client,
     authorize_url: &Url,
     decision: &str,
 ) -> Url {
-    let page = crate::answers::send(client.get(authorize_url.clone())).await;
-    assert_eq!(
-        page.status(),
-        reqwest::StatusCode::OK,
-        "the consent page opens"
-    );
-    let html = page.text().await.expect("the consent page's HTML");
-    let form = ConsentForm::parse(authorize_url, &html);
-    let decided = crate::answers::send(
-        client
-            .post(form.action.clone())
-            .form(&form.submission(decision)),
-    )
-    .await;
-    assert_eq!(
-        decided.status(),
-        reqwest::StatusCode::FOUND,
-        "Remote redirects back after the decision"
-    );
-    crate::answers::location(&decided)
+    decide(client, authorize_url, first_manager, decision)
+        .await
+        .unwrap_or_else(|problem| panic!("{problem}"))
+        .callback
 }
 
 #[cfg(test)]
@@ -240,5 +249,20 @@ mod tests {
             form.submission("deny").last(),
             Some(&("decision".to_owned(), "deny".to_owned()))
         );
+    }
+
+    #[test]
+    fn a_page_whose_form_does_not_post_is_refused_saying_so() {
+        let page = Url::parse("http://127.0.0.1:1/auth/oauth2/authorize").expect("a URL");
+        let html = "<form method=\"get\" action=\"/x\"><select name=\"m\"></select></form>";
+
+        let problem = ConsentForm::try_parse(&page, html).expect_err("a GET form is refused");
+        let no_form = ConsentForm::try_parse(&page, "<p>sorry</p>").expect_err("no form");
+
+        assert!(
+            problem.starts_with("the consent form's method is \"get\", not \"post\""),
+            "{problem}"
+        );
+        assert_eq!(no_form, "the consent page has no <form>: <p>sorry</p>");
     }
 }

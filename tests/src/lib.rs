@@ -1,7 +1,8 @@
 //! Integration-test harness: spawns the sandbox (fake Remote) and the backend on real sockets,
 //! each test with its own database, and offers request helpers that behave like the widget and
-//! like a browser going through consent. `launch` is the one place that knows how our processes
-//! are started (the multi-process tests, the soak and the bench all use it). The tests
+//! like a browser going through consent (`consent_walk` is the one walk of a whole consent: the
+//! tests, the soak and the bench all take it). `launch` is the one place that knows how our
+//! processes are started (the multi-process tests, the soak and the bench all use it). The tests
 //! themselves live in `tests/api/`.
 
 mod answers;
@@ -9,6 +10,7 @@ mod app;
 mod assertions;
 mod candidate;
 mod consent_page;
+mod consent_walk;
 mod database;
 mod ids;
 mod launch;
@@ -25,6 +27,9 @@ pub use app::{
 pub use assertions::{assert_error, assert_error_shape, field_names};
 pub use candidate::{ana, ana_with, candidate_number, days_from_today};
 pub use consent_page::{ConnectAnswer, ConsentForm, StartedFlow};
+pub use consent_walk::{
+    first_manager, BackendAnswer, ConsentWalk, Decision, Hop, WalkFailure, WalkedConsent,
+};
 pub use database::{Db, TestDatabase};
 pub use ids::{new_key, unique_user};
 pub use launch::{

@@ -411,23 +411,10 @@ impl ClusterClient {
     }
 
     /// A popup consent for `user`, started, completed and read at `address` as a browser walks
-    /// it (the start form, Remote's consent page, Allow, the callback); asserts the flow ends
-    /// `connected` and returns its id.
+    /// it (the start form, Remote's consent page, Allow, the callback; see [`crate::ConsentWalk`]);
+    /// asserts the flow ends `connected` and returns its id.
     pub async fn connect_and_consent_at(&self, address: &str, user: &str) -> String {
-        let flow = self.start_flow_at(address, user).await;
-        let callback = self.answer_consent(&flow.authorize_url, "allow").await;
-        let page = self.deliver_callback(address, &callback).await;
-        assert_eq!(
-            page.status(),
-            StatusCode::OK,
-            "the callback page says connected"
-        );
-        assert_eq!(
-            self.flow_at(address, user, &flow.flow_id).await["status"],
-            "connected",
-            "the flow ends connected"
-        );
-        flow.flow_id
+        crate::consent_walk::connect_and_consent(&self.http, address, user, &self.token(user)).await
     }
 
     /// The replica request number `n` goes to: A, B, C, A, B, …

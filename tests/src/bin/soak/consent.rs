@@ -1,21 +1,20 @@
 //! Site tokens (the harness's, signed with the shared secret as a job site's server signs them)
-//! and the consent of every site user, done like a browser: `POST /api/v1/connect`, open the sandbox's
-//! consent page, submit its form with a manager and `decision=allow`, follow the 302 to the
-//! backend's `/oauth/callback`. The users take turns over the sandbox's companies, so that the
-//! run hires into all of them. Every `state` seen and every page the backend served are kept
-//! for the leak scan, and the first connect carries a request id the scan must find.
+//! and the consent of every site user, walked with the harness's consent walk
+//! (`hwr_integration_tests::ConsentWalk`: connect, the start form, the sandbox's consent page
+//! submitted with a manager and Allow, the backend's `/oauth/callback`, the flow read back). The
+//! users take turns over the sandbox's companies, so that the run hires into all of them. Every
+//! backend answer of the walk goes through the `Observer`; every `state` seen and every page the
+//! backend served are kept for the leak scan, and the first connect carries a request id the scan
+//! must find.
 
 use std::{collections::BTreeMap, time::Duration};
 
-use anyhow::{bail, Context, Result};
-use hire_with_remote::routes::REQUEST_ID;
-use hwr_integration_tests::{site_token, ConsentForm};
+use anyhow::{Context, Result};
+use hwr_integration_tests::{site_token, ConsentWalk};
 use hwr_sandbox::seed;
-use reqwest::{header, Client};
-use serde_json::json;
-use url::Url;
+use reqwest::Client;
 
-use crate::{observe::Observer, ORIGIN};
+use crate::observe::Observer;
 
 /// Lifetime of the site tokens minted for the run (the backend accepts up to an hour).
 pub(crate) const SITE_TOKEN_TTL: Duration = Duration::from_secs(50 * 60);
@@ -72,6 +71,9 @@ pub(crate) async fn connect_all(
     Ok(evidence)
 }
 
+/// Walks the consent of `user` with the harness's walk, as the manager [`manager_for`] picks;
+/// every backend answer goes through `observer`, every `state` and the callback page into
+/// `evidence`.
 async fn connect(
     client: &Client,
     backend: &str,
@@ -80,120 +82,35 @@ async fn connect(
     observer: &Observer,
     evidence: &mut Evidence,
 ) -> Result<()> {
-    let mut connect = client
-        .post(format!("{backend}/api/v1/connect"))
-        .header(header::ORIGIN, ORIGIN)
-        .bearer_auth(&user.token)
-        .json(&json!({"mode": "popup"}));
+    let mut walk = ConsentWalk::new(client, backend, &user.token);
     if index == 0 {
-        connect = connect.header(REQUEST_ID, &evidence.request_id);
+        walk = walk.with_request_id(&evidence.request_id);
     }
-    let started = observer
-        .read("POST /api/v1/connect", connect.send().await?)
+    let mut company = None;
+    let outcome = walk
+        .walk(|managers| {
+            let (manager, name) = manager_for(index, managers)?;
+            company = Some(name);
+            Some(manager)
+        })
         .await;
-    if started.status != 201 {
-        bail!(
-            "POST /api/v1/connect answered {}: {}",
-            started.status,
-            started.body
-        );
+    let answers = match &outcome {
+        Ok(walked) => &walked.answers,
+        Err(failure) => &failure.answers,
+    };
+    for answer in answers {
+        observer.record_walked(answer);
     }
-    let json = started.json.unwrap_or_default();
-    let flow_id = json["flow_id"].as_str().context("no flow_id")?.to_owned();
-    let start_url = json["start_url"].as_str().context("no start_url")?;
-    let ticket = json["start_ticket"].as_str().context("no start_ticket")?;
-
-    // The start form, submitted from the job-site page like the widget does; the binding
-    // cookie it sets stays in the client's jar for the callback.
-    let bound = observer
-        .read(
-            "POST /oauth/start",
-            client
-                .post(start_url)
-                .header(header::ORIGIN, ORIGIN)
-                .form(&[("flow_id", flow_id.as_str()), ("ticket", ticket)])
-                .send()
-                .await?,
-        )
-        .await;
-    if bound.status != 303 {
-        bail!(
-            "POST /oauth/start answered {}: {}",
-            bound.status,
-            bound.body
-        );
+    let walked = outcome?;
+    for state in walked.states() {
+        push_unique(&mut evidence.states, &state);
     }
-    let authorize_url = Url::parse(
-        bound
-            .location
-            .as_deref()
-            .context("POST /oauth/start sent no Location")?,
-    )?;
-    keep_state(&authorize_url, evidence);
-
-    // The consent page, read and submitted like a browser.
-    let page = client.get(authorize_url.clone()).send().await?;
-    if page.status() != 200 {
-        bail!("the consent page answered {}", page.status());
-    }
-    let html = page.text().await?;
-    let form = ConsentForm::parse(&authorize_url, &html);
-    if let Some(state) = form.hidden_value("state") {
-        push_unique(&mut evidence.states, state);
-    }
-    let (manager, company) =
-        manager_for(index, &form.managers).context("the consent page lists no manager")?;
+    let company = company.context("the walk went through without picking a manager")?;
     *evidence.users_per_company.entry(company).or_default() += 1;
-    let mut body = form.hidden.clone();
-    body.push((form.manager_field.clone(), manager));
-    body.push(("decision".to_owned(), "allow".to_owned()));
-    let decided = client.post(form.action.clone()).form(&body).send().await?;
-    if decided.status() != 302 {
-        bail!("the consent form answered {}, not 302", decided.status());
-    }
-    let location = decided
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .context("the consent redirect has no Location")?;
-    let callback = Url::parse(location)?;
-    keep_state(&callback, evidence);
-
-    // The backend's callback page.
-    let landed = observer
-        .read("GET /oauth/callback", client.get(callback).send().await?)
-        .await;
     evidence.pages.push((
         format!("callback page for {}", user.id),
-        landed.body.clone(),
+        walked.callback_page().to_owned(),
     ));
-    if landed.status != 200 {
-        bail!(
-            "the callback answered {}: {}",
-            landed.status,
-            landed.body.chars().take(300).collect::<String>()
-        );
-    }
-    let flow = observer
-        .read(
-            "GET /api/v1/flows/{id}",
-            client
-                .get(format!("{backend}/api/v1/flows/{flow_id}"))
-                .header(header::ORIGIN, ORIGIN)
-                .bearer_auth(&user.token)
-                .send()
-                .await?,
-        )
-        .await;
-    let status = flow
-        .json
-        .as_ref()
-        .and_then(|j| j["status"].as_str())
-        .unwrap_or_default()
-        .to_owned();
-    if status != "connected" {
-        bail!("the flow ended {status:?}, not connected: {}", flow.body);
-    }
     Ok(())
 }
 
@@ -215,14 +132,6 @@ fn manager_for(index: usize, managers: &[String]) -> Option<(String, String)> {
     let (company, list) = companies.get(index % companies.len().max(1))?;
     let manager = list[(index / companies.len()) % list.len()];
     Some((manager.clone(), company.clone()))
-}
-
-fn keep_state(url: &Url, evidence: &mut Evidence) {
-    for (name, value) in url.query_pairs() {
-        if name == "state" {
-            push_unique(&mut evidence.states, &value);
-        }
-    }
 }
 
 fn push_unique(list: &mut Vec<String>, value: &str) {

@@ -1,9 +1,12 @@
-//! Every answer the backend gives passes through here: counted by status, checked for our error
-//! shape, and kept as evidence when it is a 5xx of our own making (a 500, the `internal` code,
-//! or a 5xx that is not `upstream_unavailable`).
+//! Every answer the backend gives passes through here (the consent walk's too: the harness reads
+//! those and they are recorded afterwards): counted by status, checked for our error shape, and
+//! kept as evidence when it is a 5xx of our own making (a 500, the `internal` code, or a 5xx that
+//! is not `upstream_unavailable`).
 
 use std::{collections::BTreeMap, sync::Mutex};
 
+use hwr_integration_tests::BackendAnswer;
+use reqwest::header::{self, HeaderMap};
 use serde_json::Value;
 
 /// One answer, read.
@@ -17,11 +20,19 @@ pub(crate) struct Answer {
     pub(crate) body: String,
     /// The body as JSON, when it is JSON.
     pub(crate) json: Option<Value>,
-    /// `Location`, on a redirect.
-    pub(crate) location: Option<String>,
 }
 
 impl Answer {
+    fn new(status: u16, retry_after: Option<u64>, body: String) -> Self {
+        let json = serde_json::from_str(&body).ok();
+        Answer {
+            status,
+            retry_after,
+            body,
+            json,
+        }
+    }
+
     /// `error.code`, when the body has our error shape (`{"error":{"code","message"}}`, both
     /// non-empty strings).
     pub(crate) fn error_code(&self) -> Option<&str> {
@@ -33,6 +44,14 @@ impl Answer {
             .filter(|m| !m.trim().is_empty())?;
         Some(code)
     }
+}
+
+/// `Retry-After`, in seconds, when present and numeric.
+fn retry_after(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
 }
 
 /// A 5xx that our own code produced.
@@ -59,30 +78,24 @@ impl Observer {
     /// Reads a response and records it.
     pub(crate) async fn read(&self, context: &str, response: reqwest::Response) -> Answer {
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let location = response
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let retry_after = retry_after(response.headers());
         let body = match response.text().await {
             Ok(body) => body,
             Err(error) => format!("<the body could not be read: {error}>"),
         };
-        let json = serde_json::from_str(&body).ok();
-        let answer = Answer {
-            status,
-            retry_after,
-            body,
-            json,
-            location,
-        };
+        let answer = Answer::new(status, retry_after, body);
         self.record(context, &answer);
         answer
+    }
+
+    /// Records an answer the harness's consent walk read (its hop names the context).
+    pub(crate) fn record_walked(&self, walked: &BackendAnswer) {
+        let answer = Answer::new(
+            walked.status.as_u16(),
+            retry_after(&walked.headers),
+            walked.body.clone(),
+        );
+        self.record(walked.hop.as_str(), &answer);
     }
 
     fn record(&self, context: &str, answer: &Answer) {
