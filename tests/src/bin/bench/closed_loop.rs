@@ -6,10 +6,10 @@
 use std::{path::Path, process::Command, time::Duration};
 
 use anyhow::{Context, Result};
-use hwr_bench_measurements::{BackendRun, ClosedLoop, Load, PerHire, StormRun};
+use hwr_bench_measurements::{BackendRun, ClosedLoop, Load, StormRun};
 
 use crate::{
-    postgres,
+    postgres::{self, RowStart},
     processes::Running,
     servers::{Database, Servers},
     storm,
@@ -98,8 +98,8 @@ async fn backend_run(
         servers.reset_sandbox().await?;
         servers.connect_backend().await;
         let first = c == plan.concurrency[0];
-        let before = match (postgres, first) {
-            (Some(database), true) => postgres::settled_counters(database).await.ok(),
+        let row_start = match (postgres, first) {
+            (Some(database), true) => Some(RowStart::measure(database, plan.seconds).await?),
             _ => None,
         };
         let load = wrk::run(
@@ -114,13 +114,8 @@ async fn backend_run(
             let posts = state["employment_posts"].as_f64().unwrap_or(f64::NAN);
             let ok = load.requests.saturating_sub(load.errors_status) as f64;
             posts_per_hire = posts / ok;
-            if let (Some(database), Some(before)) = (postgres, before) {
-                if let Ok(after) = postgres::settled_counters(database).await {
-                    pg_per_hire = Some(PerHire {
-                        transactions: (after.0 - before.0) as f64 / ok,
-                        rows: (after.1 - before.1) as f64 / ok,
-                    });
-                }
+            if let (Some(database), Some(row_start)) = (postgres, row_start) {
+                pg_per_hire = Some(row_start.per_hire(database, ok).await?);
             }
         }
         hires.push(load);

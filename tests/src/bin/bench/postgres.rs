@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use hwr_bench_measurements::CommitCost;
+use hwr_bench_measurements::{CommitCost, PerHire};
 use hwr_integration_tests::{Db, TestDatabase};
 use sqlx::{Connection, Executor, PgConnection, Row};
 
@@ -41,13 +41,51 @@ async fn connect(database: &TestDatabase, name: &str) -> Result<PgConnection> {
         .with_context(|| format!("failed to connect to {server}{name}"))
 }
 
+/// How long after its last commit an idle Postgres connection may still hold counters it has
+/// not published: a connection flushes at most once a second, and one that goes idle less than a
+/// second after its last flush waits `PGSTAT_IDLE_INTERVAL` (10 s) before the next.
+const COUNTERS_SETTLE: std::time::Duration = std::time::Duration::from_secs(11);
+
 /// Transactions committed and rows written in the database up to now, once every commit made
-/// so far is counted: a Postgres backend publishes its counters to `pg_stat_database` within a
-/// second of going idle, so this waits 1.5 s first. Without the wait, a snapshot taken right
-/// after the consent misses the consent's commits, and a short row's hires are charged for them.
-pub(crate) async fn settled_counters(database: &TestDatabase) -> Result<(u64, u64)> {
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+/// so far is counted (the pool's connections idle, [`COUNTERS_SETTLE`] waited). Read sooner, the
+/// snapshot before a row misses the consent's last commits, which the row is then charged with,
+/// and the snapshot after it misses the row's last second: at 2 s rows the two together read
+/// 5.0 and 2.4 transactions per hire for the same code.
+async fn settled_counters(database: &TestDatabase) -> Result<(u64, u64)> {
+    tokio::time::sleep(COUNTERS_SETTLE).await;
     counters(database).await
+}
+
+/// Where a sequential row starts, in the database's counters: the settled counters, and how
+/// much the backend commits on its own (its workers polling) over a window as long as the row
+/// and its settling, measured by idling that long first.
+pub(crate) struct RowStart {
+    at: (u64, u64),
+    idle: (u64, u64),
+}
+
+impl RowStart {
+    /// Settles, idles for `seconds` (the row's length), settles again.
+    pub(crate) async fn measure(database: &TestDatabase, seconds: u32) -> Result<RowStart> {
+        let idle_from = settled_counters(database).await?;
+        tokio::time::sleep(std::time::Duration::from_secs(seconds.into())).await;
+        let at = settled_counters(database).await?;
+        Ok(RowStart {
+            at,
+            idle: (at.0 - idle_from.0, at.1 - idle_from.1),
+        })
+    }
+
+    /// Transactions and rows per hire for the `hires` the row made, read from the settled
+    /// counters after it, less the backend's own work over the same length of time.
+    pub(crate) async fn per_hire(&self, database: &TestDatabase, hires: f64) -> Result<PerHire> {
+        let after = settled_counters(database).await?;
+        let spent = |after: u64, at: u64, idle: u64| after.saturating_sub(at + idle) as f64 / hires;
+        Ok(PerHire {
+            transactions: spent(after.0, self.at.0, self.idle.0),
+            rows: spent(after.1, self.at.1, self.idle.1),
+        })
+    }
 }
 
 /// Transactions committed and rows written so far in the database (from pg_stat_database), as
