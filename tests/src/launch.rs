@@ -1,8 +1,8 @@
 //! How our processes are started, in one place: `hire-with-remote serve` with only the `HWR_*`
 //! variables [`BackendSettings`] builds (nothing inherited from the shell), the sandbox for loads
 //! (in this process, or as `hire-with-remote sandbox` when its CPU is measured apart), and the
-//! secrets they share. The cluster, the soak and the bench all start their backends from here,
-//! so renaming a setting touches this file only.
+//! secrets they share. The cluster, the soak, the bench and the container image's smoke test all
+//! start their backends from here, so renaming a setting touches this file only.
 
 use std::{
     net::TcpListener,
@@ -108,6 +108,14 @@ impl BackendSettings {
             variables.retain(|(existing, _)| existing != name);
             variables.push((name.clone(), value.clone()));
         }
+        variables
+    }
+
+    /// [`Self::variables`] for `serve` in the container image: without `HWR_DATA_DIR`, which the
+    /// image sets to its `/data` volume (`data_dir` is a path on this host, not in the image).
+    pub fn image_variables(&self) -> Vec<(String, String)> {
+        let mut variables = self.variables();
+        variables.retain(|(name, _)| name != "HWR_DATA_DIR");
         variables
     }
 
