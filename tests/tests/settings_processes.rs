@@ -1,7 +1,8 @@
-//! Two settings only the real binary can show: `HWR_DATABASE_MAX_CONNECTIONS` caps how many
-//! Postgres connections one process opens however much load it gets (counted by Postgres, in
-//! `pg_stat_activity`), and `RUST_LOG` picks the log levels per target, `info,sqlx=warn` when
-//! unset (read from the process's own stderr).
+//! What only the real binary can show about its settings: `HWR_DATABASE_MAX_CONNECTIONS` caps how
+//! many Postgres connections one process opens however much load it gets (counted by Postgres, in
+//! `pg_stat_activity`), `RUST_LOG` picks the log levels per target, `info,sqlx=warn` when unset
+//! (read from the process's own stderr), and `serve --help` shows the environment's value of
+//! every setting but the secrets.
 
 use std::{
     net::TcpListener,
@@ -120,6 +121,62 @@ async fn rust_log_sets_levels_per_target_and_unset_logs_every_request_at_info() 
         access_only.contains(access),
         "warn,hwr::access=info: the access target at INFO under a global warn\n{access_only}"
     );
+}
+
+#[test]
+fn serve_help_shows_settings_from_the_environment_but_hides_the_secret_ones() {
+    // Arrange: every secret setting set to a value recognisable in the text, and one that is not
+    // a secret.
+    let secrets = [
+        ("HWR_SITE_SECRET", "site-secret-value-in-the-environment"),
+        (
+            "HWR_ENCRYPTION_KEYS",
+            "k1:encryption-key-value-in-the-environment",
+        ),
+        (
+            "HWR_REMOTE_CLIENT_SECRET",
+            "client-secret-value-in-the-environment",
+        ),
+        (
+            "HWR_WEBHOOK_SECRET",
+            "webhook-secret-value-in-the-environment",
+        ),
+        (
+            "HWR_SERVER_API_KEY",
+            "server-api-key-value-in-the-environment",
+        ),
+        (
+            "HWR_DATABASE_URL",
+            "postgres://hwr:database-password-in-the-environment@db.example/hwr",
+        ),
+    ];
+    let client_id = "client-id-value-in-the-environment";
+    let mut command = Command::new(server_binary());
+    command.args(["serve", "--help"]);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("HWR_") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(secrets).env("HWR_REMOTE_CLIENT_ID", client_id);
+
+    // Act
+    let out = command.output().expect("the binary runs");
+
+    // Assert
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "serve --help exits 0:\n{help}");
+    assert!(
+        help.contains(&format!("HWR_REMOTE_CLIENT_ID={client_id}")),
+        "the help shows a setting's value from the environment:\n{help}"
+    );
+    for (name, value) in secrets {
+        assert!(help.contains(name), "the help names {name}:\n{help}");
+        assert!(
+            !help.contains(value),
+            "serve --help shows {name}'s value:\n{help}"
+        );
+    }
 }
 
 /// How many connections to this database Postgres has open, besides `sql` itself.
