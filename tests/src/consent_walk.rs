@@ -26,33 +26,6 @@ use crate::{
 /// How much of a body an error message quotes.
 const EXCERPT: usize = 300;
 
-/// The button the person clicks on Remote's consent page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    /// "Allow": the flow ends `connected`.
-    Allow,
-    /// "Deny": the flow ends `denied`.
-    Deny,
-}
-
-impl Decision {
-    /// The `decision` value the button submits.
-    pub fn form_value(self) -> &'static str {
-        match self {
-            Decision::Allow => "allow",
-            Decision::Deny => "deny",
-        }
-    }
-
-    /// The flow's status once the backend has read the callback.
-    pub fn flow_status(self) -> &'static str {
-        match self {
-            Decision::Allow => "connected",
-            Decision::Deny => "denied",
-        }
-    }
-}
-
 /// A request the walk sends to the backend (Remote's consent page is not one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hop {
@@ -145,10 +118,9 @@ pub struct ConsentWalk<'a> {
     backend: &'a str,
     site_token: &'a str,
     request_id: Option<&'a str>,
-    decision: Decision,
 }
 
-/// A walk that went through: the flow ended as the decision says.
+/// A walk that went through: the flow ended `connected`.
 #[derive(Debug, Clone)]
 pub struct WalkedConsent {
     /// The flow's id.
@@ -221,19 +193,12 @@ impl<'a> ConsentWalk<'a> {
             backend,
             site_token,
             request_id: None,
-            decision: Decision::Allow,
         }
     }
 
     /// Sends `request_id` as `X-Request-Id` on `POST /api/v1/connect`.
     pub fn with_request_id(mut self, request_id: &'a str) -> ConsentWalk<'a> {
         self.request_id = Some(request_id);
-        self
-    }
-
-    /// Clicks `decision` on the consent page.
-    pub fn deciding(mut self, decision: Decision) -> ConsentWalk<'a> {
-        self.decision = decision;
         self
     }
 
@@ -259,13 +224,7 @@ impl<'a> ConsentWalk<'a> {
     ) -> Result<WalkedConsent, String> {
         let connect = self.connect(answers).await?;
         let authorize_url = self.start(&connect, answers).await?;
-        let decided = decide(
-            self.client,
-            &authorize_url,
-            pick,
-            self.decision.form_value(),
-        )
-        .await?;
+        let decided = decide(self.client, &authorize_url, pick, "allow").await?;
         self.land(&decided.callback, answers).await?;
         let flow = self.read_flow(&connect.flow_id, answers).await?;
         Ok(WalkedConsent {
@@ -327,7 +286,7 @@ impl<'a> ConsentWalk<'a> {
             .expect(StatusCode::OK)
     }
 
-    /// `GET /api/v1/flows/{id}`: a 200 with the status the decision leads to.
+    /// `GET /api/v1/flows/{id}`: a 200 with the status `connected`.
     async fn read_flow(
         &self,
         flow_id: &str,
@@ -341,10 +300,9 @@ impl<'a> ConsentWalk<'a> {
         answer.expect(StatusCode::OK)?;
         let flow = answer.json()?;
         let status = flow["status"].as_str().unwrap_or_default();
-        let expected = self.decision.flow_status();
-        if status != expected {
+        if status != "connected" {
             return Err(format!(
-                "the flow ended {status:?}, not {expected}: {}",
+                "the flow ended {status:?}, not connected: {}",
                 excerpt(&answer.body)
             ));
         }

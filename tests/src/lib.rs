@@ -28,7 +28,7 @@ pub use assertions::{assert_error, assert_error_shape, field_names};
 pub use candidate::{ana, ana_with, candidate_number, days_from_today};
 pub use consent_page::{ConnectAnswer, ConsentForm, StartedFlow};
 pub use consent_walk::{
-    first_manager, BackendAnswer, ConsentWalk, Decision, Hop, WalkFailure, WalkedConsent,
+    first_manager, BackendAnswer, ConsentWalk, Hop, WalkFailure, WalkedConsent,
 };
 pub use database::{Db, TestDatabase};
 pub use ids::{new_key, unique_user};
