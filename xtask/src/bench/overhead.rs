@@ -116,10 +116,10 @@ fn cpu_ratio_rows(loads: &measurements::ClosedLoop) -> String {
     {
         let _ = writeln!(
             md,
-            "| Postgres transactions per hire ≤ {PG_TRANSACTIONS_BUDGET:.0} (pg_stat_database, sequential) | {transactions:.1} | {} |",
+            "| Postgres transactions per hire ≤ {PG_TRANSACTIONS_BUDGET:.0} (pg_stat_database, sequential, counters settled, the backend's idle commits subtracted) | {transactions:.2} | {} |",
             verdict(
                 transactions <= PG_TRANSACTIONS_BUDGET,
-                &format!("{transactions:.1} is over {PG_TRANSACTIONS_BUDGET:.0}"),
+                &format!("{transactions:.2} is over {PG_TRANSACTIONS_BUDGET:.0}"),
                 ""
             )
         );
@@ -184,7 +184,7 @@ pub(crate) fn breakdown_c1(loads: &measurements::ClosedLoop) -> String {
     if let Some(pg) = loads.backends.iter().find_map(|b| b.pg_per_hire) {
         let _ = writeln!(
             md,
-            "| Postgres transactions / rows written per hire (pg_stat_database) | — | {:.1} / {:.1} |",
+            "| Postgres transactions / rows written per hire (pg_stat_database, the backend's idle commits subtracted) | — | {:.1} / {:.1} |",
             pg.transactions, pg.rows
         );
     }
