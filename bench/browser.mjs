@@ -88,8 +88,9 @@ class Demo {
     const env = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !key.startsWith('HWR_')),
     );
-    // tower_http at debug logs every request (method, path, latency): the server-side view.
-    env.RUST_LOG = 'info,sqlx=warn,tower_http=debug';
+    // The backend's access log (`hwr::access`, at INFO) gives every request's route and duration:
+    // the server-side view.
+    env.RUST_LOG = 'info,sqlx=warn';
     const child = spawn(binary, ['demo', '--port', String(port), '--data-dir', dataDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env,
@@ -136,16 +137,12 @@ class Demo {
     const line = raw.replace(/\x1b\[[0-9;]*m/g, '');
     this.lines.push(line);
     if (this.lines.length > 2000) this.lines.splice(0, 1000);
-    const span = line.match(/request\{method=(\w+) path=(\S+?)(?: request_id=\S*)?\}/);
-    if (!span) return;
-    const request = `${span[1]} ${span[2].replace(/\/api\/v1\/flows\/[^/\s}]+/, '/api/v1/flows/{id}')}`;
-    if (line.includes('started processing request')) {
-      this.requests.push({ request, latency: null });
-    } else if (line.includes('finished processing request')) {
-      const latency = line.match(/latency=(\d+) ms/);
-      const open = [...this.requests].reverse().find((r) => r.request === request && r.latency === null);
-      if (open && latency) open.latency = Number(latency[1]);
-    }
+    // One access line per request, written when its response is ready, e.g.
+    // `INFO hwr::access: request method=GET route="/oauth/callback" status=200 duration_ms=4.2 …`.
+    const access = line.match(/hwr::access: request method=(\w+) route="([^"]*)" status=\d+ duration_ms=([\d.]+)/);
+    if (!access) return;
+    const route = access[2].replace('{flow_id}', '{id}');
+    this.requests.push({ request: `${access[1]} ${route}`, latency: Number(access[3]) });
   }
 
   async stop() {
@@ -596,7 +593,13 @@ async function allowFlow(browser, demo) {
     await sleep(1500); // late requests (a poll in flight) still land in the log
     const after = demo.requests.slice(firstRequest);
     const callback = after.findIndex((r) => r.request === 'GET /oauth/callback');
-    const afterCallback = callback >= 0 ? after.slice(callback + 1) : [];
+    if (callback < 0) {
+      // Counting requests "after the callback" without one would report zero and pass.
+      throw new Error(
+        `the demo's access log shows no GET /oauth/callback for this flow; it shows: ${after.map((r) => r.request).join(', ') || 'nothing'}`,
+      );
+    }
+    const afterCallback = after.slice(callback + 1);
     return {
       total: marks.onboarding && marks.allow ? marks.onboarding.at - marks.allow.at : NaN,
       leave: marks.leave && marks.allow ? marks.leave.at - marks.allow.at : NaN,
