@@ -274,13 +274,7 @@ impl<'a> ConsentWalk<'a> {
 
     /// The backend's callback page, delivered to this walk's backend: a 200.
     async fn land(&self, callback: &Url, answers: &mut Vec<BackendAnswer>) -> Result<(), String> {
-        let query = callback
-            .query()
-            .map(|query| format!("?{query}"))
-            .unwrap_or_default();
-        let request = self
-            .client
-            .get(format!("{}{}{query}", self.backend, callback.path()));
+        let request = self.client.get(callback_at(self.backend, callback));
         ask(Hop::Callback, request, answers)
             .await?
             .expect(StatusCode::OK)
@@ -451,6 +445,16 @@ pub(crate) async fn connect_and_consent(
         "the flow ends connected"
     );
     walked.flow_id
+}
+
+/// `callback`'s path and query at `address`, whichever host Remote's redirect named: the
+/// replica a load balancer would have picked.
+pub(crate) fn callback_at(address: &str, callback: &Url) -> String {
+    let query = callback
+        .query()
+        .map(|query| format!("?{query}"))
+        .unwrap_or_default();
+    format!("{address}{}{query}", callback.path())
 }
 
 /// Every value of the query parameter `name` in `url`.

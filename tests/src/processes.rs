@@ -466,13 +466,9 @@ impl ClusterClient {
     /// Sends the callback's path and query to `address`, whichever host the redirect named:
     /// the load balancer picked that replica.
     pub async fn deliver_callback(&self, address: &str, callback: &Url) -> Response {
-        let query = callback
-            .query()
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default();
         send(
             self.http
-                .get(format!("{address}{}{query}", callback.path())),
+                .get(crate::consent_walk::callback_at(address, callback)),
         )
         .await
     }
